@@ -1,0 +1,3 @@
+"""ticket-conformance: contract and conformance tests for the Opine and Copper Ticket APIs."""
+
+__version__ = "0.1.0"
