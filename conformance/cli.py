@@ -1,0 +1,133 @@
+"""Command line: ``ticket-conformance run|serve`` (interface fixed by design.md section 1)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from conformance.errors import ConfigError
+
+EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ConfigError(f"{self.prog}: {message}")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ticket-conformance", description="Conformance suite for the Opine and Copper Ticket APIs.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the conformance checks against one vendor API")
+    run.add_argument("--vendor", required=True, help="opine or copper")
+    run.add_argument("--target", choices=("reference", "live", "replay"), default=None,
+                     help="reference (default: the built-in server), live, or replay (cassettes)")
+    run.add_argument("--base-url", help="the API root with its version prefix, e.g. http://127.0.0.1:8081/v1")
+    run.add_argument("--api-key", help="else $OPINE_API_KEY / $COPPER_API_KEY")
+    run.add_argument("--allow-writes", action="store_true", help="live only: permit POST/PUT (Opine)")
+    run.add_argument("--record", action="store_true", help="live only: also write cassettes")
+    run.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory")
+    run.add_argument("--report-dir", type=Path, help="default reports/<vendor>-<UTC timestamp>/")
+    run.add_argument("--seed", type=_positive_int, default=1)
+    run.add_argument("--max-examples", type=_positive_int, default=12)
+    run.add_argument("--max-requests", type=_positive_int)
+    run.add_argument("--rate-limit", type=_rate, help="requests per second")
+    run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
+
+    serve = sub.add_parser("serve", help="serve a reference server on 127.0.0.1")
+    serve.add_argument("vendor", help="opine or copper")
+    serve.add_argument("--port", type=_positive_int, default=0)
+    serve.add_argument("--seed", type=_positive_int, default=0)
+    serve.add_argument("--tickets", type=_positive_int, help="seed this many tickets instead of the default")
+    return parser
+
+
+def _default_report_dir(vendor: str) -> Path:
+    return Path("reports") / f"{vendor}-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from conformance.runner import RunRequest, run
+
+    request = RunRequest(vendor=args.vendor, target=args.target, base_url=args.base_url, api_key=args.api_key,
+                         allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
+                         seed=args.seed, max_examples=args.max_examples, max_requests=args.max_requests,
+                         rate_limit=args.rate_limit, checks=args.checks)
+    report_dir = args.report_dir or _default_report_dir(args.vendor)
+    report = run(request, report_dir=report_dir)
+    s = report.summary
+    print(f"{report.vendor} ({report.target}): {s['passed']} passed, {s['failed']} failed, {s['should']} should, "
+          f"{s['known']} known, {s['skipped']} skipped; {report.requests} requests in {report.duration_s:.1f}s; "
+          f"report in {report_dir}")
+    return report.exit_code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from conformance.profiles import get_profile
+    from conformance.reference import http
+    from conformance.target import reference_app, reference_store
+
+    profile = get_profile(args.vendor)
+    store = reference_store(profile, seed=args.seed, tickets=args.tickets)
+    key = os.environ.get(profile.key_env)
+    if key:
+        store.api_key = key  # so that `run --base-url` with the same environment just works
+    try:
+        server = http.start(reference_app(profile, store), port=args.port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"listening on {server.origin}", flush=True)
+    stop.wait()
+    server.stop()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return cmd_run(args) if args.command == "run" else cmd_serve(args)
+    except ConfigError as exc:
+        print(f"ticket-conformance: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        print("ticket-conformance: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
+        print(f"ticket-conformance: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The result of a run, shaped exactly as design.md section 1 defines report.json."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class CheckResult:
+    name: str
+    family: str
+    level: str  # "MUST" or "SHOULD"
+    status: str  # "passed", "failed" or "skipped"
+    message: str = ""
+    reproduce: list[str] = field(default_factory=list)
+    proves: str = ""
+    expected: Any = None
+    actual: Any = None
+    requests: int = 0
+    known: dict[str, Any] | None = None  # set when a baseline lists this deviation
+
+    @property
+    def is_must_failure(self) -> bool:
+        return self.status == "failed" and self.level == "MUST" and not self.known
+
+    @property
+    def is_should_finding(self) -> bool:
+        return self.status == "failed" and self.level == "SHOULD"
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"name": self.name, "family": self.family, "level": self.level, "status": self.status,
+                "message": self.message, "reproduce": list(self.reproduce)}
+        if self.expected is not None or self.actual is not None:
+            data["expected"] = self.expected
+            data["actual"] = self.actual
+        data["proves"] = self.proves
+        data["requests"] = self.requests
+        if self.known:
+            data["known"] = self.known
+        return data
+
+
+@dataclass
+class RunReport:
+    vendor: str
+    target: str
+    base_url: str
+    seed: int
+    started: str
+    duration_s: float = 0.0
+    requests: int = 0
+    checks: list[CheckResult] = field(default_factory=list)
+    fatal: str = ""  # set when the run ended early with exit code 2
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "passed": sum(c.status == "passed" for c in self.checks),
+            "failed": sum(c.status == "failed" and c.level == "MUST" and not c.known for c in self.checks),
+            "skipped": sum(c.status == "skipped" for c in self.checks),
+            "should": sum(c.is_should_finding for c in self.checks),
+            "known": sum(bool(c.known) and c.status == "failed" for c in self.checks),
+        }
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal:
+            return 2
+        return 1 if any(c.is_must_failure for c in self.checks) else 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"vendor": self.vendor, "target": self.target, "base_url": self.base_url, "seed": self.seed,
+                "started": self.started, "duration_s": round(self.duration_s, 3), "requests": self.requests,
+                "summary": self.summary, "checks": [c.to_json() for c in self.checks]}
+        if self.fatal:
+            data["fatal"] = self.fatal
+        return data
+
+
+def result_from_json(data: dict[str, Any]) -> CheckResult:
+    keys = {k: data[k] for k in ("name", "family", "level", "status") if k in data}
+    return CheckResult(**keys, message=data.get("message", ""), reproduce=list(data.get("reproduce", [])),
+                       proves=data.get("proves", ""), expected=data.get("expected"), actual=data.get("actual"),
+                       requests=data.get("requests", 0), known=data.get("known"))
+
+
+__all__ = ["CheckResult", "RunReport", "asdict", "result_from_json"]

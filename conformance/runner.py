@@ -1,0 +1,85 @@
+"""Turn a run request (CLI flags or pytest options) into a target, an engine run and report files."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from conformance.engine import Session, execute, stderr_progress
+from conformance.errors import ConfigError
+from conformance.profiles import get_profile
+from conformance.profiles.base import Profile
+from conformance.report.model import RunReport
+from conformance.report.writers import write_all
+from conformance.suite.context import RunOptions
+from conformance.target import Target, live_target, reference_target
+from conformance.transport.client import ClientOptions
+
+
+@dataclass
+class RunRequest:
+    vendor: str
+    target: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    allow_writes: bool = False
+    record: bool = False
+    cassettes: Path = Path("cassettes")
+    seed: int = 1
+    max_examples: int = 12
+    max_requests: int | None = None
+    rate_limit: float | None = None
+    checks: list[str] | None = None
+    store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
+
+    @property
+    def kind(self) -> str:
+        if self.target:
+            return self.target
+        return "live" if self.base_url else "reference"
+
+
+def validate(request: RunRequest) -> Profile:
+    profile = get_profile(request.vendor)
+    kind = request.kind
+    if kind == "live" and not request.base_url:
+        raise ConfigError("--target live needs --base-url")
+    if kind == "reference" and request.base_url:
+        raise ConfigError("--base-url implies --target live")
+    if request.record and kind != "live":
+        raise ConfigError("--record is for live runs (give --base-url)")
+    if kind == "replay":
+        raise ConfigError("--target replay: no cassettes support in this build yet")
+    return profile
+
+
+@contextmanager
+def open_target(profile: Profile, request: RunRequest) -> Iterator[Target]:
+    with ExitStack() as stack:
+        if request.kind == "reference":
+            yield stack.enter_context(reference_target(profile, request.store))
+        else:
+            yield stack.enter_context(live_target(profile, request.base_url or "", request.api_key))
+
+
+def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
+    # The reference server is ours to write to; a live vendor only when the user says so.
+    writes = request.allow_writes or request.kind == "reference"
+    return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes),
+            ClientOptions(rate_limit=request.rate_limit, max_requests=request.max_requests))
+
+
+def run(request: RunRequest, report_dir: Path | None = None) -> RunReport:
+    profile = validate(request)
+    options, client_options = options_for(request)
+    with open_target(profile, request) as target:
+        report = execute(profile, target, options, client_options, only=request.checks,
+                         progress=stderr_progress() if request.kind == "live" else None)
+    if report_dir is not None:
+        write_all(report, report_dir)
+    return report
+
+
+__all__ = ["RunRequest", "run", "open_target", "options_for", "validate", "Session"]

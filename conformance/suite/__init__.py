@@ -1,0 +1,5 @@
+"""The check catalogue: each registered check gathers observations through the API and hands them
+to pure check functions in ``conformance.checks``. Importing this package registers every check."""
+
+from conformance.suite.registry import CATALOGUE, CheckSpec  # noqa: F401
+from conformance.suite import auth, schema  # noqa: F401,E402  (registration side effect)

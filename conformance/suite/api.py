@@ -1,0 +1,63 @@
+"""The vendor-neutral view of a Ticket API that checks use: list, retrieve, create, update, walk."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from conformance.exchange import Exchange
+from conformance.profiles.base import CursorPaging, OffsetPaging, Profile
+from conformance.suite.walks import Params, Walk, walk_cursor, walk_offset
+from conformance.transport.client import Client
+
+
+class Api:
+    def __init__(self, client: Client, profile: Profile) -> None:
+        self.client = client
+        self.profile = profile
+        self._memo: dict[Any, Any] = {}
+
+    # -- plain operations ----------------------------------------------------------------------
+    def list(self, params: Iterable[tuple[str, str]] | Mapping[str, Any] = (), auth: str = "key") -> Exchange:
+        pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
+        return self.client.request("GET", self.profile.collection, params=[(k, str(v)) for k, v in pairs], auth=auth)
+
+    def retrieve(self, ticket_id: Any, auth: str = "key") -> Exchange:
+        return self.client.request("GET", self._item(ticket_id), auth=auth)
+
+    def create(self, body: Any, auth: str = "key") -> Exchange:
+        self.forget()
+        return self.client.request("POST", self.profile.collection, json=body, auth=auth)
+
+    def update(self, ticket_id: Any, body: Any, auth: str = "key") -> Exchange:
+        self.forget()
+        method = self.profile.writes.update_method if self.profile.writes else "PUT"
+        return self.client.request(method, self._item(ticket_id), json=body, auth=auth)
+
+    def _item(self, ticket_id: Any) -> str:
+        from urllib.parse import quote
+
+        return self.profile.item.replace("{id}", quote(str(ticket_id), safe=""))
+
+    # -- walks -----------------------------------------------------------------------------------
+    def walk(self, limit: int | None = None, filters: Params = ()) -> Walk:
+        paging = self.profile.paging
+        fetch = self.list
+        if isinstance(paging, OffsetPaging):
+            return walk_offset(fetch, paging, limit or paging.max_limit)
+        assert isinstance(paging, CursorPaging)
+        return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field)
+
+    def full_walk(self) -> Walk:
+        """The whole collection at the largest page size: the oracle most checks compare against.
+
+        Walked once per run and reused, until a write (create/update) makes it stale.
+        """
+        return self.memo(("full-walk",), lambda: self.walk(self.profile.paging.max_limit))
+
+    def memo(self, key: Any, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def forget(self) -> None:
+        self._memo.clear()

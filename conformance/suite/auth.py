@@ -1,0 +1,49 @@
+"""Auth checks: no key and a wrong key are refused on every operation, without leaking tickets."""
+
+from __future__ import annotations
+
+from conformance.checks.auth import refused_without_ticket_data
+from conformance.strategies.bodies import minimal_create_body
+from conformance.suite.context import RunContext
+from conformance.suite.registry import check
+
+
+def _markers(ctx: RunContext) -> tuple[str, ...]:
+    return (ctx.profile.created_field, "title", "reference")
+
+
+def _refused_everywhere(ctx: RunContext, auth: str, what: str) -> None:
+    api, profile = ctx.api, ctx.profile
+    refused_without_ticket_data(api.list(auth=auth), profile.id_field, _markers(ctx), what)
+    if "retrieve" in profile.operations:
+        items = api.full_walk().items
+        if items:
+            exchange = api.retrieve(items[0][profile.id_field], auth=auth)
+            refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), what)
+
+
+@check(family="auth", level="MUST", proves="Reading without an API key is refused with 401/403 and no ticket data.")
+def missing_key_is_refused(ctx: RunContext) -> None:
+    _refused_everywhere(ctx, "none", "no API key")
+
+
+@check(family="auth", level="MUST", proves="Reading with a wrong API key is refused with 401/403 and no ticket data.")
+def wrong_key_is_refused(ctx: RunContext) -> None:
+    _refused_everywhere(ctx, "wrong", "a wrong API key")
+
+
+@check(family="auth", level="MUST", requires=("create", "writes"),
+       proves="Writing without a valid key is refused with 401/403 and creates or changes nothing.")
+def unauthenticated_writes_are_refused(ctx: RunContext) -> None:
+    from conformance.checks.auth import nothing_created
+
+    api, profile = ctx.api, ctx.profile
+    total_key = getattr(profile.paging, "total", None)
+    before = api.list({profile.paging.limit: 1}).json_object().get(total_key) if total_key else None
+    body = minimal_create_body(profile, "unauthenticated")
+    for auth, what in (("none", "no API key"), ("wrong", "a wrong API key")):
+        exchange = api.create(body, auth=auth)
+        refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), f"{what} (create)")
+        if before is not None:
+            after = api.list({profile.paging.limit: 1}).json_object().get(total_key)
+            nothing_created(before, after, exchange)

@@ -1,0 +1,56 @@
+"""What a running check can use: the API, the profile, the run's options and seeded exploration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import strategies as st
+
+from conformance.exchange import Exchange
+from conformance.profiles.base import Profile
+from conformance.suite.api import Api
+from conformance.violations import Skipped
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    seed: int = 1
+    max_examples: int = 12
+    allow_writes: bool = False
+
+
+class RunContext:
+    def __init__(self, profile: Profile, api: Api, options: RunOptions, spec: dict[str, Any]) -> None:
+        self.profile = profile
+        self.api = api
+        self.options = options
+        self.spec = spec
+        self.exchanges: list[Exchange] = []  # the current check's requests, newest last
+
+    def record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+
+    def require_writes(self) -> None:
+        if not self.options.allow_writes:
+            raise Skipped("needs writes: run with --allow-writes (live) to let the suite create and update tickets")
+
+    def explore(self, strategy: st.SearchStrategy, test: Callable[[Any], None], max_examples: int | None = None,
+                salt: int = 0) -> None:
+        """Run ``test`` on values drawn from ``strategy``, reproducibly from the run's seed.
+
+        No shrinking: against a rate-limited vendor every shrink step costs requests, and the
+        violation already carries the exact request that shows it.
+        """
+        budget = max_examples if max_examples is not None else self.options.max_examples
+
+        @settings(max_examples=max(1, budget), database=None, deadline=None, derandomize=False,
+                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+                  report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
+        @seed(self.options.seed * 1_000_003 + salt)
+        @given(strategy)
+        def run(value: Any) -> None:
+            test(value)
+
+        run()

@@ -1,0 +1,56 @@
+"""Typed outcomes a check raises: a violation (with evidence) or a reasoned skip."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from conformance.exchange import Exchange
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 600 else text[:600] + "…"
+
+
+class Violation(Exception):
+    """What must hold did not: carries the expectation, the observation and the exchanges that show it."""
+
+    def __init__(self, message: str, *, expected: Any = None, actual: Any = None,
+                 exchanges: Sequence[Exchange] = ()) -> None:
+        self.message = message
+        self.expected = expected
+        self.actual = actual
+        self.exchanges = tuple(exchanges)
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        parts = [self.message]
+        if self.expected is not None or self.actual is not None:
+            parts.append(f"expected {_show(self.expected)}, got {_show(self.actual)}")
+        return ": ".join(parts)
+
+
+class Skipped(Exception):
+    """The check could not run here (writes not allowed, no data to draw from, budget spent)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass
+class Evidence:
+    """Collects exchanges while a check runs, so a violation can cite the last few of them."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def add(self, exchange: Exchange) -> Exchange:
+        self.exchanges.append(exchange)
+        return exchange
