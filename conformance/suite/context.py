@@ -54,3 +54,20 @@ class RunContext:
             test(value)
 
         run()
+
+    def run_machine(self, factory: Callable[[], Any], *, examples: int | None = None, steps: int = 12,
+                    salt: int = 0) -> None:
+        """Run a ``RuleBasedStateMachine`` (built by ``factory``) reproducibly from the run's seed."""
+        from hypothesis.stateful import run_state_machine_as_test
+
+        budget = examples if examples is not None else max(2, self.options.max_examples // 3)
+
+        def build() -> Any:
+            return factory()
+
+        # Hypothesis reads the seed off the factory, the stateful twin of the @seed decorator.
+        build._hypothesis_internal_use_seed = self.options.seed * 1_000_003 + salt  # type: ignore[attr-defined]
+        run_state_machine_as_test(build, settings=settings(
+            max_examples=budget, stateful_step_count=steps, database=None, deadline=None, derandomize=False,
+            phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet))

@@ -56,7 +56,7 @@ def _cases(ctx: RunContext, operation_id: str) -> st.SearchStrategy:
     else:
         ids = _own_ticket_ids(ctx)
     known = st.sampled_from(ids).flatmap(lambda i: operation.as_strategy(path_parameters={"id": str(i)})) if ids else None
-    if operation.method.upper() != "GET" or not known:
+    if operation.method.upper() != "GET" or known is None:
         # Writes touch only the suite's own tickets; unknown ids would be harmless but are not worth the calls.
         return known if known is not None else operation.as_strategy()
     return st.one_of(known, operation.as_strategy())
