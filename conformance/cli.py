@@ -1,4 +1,4 @@
-"""Command line: ``ticket-conformance run|serve`` (interface fixed by design.md section 1)."""
+"""Command line: ``ticket-conformance run|serve|diff|publish`` (interface fixed by design.md section 1)."""
 
 from __future__ import annotations
 
@@ -62,12 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-requests", type=_positive_int)
     run.add_argument("--rate-limit", type=_rate, help="requests per second")
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
+    run.add_argument("--baseline", type=Path, metavar="FILE",
+                     help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
+
+    checks = sub.add_parser("checks", help="list the checks (name, family, level, what each proves)")
+    checks.add_argument("--write", action="store_true", help="regenerate docs/checks.md")
 
     serve = sub.add_parser("serve", help="serve a reference server on 127.0.0.1")
     serve.add_argument("vendor", help="opine or copper")
     serve.add_argument("--port", type=_positive_int, default=0)
     serve.add_argument("--seed", type=_positive_int, default=0)
     serve.add_argument("--tickets", type=_positive_int, help="seed this many tickets instead of the default")
+    serve.add_argument("--mutant", help="serve a mutant (a reference server with one deliberate bug), by class name")
+    diff = sub.add_parser("diff", help="compare two report.json files; exit 1 if something newly broke")
+    diff.add_argument("old", help="the earlier report.json (or its directory)")
+    diff.add_argument("new", help="the later report.json (or its directory)")
+
+    publish = sub.add_parser("publish", help="validate and lint the specs; write bundled JSON/YAML and HTML")
+    publish.add_argument("--out", type=Path, default=Path("dist/specs"), help="output directory (default dist/specs)")
     return parser
 
 
@@ -81,14 +93,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(vendor=args.vendor, target=args.target, base_url=args.base_url, api_key=args.api_key,
                          allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
                          seed=args.seed, max_examples=args.max_examples, max_requests=args.max_requests,
-                         rate_limit=args.rate_limit, checks=args.checks)
+                         rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline)
     report_dir = args.report_dir or _default_report_dir(args.vendor)
     report = run(request, report_dir=report_dir)
     s = report.summary
     print(f"{report.vendor} ({report.target}): {s['passed']} passed, {s['failed']} failed, {s['should']} should, "
           f"{s['known']} known, {s['skipped']} skipped; {report.requests} requests in {report.duration_s:.1f}s; "
           f"report in {report_dir}")
+    if report.baseline is not None:
+        b = report.baseline
+        fixed = ", ".join(e["check"] for e in b["fixed"])
+        print(f"baseline {b['file']}: {len(b['known'])} known, {len(b['fixed'])} fixed"
+              + (f" (now passing, prune: {fixed})" if fixed else ""))
     return report.exit_code
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from conformance.diff import run_diff
+
+    text, code = run_diff(args.old, args.new)
+    sys.stdout.write(text)
+    return code
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from conformance.publish import publish
+
+    return publish(args.out)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -97,10 +128,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from conformance.target import reference_app, reference_store
 
     profile = get_profile(args.vendor)
-    store = reference_store(profile, seed=args.seed, tickets=args.tickets)
-    key = os.environ.get(profile.key_env)
-    if key:
-        store.api_key = key  # so that `run --base-url` with the same environment just works
+    # The key from the environment, so that `run --base-url` with the same environment just works.
+    key = os.environ.get(profile.key_env) or profile.reference_key
+    if args.mutant:
+        from conformance.reference.mutants import find, mutants
+
+        try:
+            store = find(profile.name, args.mutant)(seed=args.seed, tickets=args.tickets, api_key=key)
+        except KeyError:
+            names = ", ".join(m.__name__ for m in mutants(profile.name))
+            raise ConfigError(f"unknown mutant {args.mutant!r} for {profile.name}; choose one of: {names}") from None
+    else:
+        store = reference_store(profile, seed=args.seed, tickets=args.tickets, api_key=key)
     try:
         server = http.start(reference_app(profile, store), port=args.port)
     except OSError as exc:
@@ -114,10 +153,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_checks(args: argparse.Namespace) -> int:
+    from conformance import catalogue_doc
+
+    if args.write:
+        print(f"wrote {catalogue_doc.write()}")
+    else:
+        print(catalogue_doc.render(), end="")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return cmd_run(args) if args.command == "run" else cmd_serve(args)
+        commands = {"run": cmd_run, "serve": cmd_serve, "diff": cmd_diff, "publish": cmd_publish,
+                    "checks": cmd_checks}
+        return commands[args.command](args)
     except ConfigError as exc:
         print(f"ticket-conformance: {exc}", file=sys.stderr)
         return EXIT_CONFIG

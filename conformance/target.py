@@ -24,11 +24,11 @@ class Target:
     session: requests.Session | None = None
 
 
-def reference_store(profile: Profile, seed: int = 0, tickets: int | None = None) -> Any:
+def reference_store(profile: Profile, seed: int = 0, tickets: int | None = None, api_key: str | None = None) -> Any:
     """A fresh store of the profile's reference server (a clean one; tests pass mutants instead)."""
     module = importlib.import_module(profile.reference_module)
     store_cls = next(getattr(module, n) for n in module.__all__ if n.endswith("Store"))
-    return store_cls(seed=seed, tickets=tickets)
+    return store_cls(seed=seed, tickets=tickets, api_key=api_key or profile.reference_key)
 
 
 def reference_app(profile: Profile, store: Any) -> Any:

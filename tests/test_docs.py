@@ -1,0 +1,8 @@
+"""The generated check table in docs/checks.md matches the catalogue."""
+
+from conformance import catalogue_doc
+
+
+def test_check_table_is_up_to_date():
+    assert catalogue_doc.DOC.read_text(encoding="utf-8") == catalogue_doc.render(), (
+        "docs/checks.md is stale: run `ticket-conformance checks --write`")
