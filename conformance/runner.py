@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from conformance import baseline
 from conformance.engine import Session, execute, stderr_progress
 from conformance.errors import ConfigError
 from conformance.profiles import get_profile
@@ -32,6 +33,7 @@ class RunRequest:
     max_requests: int | None = None
     rate_limit: float | None = None
     checks: list[str] | None = None
+    baseline: Path | None = None  # known deviations (conformance.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
 
     @property
@@ -73,10 +75,15 @@ def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
 
 def run(request: RunRequest, report_dir: Path | None = None) -> RunReport:
     profile = validate(request)
+    known = None
+    if request.baseline is not None:  # read before any request: a bad baseline is a usage error (exit 2)
+        known = baseline.load(request.baseline, baseline.catalogue_names(profile.name))
     options, client_options = options_for(request)
     with open_target(profile, request) as target:
         report = execute(profile, target, options, client_options, only=request.checks,
                          progress=stderr_progress() if request.kind == "live" else None)
+    if known is not None:
+        baseline.apply(report, known)
     if report_dir is not None:
         write_all(report, report_dir)
     return report

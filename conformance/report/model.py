@@ -26,7 +26,7 @@ class CheckResult:
 
     @property
     def is_should_finding(self) -> bool:
-        return self.status == "failed" and self.level == "SHOULD"
+        return self.status == "failed" and self.level == "SHOULD" and not self.known
 
     def to_json(self) -> dict[str, Any]:
         data = {"name": self.name, "family": self.family, "level": self.level, "status": self.status,
@@ -52,6 +52,7 @@ class RunReport:
     requests: int = 0
     checks: list[CheckResult] = field(default_factory=list)
     fatal: str = ""  # set when the run ended early with exit code 2
+    baseline: dict[str, Any] | None = None  # {"file", "known", "fixed", "not_evaluated"} when a baseline was applied
 
     @property
     def summary(self) -> dict[str, int]:
@@ -73,9 +74,21 @@ class RunReport:
         data = {"vendor": self.vendor, "target": self.target, "base_url": self.base_url, "seed": self.seed,
                 "started": self.started, "duration_s": round(self.duration_s, 3), "requests": self.requests,
                 "summary": self.summary, "checks": [c.to_json() for c in self.checks]}
+        if self.baseline is not None:
+            data["baseline"] = self.baseline
         if self.fatal:
             data["fatal"] = self.fatal
         return data
+
+
+def report_from_json(data: dict[str, Any]) -> RunReport:
+    """The inverse of ``RunReport.to_json`` (the summary is derived, so it is not read back)."""
+    report = RunReport(vendor=data["vendor"], target=data.get("target", ""), base_url=data.get("base_url", ""),
+                       seed=data.get("seed", 0), started=data.get("started", ""),
+                       duration_s=data.get("duration_s", 0.0), requests=data.get("requests", 0),
+                       checks=[result_from_json(c) for c in data["checks"]], fatal=data.get("fatal", ""))
+    report.baseline = data.get("baseline")
+    return report
 
 
 def result_from_json(data: dict[str, Any]) -> CheckResult:
@@ -85,4 +98,4 @@ def result_from_json(data: dict[str, Any]) -> CheckResult:
                        requests=data.get("requests", 0), known=data.get("known"))
 
 
-__all__ = ["CheckResult", "RunReport", "asdict", "result_from_json"]
+__all__ = ["CheckResult", "RunReport", "asdict", "report_from_json", "result_from_json"]

@@ -1,87 +1,206 @@
-"""Write a run's report files: report.json, junit.xml and summary.md."""
+"""Write a run's report files: report.json, junit.xml, summary.md and report.html."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from conformance.report.model import CheckResult, RunReport
 
-STATUS_ORDER = {"failed": 0, "skipped": 2, "passed": 3}
+# One word per outcome, shared by summary.md, report.html and junit.xml; listed worst first.
+OUTCOMES = ("fail", "should", "known", "skip", "pass")
+OUTCOME_LABELS = {"fail": "FAIL", "should": "should", "known": "known", "skip": "skip", "pass": "pass"}
 
 
 def write_all(report: RunReport, directory: Path) -> Path:
+    from conformance.report.html import report_html
+
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "report.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
     (directory / "junit.xml").write_text(junit_xml(report), encoding="utf-8")
     (directory / "summary.md").write_text(summary_md(report), encoding="utf-8")
+    (directory / "report.html").write_text(report_html(report), encoding="utf-8")
     return directory
 
 
-def _ordered(report: RunReport) -> list[CheckResult]:
-    def key(c: CheckResult) -> tuple:
-        rank = 0 if c.is_must_failure else 1 if c.is_should_finding else 1.5 if c.known else STATUS_ORDER[c.status]
-        return (rank, c.family, c.name)
+def outcome(c: CheckResult) -> str:
+    """fail (a MUST failure that counts), should, known (baselined), skip or pass."""
+    if c.status == "failed":
+        return "known" if c.known else ("fail" if c.level == "MUST" else "should")
+    return {"passed": "pass", "skipped": "skip"}.get(c.status, c.status)
 
-    return sorted(report.checks, key=key)
+
+def ordered(report: RunReport) -> list[CheckResult]:
+    """Worst first (MUST failures, SHOULD findings, known, skipped, passed), then by family and name."""
+    return sorted(report.checks, key=lambda c: (OUTCOMES.index(outcome(c)), c.family, c.name))
+
+
+def families(report: RunReport) -> list[str]:
+    return sorted({c.family for c in report.checks})
+
+
+def matrix(report: RunReport) -> list[tuple[str, dict[str, int]]]:
+    """Per family (then "all"): how many checks have each outcome."""
+    rows = []
+    for family in [*families(report), None]:
+        group = [c for c in report.checks if family is None or c.family == family]
+        rows.append((family or "all", {o: sum(outcome(c) == o for c in group) for o in OUTCOMES}))
+    return rows
+
+
+def verdict(report: RunReport) -> str:
+    s = report.summary
+    if report.fatal:
+        return "STOPPED"
+    return f"FAIL ({s['failed']} MUST failure{'s' if s['failed'] != 1 else ''})" if s["failed"] else "PASS"
+
+
+def totals(report: RunReport) -> str:
+    s = report.summary
+    should = f"{s['should']} SHOULD finding{'s' if s['should'] != 1 else ''}"
+    return f"{s['passed']} passed, {s['failed']} failed (MUST), {should}, {s['known']} known, {s['skipped']} skipped"
+
+
+def as_text(value: object, limit: int = 2000) -> str:
+    """Expected/actual values for people: strings as they are, anything else as (pretty) JSON."""
+    if isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        if len(text) > 100:
+            text = json.dumps(value, ensure_ascii=False, default=str, indent=2)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+# --- junit.xml -----------------------------------------------------------------------------------
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    """Response bodies can hold characters XML 1.0 forbids; a CI system then rejects the whole file."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
+
+def _detail(c: CheckResult) -> str:
+    parts = [c.message]
+    if c.expected is not None or c.actual is not None:
+        parts += [f"expected: {as_text(c.expected)}", f"actual:   {as_text(c.actual)}"]
+    if c.reproduce:
+        parts += ["reproduce:", *c.reproduce]
+    return _xml("\n".join(p for p in parts if p))
+
+
+def _first_line(text: str, limit: int = 500) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return _xml(line[:limit])
 
 
 def junit_xml(report: RunReport) -> str:
-    summary = report.summary
-    suite = ET.Element("testsuite", name=f"ticket-conformance.{report.vendor}", tests=str(len(report.checks)),
-                       failures=str(summary["failed"]), skipped=str(summary["skipped"]), errors="0",
-                       time=f"{report.duration_s:.3f}", timestamp=report.started)
-    for result in report.checks:
-        case = ET.SubElement(suite, "testcase", classname=f"{report.vendor}.{result.family}", name=result.name)
-        text = "\n".join([result.message, *result.reproduce])
-        if result.is_must_failure:
-            node = ET.SubElement(case, "failure", message=result.message[:500], type=result.level)
-            node.text = text
-        elif result.status == "skipped":
-            ET.SubElement(case, "skipped", message=result.message[:500])
-        elif result.status == "failed":  # a SHOULD finding or a known deviation: visible, not failing
-            ET.SubElement(case, "system-out").text = f"[{'known' if result.known else result.level}] {text}"
-    root = ET.Element("testsuites", name="ticket-conformance")
+    """One testcase per check. MUST failure -> <failure>; skipped and known (baselined, like pytest's
+    xfail) -> <skipped> with the reason; a SHOULD finding passes with the finding in <system-out>."""
+    suite = ET.Element("testsuite", name=f"ticket-conformance.{report.vendor}")
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("vendor", report.vendor), ("target", report.target), ("base_url", report.base_url),
+                        ("seed", report.seed), ("requests", report.requests)):
+        ET.SubElement(props, "property", name=name, value=_xml(str(value)))
+    failures = skipped = 0
+    for c in report.checks:
+        case = ET.SubElement(suite, "testcase", classname=f"{report.vendor}.{c.family}", name=c.name, time="0")
+        kind = outcome(c)
+        if kind == "fail":
+            failures += 1
+            node = ET.SubElement(case, "failure", message=_first_line(c.message), type=c.level)
+            node.text = _detail(c)
+        elif kind == "known":
+            skipped += 1
+            known = c.known or {}
+            why = f"known deviation: {known.get('reason', '')}" + (f" ({known['link']})" if known.get("link") else "")
+            node = ET.SubElement(case, "skipped", message=_xml(why[:500]), type="known")
+            node.text = _detail(c)
+        elif kind == "skip":
+            skipped += 1
+            ET.SubElement(case, "skipped", message=_first_line(c.message) or "skipped", type="skipped")
+        elif kind == "should":
+            ET.SubElement(case, "system-out").text = "[SHOULD finding, does not fail the run]\n" + _detail(c)
+    counts = {"tests": str(len(report.checks)), "failures": str(failures), "errors": "0", "skipped": str(skipped),
+              "time": f"{report.duration_s:.3f}"}
+    suite.attrib.update(counts)
+    if report.started:
+        suite.set("timestamp", report.started.removesuffix("Z"))
+    root = ET.Element("testsuites", name="ticket-conformance", **counts)
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _badge(c: CheckResult) -> str:
-    if c.status == "failed":
-        return "known" if c.known else ("FAIL" if c.level == "MUST" else "should")
-    return {"passed": "pass", "skipped": "skip"}[c.status]
+# --- summary.md ----------------------------------------------------------------------------------
+
+def _cell(text: str, limit: int = 160) -> str:
+    line = " ".join(text.split()).replace("|", "\\|")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _fenced(text: str, lang: str = "") -> list[str]:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + lang, text, fence]
+
+
+def _finding_md(c: CheckResult) -> list[str]:
+    lines = [f"### `{c.name}` · {c.family} · {c.level} · {OUTCOME_LABELS[outcome(c)]}", ""]
+    if c.known:
+        link = f" — {c.known['link']}" if c.known.get("link") else ""
+        since = f" (since {c.known['since']})" if c.known.get("since") else ""
+        lines += [f"> known deviation: {c.known.get('reason', '')}{since}{link}", ""]
+    if c.proves:
+        lines += [f"*Must hold:* {c.proves}", ""]
+    if c.message:  # raw text from responses can hold markdown/HTML: fence anything but a plain line
+        plain = "\n" not in c.message.strip() and not re.search(r"[<>`*_\[\]|]", c.message)
+        lines += [c.message, ""] if plain else [*_fenced(c.message.strip(), "text"), ""]
+    if c.expected is not None or c.actual is not None:
+        lines += ["**Expected**", "", *_fenced(as_text(c.expected)), "", "**Actual**", "", *_fenced(as_text(c.actual)), ""]
+    if c.reproduce:
+        lines += ["**Reproduce**", "", *_fenced("\n".join(c.reproduce), "sh"), ""]
+    return lines
 
 
 def summary_md(report: RunReport) -> str:
-    s = report.summary
-    lines = [f"# ticket-conformance: {report.vendor} ({report.target})", "",
+    lines = [f"# ticket-conformance: {report.vendor} ({report.target}) — {verdict(report)}", "",
              f"`{report.base_url}` · seed {report.seed} · {report.requests} requests · {report.duration_s:.1f} s · "
              f"started {report.started}", "",
-             f"**{s['passed']} passed, {s['failed']} failed (MUST), {s['should']} SHOULD findings, "
-             f"{s['known']} known, {s['skipped']} skipped**", ""]
+             f"**{totals(report)}**", ""]
     if report.fatal:
         lines += [f"> Run stopped: {report.fatal}", ""]
-    families = sorted({c.family for c in report.checks})
+    if report.baseline is not None:
+        b = report.baseline
+        lines += [f"Baseline `{b['file']}`:", ""]
+        lines.append(f"- known, not failing the run ({len(b['known'])}): "
+                     + (", ".join(f"`{e['check']}`" for e in b["known"]) or "none"))
+        if b["fixed"]:
+            lines.append(f"- **Fixed** — now passing, prune from the baseline ({len(b['fixed'])}): "
+                         + ", ".join(f"`{e['check']}`" for e in b["fixed"]))
+        if b.get("not_evaluated"):
+            lines.append(f"- not evaluated in this run ({len(b['not_evaluated'])}): "
+                         + ", ".join(f"`{e['check']}`" for e in b["not_evaluated"]))
+        lines.append("")
     lines += ["| family | pass | fail | should | known | skip |", "|---|---|---|---|---|---|"]
-    for family in families:
-        group = [c for c in report.checks if c.family == family]
-        counts = [sum(_badge(c) == b for c in group) for b in ("pass", "FAIL", "should", "known", "skip")]
-        lines.append(f"| {family} | " + " | ".join(map(str, counts)) + " |")
-    lines += ["", "| check | family | level | result | message |", "|---|---|---|---|---|"]
-    for c in _ordered(report):
-        message = c.message.replace("|", "\\|").replace("\n", " ")[:200]
-        lines.append(f"| `{c.name}` | {c.family} | {c.level} | {_badge(c)} | {message} |")
-    details = [c for c in _ordered(report) if c.status == "failed"]
-    if details:
-        lines += ["", "## Findings", ""]
-        for c in details:
-            lines += [f"### `{c.name}` ({c.level}{', known' if c.known else ''})", "", c.message, ""]
-            if c.expected is not None or c.actual is not None:
-                lines += [f"- expected: `{json.dumps(c.expected, ensure_ascii=False, default=str)[:300]}`",
-                          f"- actual: `{json.dumps(c.actual, ensure_ascii=False, default=str)[:300]}`", ""]
-            if c.reproduce:
-                lines += ["```sh", *c.reproduce, "```", ""]
+    for family, counts in matrix(report):
+        name = f"**{family}**" if family == "all" else family
+        lines.append(f"| {name} | " + " | ".join(str(counts[o]) for o in ("pass", "fail", "should", "known", "skip"))
+                     + " |")
+    lines.append("")
+    checks = ordered(report)
+    for kind, title in (("fail", "MUST failures"), ("should", "SHOULD findings"), ("known", "Known deviations")):
+        group = [c for c in checks if outcome(c) == kind]
+        if group:
+            lines += [f"## {title} ({len(group)})", ""]
+            for c in group:
+                lines += _finding_md(c)
+    lines += ["## All checks", "", "| check | family | level | result | message |", "|---|---|---|---|---|"]
+    for c in checks:
+        lines.append(f"| `{c.name}` | {c.family} | {c.level} | {OUTCOME_LABELS[outcome(c)]} | {_cell(c.message)} |")
     return "\n".join(lines) + "\n"
