@@ -1,0 +1,42 @@
+"""`pytest --vendor V` runs the same checks as the CLI, one test item per check."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+
+def _pytest(tmp_path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_reference_run_passes(tmp_path):
+    done = _pytest(tmp_path, "--vendor", "copper", "--conformance-check", "missing_key_is_refused",
+                   "--conformance-check", "list_responses_match_spec")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout
+
+
+def test_mutant_fails_with_a_curl_reproduction(tmp_path):
+    server = subprocess.Popen([sys.executable, "-m", "conformance.cli", "serve", "opine", "--port", "0",
+                               "--mutant", "OpineAuthOff"], stdout=subprocess.PIPE, text=True)
+    try:
+        origin = server.stdout.readline().split()[-1]
+        done = _pytest(tmp_path, "--vendor", "opine", "--base-url", origin + "/v1",
+                       "--conformance-check", "missing_key_is_refused", env={"OPINE_API_KEY": "opine-reference-key"})
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+    assert done.returncode == 1, done.stdout
+    assert "1 failed" in done.stdout and "curl" in done.stdout and "opine-reference-key" not in done.stdout
+
+
+def test_unreachable_target_is_a_configuration_error(tmp_path):
+    done = _pytest(tmp_path, "--vendor", "copper", "--base-url", "http://127.0.0.1:9/next",
+                   env={"COPPER_API_KEY": "sk_test_x"})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot reach" in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
