@@ -41,14 +41,14 @@ def _dispatch(store: OpineStore, environ: dict, body: bytes) -> tuple[int, Any]:
     method = environ.get("REQUEST_METHOD", "GET").upper()
     path = environ.get("PATH_INFO", "")
     if path == "/v1/tickets" and method in ("GET", "POST"):
-        store.authenticate(_headers(environ))
+        store.authenticate(_headers(environ), method)
         if method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             return 200, store.list_tickets(limit=_first(query, "limit"), offset=_first(query, "offset"))
         return 201, store.create_ticket(_json(body))
     match = _TICKET.fullmatch(path)
     if match and method == "PUT":
-        store.authenticate(_headers(environ))
+        store.authenticate(_headers(environ), method)
         return 200, store.update_ticket(match.group(1), _json(body))
     raise not_found(f"No route for {method} {path}.")
 

@@ -60,10 +60,10 @@ class OpineStore(TicketValidation):
         self._next_id = max(self._tickets, default=0) + 1
 
     # == operations (public; each one runs under the lock) ====================================
-    def authenticate(self, headers: Mapping[str, str]) -> None:
+    def authenticate(self, headers: Mapping[str, str], method: str = "GET") -> None:
         """``headers`` keys are lower case. Raises a 401 OpineError unless the key matches."""
         with self._lock:
-            if not self._authenticate(headers):
+            if self._key_required(method) and not self._authenticate(headers):
                 raise unauthorized()
 
     def list_tickets(self, limit: str | None = None, offset: str | None = None) -> dict[str, Any]:
@@ -76,12 +76,8 @@ class OpineStore(TicketValidation):
                 raise validation_error(issues)
             tickets = self._ordered_tickets()
             page = self._page(tickets, offset_value, limit_value)
-            return {
-                "items": [self._render(t) for t in page],
-                "limit": limit_value,
-                "offset": offset_value,
-                "totalCount": self._total(tickets, page),
-            }
+            return self._envelope([self._render(t) for t in page], limit_value, offset_value,
+                                  self._total(tickets, page))
 
     def create_ticket(self, body: object) -> dict[str, Any]:
         """POST /v1/tickets with the parsed JSON body. A failed validation creates nothing."""
@@ -97,6 +93,10 @@ class OpineStore(TicketValidation):
             return self._render(ticket)
 
     # == auth ==================================================================================
+    def _key_required(self, method: str) -> bool:
+        """Every known route needs the key, whatever the method."""
+        return True
+
     def _authenticate(self, headers: Mapping[str, str]) -> bool:
         """The ``X-API-Key`` header must equal the store's key exactly. Scopes are not modelled."""
         return headers.get("x-api-key") == self.api_key
@@ -113,6 +113,10 @@ class OpineStore(TicketValidation):
     def _total(self, tickets: list[Ticket], page: list[Ticket]) -> int:
         """totalCount: every ticket in the collection, independent of limit/offset."""
         return len(tickets)
+
+    def _envelope(self, items: list[dict[str, Any]], limit: int, offset: int, total: int) -> dict[str, Any]:
+        """The list envelope; ``limit`` and ``offset`` are echoed as applied."""
+        return {"items": items, "limit": limit, "offset": offset, "totalCount": total}
 
     # == create ================================================================================
     def _new_ticket(self, fields: dict[str, Any]) -> Ticket:
