@@ -154,11 +154,7 @@ class CopperStore:
     def _parse_list_params(self, query: Sequence[tuple[str, str]]) -> ListParams:
         values = self._single_values(query)
         limit = self._parse_limit(values.get("limit"))
-        after_id, before_id = values.get("starting_after"), values.get("ending_before")
-        if after_id is not None and before_id is not None:
-            raise self._invalid("ending_before", "parameters_exclusive",
-                                "starting_after and ending_before are mutually exclusive; "
-                                "send only one of them.")
+        after_id, before_id = self._exclusive_cursors(values.get("starting_after"), values.get("ending_before"))
         created = []
         for op in CREATED_OPS:
             raw = values.get(f"created[{op}]")
@@ -174,6 +170,15 @@ class CopperStore:
             created=tuple(created),
             search_query=values.get("search_query"),
         )
+
+    def _exclusive_cursors(self, after_id: str | None, before_id: str | None) -> tuple[str | None, str | None]:
+        """Documented: the cursors are mutually exclusive. Choice (docs silent on the status): both -> 400
+        parameters_exclusive."""
+        if after_id is not None and before_id is not None:
+            raise self._invalid("ending_before", "parameters_exclusive",
+                                "starting_after and ending_before are mutually exclusive; "
+                                "send only one of them.")
+        return after_id, before_id
 
     def _single_values(self, query: Sequence[tuple[str, str]]) -> dict[str, str]:
         """Choice (docs silent): a repeated known parameter is 400 (code parameter_duplicated);
