@@ -199,7 +199,8 @@ def test_pytest_baseline_is_strict_xfail(pytester: pytest.Pytester, tmp_path: Pa
     - {check: missing_key_is_refused, reason: "bug A", since: 2026-11-23}
     - {check: wrong_key_is_refused, reason: "bug B", since: 2026-11-23}
     """)
-    outcome = pytester.runpytest("-p", "no:cacheprovider", "--vendor", "copper", "--baseline", str(path), "-rxX")
+    only = [arg for name in [*results, "retrieve_responses_match_spec"] for arg in ("--conformance-check", name)]
+    outcome = pytester.runpytest("-p", "no:cacheprovider", "--vendor", "copper", "--baseline", str(path), "-rxX", *only)
     # missing_key: listed + failing -> xfail; wrong_key: listed + passing -> XPASS(strict) failure;
     # list_responses: unlisted + failing -> failure; retrieve: unlisted + passing -> pass.
     outcome.assert_outcomes(passed=1, failed=2, xfailed=1)
