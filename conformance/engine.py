@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, ContextManager, Iterable
 
 import yaml
 
@@ -23,6 +24,9 @@ from conformance.transport.client import Client, ClientOptions
 from conformance.violations import Skipped, Violation
 
 Progress = Callable[[str], None]
+# Entered around the preflight (named "_preflight") and around each check (named by the check):
+# cassettes use it to give every check its own recording.
+CheckScope = Callable[[str], ContextManager[None]]
 
 
 def load_spec(profile: Profile) -> dict:
@@ -46,33 +50,46 @@ class Session:
     """One run against one target: a client, an API view and a context shared by every check."""
 
     def __init__(self, profile: Profile, target: Target, options: RunOptions,
-                 client_options: ClientOptions = ClientOptions(), progress: Progress | None = None) -> None:
+                 client_options: ClientOptions = ClientOptions(), progress: Progress | None = None,
+                 check_scope: CheckScope | None = None) -> None:
         self.profile = profile
         self.target = target
         self.options = options
         self.progress = progress
+        self.check_scope = check_scope or getattr(target, "check_scope", None)
         self.client = Client(target.base_url, profile, target.api_key, client_options, session=target.session,
-                             on_request=self._on_request)
+                             on_request=self._on_request, sleep=getattr(target, "sleep", None))
         self.context = RunContext(profile, Api(self.client, profile), options, load_spec(profile))
 
     def _on_request(self, exchange) -> None:
         self.context.record(exchange)
 
+    def _scope(self, name: str) -> ContextManager[None]:
+        return self.check_scope(name) if self.check_scope else nullcontext()
+
     def preflight(self) -> None:
         """The first request decides whether there is an API to test at all (else exit 2)."""
-        exchange = self.context.api.list()
         where = self.target.base_url
+        try:
+            with self._scope("_preflight"):
+                exchange = self.context.api.list()
+        except BadResponse as exc:
+            raise ConfigError(f"{where} did not answer the first request: {exc.reason}") from None
+        except BudgetExhausted as exc:
+            raise ConfigError(f"--max-requests leaves no request for the first one ({exc})") from None
         if exchange.status in (401, 403):
             raise CredentialsRejected(f"credentials rejected by {where} ({exchange.status}): check ${self.profile.key_env}")
         if exchange.status == 404:
             raise ConfigError(f"no ticket collection at {where}{self.profile.collection} (404): "
                               f"--base-url must include the version prefix {self.profile.version_prefix}")
+        if exchange.status >= 500:
+            kind = "an HTML page" if exchange.body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")) else ""
+            raise ConfigError(f"{where} answered the first request with {exchange.status}: server error"
+                              + (f" ({kind})" if kind else ""))
         try:
             exchange.json()
         except BadResponse as exc:
             raise ConfigError(f"{where} is not a JSON API: {exc.reason}") from None
-        if exchange.status >= 500:
-            raise ConfigError(f"{where} answered the first request with {exchange.status}: server error")
 
     def run_check(self, check: CheckSpec) -> CheckResult:
         ctx = self.context
@@ -80,12 +97,15 @@ class Session:
         before = self.client.requests
         result = CheckResult(name=check.name, family=check.family, level=check.level, status="passed",
                              proves=check.proves)
-        try:
-            if "writes" in check.requires:
-                ctx.require_writes()
-            check.run(ctx)
-        except BaseException as exc:  # noqa: BLE001 - every outcome becomes a result; fatal ones re-raise
-            _record_outcome(result, _unwrap(exc), ctx.exchanges)
+        with self._scope(check.name):
+            if self.check_scope:  # a scoped (recorded) check repeats its own walks: its cassette stands alone
+                ctx.api.forget()
+            try:
+                if "writes" in check.requires:
+                    ctx.require_writes()
+                check.run(ctx)
+            except BaseException as exc:  # noqa: BLE001 - every outcome becomes a result; fatal ones re-raise
+                _record_outcome(result, _unwrap(exc), ctx.exchanges)
         result.requests = self.client.requests - before
         return result
 
@@ -93,10 +113,11 @@ class Session:
 def _unwrap(exc: BaseException) -> BaseException:
     """Hypothesis wraps a failure that did not repeat in an exception group: find the violation inside."""
     if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            found = _unwrap(inner)
-            if isinstance(found, (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
-                return found
+        found = [_unwrap(inner) for inner in exc.exceptions]
+        for kinds in (ConfigError, (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
+            for inner in found:
+                if isinstance(inner, kinds):  # a fatal error (e.g. a replay miss) outranks any verdict
+                    return inner
     return exc
 
 
@@ -148,6 +169,9 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
     finally:
         report.duration_s = time.monotonic() - clock
         report.requests = session.client.requests
+        done = getattr(progress, "done", None)
+        if done:
+            done()
     return report
 
 
@@ -160,6 +184,11 @@ def stderr_progress() -> Progress | None:
         sys.stderr.write("\r\033[K" + line[:120])
         sys.stderr.flush()
 
+    def done() -> None:  # clear the progress line, so the summary (or an error) starts on a clean line
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+    show.done = done  # type: ignore[attr-defined]
     return show
 
 

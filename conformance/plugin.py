@@ -56,7 +56,10 @@ class ConformanceItem(pytest.Item):
 
     def runtest(self) -> None:
         session = _engine_session(self.config)
-        result = session.run_check(self.spec)
+        try:
+            result = session.run_check(self.spec)
+        except ConfigError as exc:  # e.g. a replay miss or an unreachable target: end the run, exit 2
+            pytest.exit(f"ticket-conformance: {exc}", returncode=2)
         self.user_properties.append(("level", result.level))
         if result.status == "skipped":
             pytest.skip(result.message)

@@ -15,7 +15,7 @@ from conformance.profiles.base import Profile
 from conformance.report.model import RunReport
 from conformance.report.writers import write_all
 from conformance.suite.context import RunOptions
-from conformance.target import Target, live_target, reference_target
+from conformance.target import Target, live_target, recorded, reference_target, replay_target
 from conformance.transport.client import ClientOptions
 
 
@@ -52,8 +52,8 @@ def validate(request: RunRequest) -> Profile:
         raise ConfigError("--base-url implies --target live")
     if request.record and kind != "live":
         raise ConfigError("--record is for live runs (give --base-url)")
-    if kind == "replay":
-        raise ConfigError("--target replay: no cassettes support in this build yet")
+    if kind == "replay" and request.base_url:
+        raise ConfigError("--base-url is for live runs; --target replay answers from --cassettes")
     return profile
 
 
@@ -62,11 +62,20 @@ def open_target(profile: Profile, request: RunRequest) -> Iterator[Target]:
     with ExitStack() as stack:
         if request.kind == "reference":
             yield stack.enter_context(reference_target(profile, request.store))
+        elif request.kind == "replay":
+            yield stack.enter_context(replay_target(profile, request.cassettes))
         else:
-            yield stack.enter_context(live_target(profile, request.base_url or "", request.api_key))
+            target = stack.enter_context(live_target(profile, request.base_url or "", request.api_key))
+            if request.record:
+                target = stack.enter_context(recorded(profile, target, request))
+            yield target
 
 
 def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
+    if request.kind == "replay":  # the recorded run's writes and budget; its seed and examples must agree
+        from conformance.transport.cassettes import adopt
+
+        request = adopt(request)
     # The reference server is ours to write to; a live vendor only when the user says so.
     writes = request.allow_writes or request.kind == "reference"
     return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes),

@@ -6,7 +6,7 @@ import importlib
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 from urllib.parse import urlsplit
 
 import requests
@@ -22,6 +22,9 @@ class Target:
     base_url: str
     api_key: str | None
     session: requests.Session | None = None
+    # Cassettes (record and replay): entered around the preflight and each check, by name.
+    check_scope: Callable[[str], ContextManager[None]] | None = None
+    sleep: Callable[[float], None] | None = None  # replay waits out nothing (recorded 429s, backoff)
 
 
 def reference_store(profile: Profile, seed: int = 0, tickets: int | None = None, api_key: str | None = None) -> Any:
@@ -65,3 +68,21 @@ def reference_target(profile: Profile, store: Any = None) -> Iterator[Target]:
 @contextmanager
 def live_target(profile: Profile, base_url: str, api_key: str | None) -> Iterator[Target]:
     yield Target(kind="live", base_url=validate_base_url(base_url), api_key=resolve_key(profile, api_key))
+
+
+@contextmanager
+def replay_target(profile: Profile, cassettes: Any) -> Iterator[Target]:
+    """Answer every request from the cassettes under ``cassettes/<vendor>/``; no network, no key."""
+    from conformance.transport.cassettes import replay_target as replay
+
+    with replay(profile, cassettes) as target:
+        yield target
+
+
+@contextmanager
+def recorded(profile: Profile, target: Target, request: Any) -> Iterator[Target]:
+    """``target`` (a live one) with every exchange also written to ``request.cassettes/<vendor>/``."""
+    from conformance.transport.cassettes import recording
+
+    with recording(profile, target, request) as recording_target:
+        yield recording_target

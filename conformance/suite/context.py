@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
@@ -53,7 +54,8 @@ class RunContext:
         def run(value: Any) -> None:
             test(value)
 
-        run()
+        with seed_only_generation():
+            run()
 
     def run_machine(self, factory: Callable[[], Any], *, examples: int | None = None, steps: int = 12,
                     salt: int = 0) -> None:
@@ -67,7 +69,36 @@ class RunContext:
 
         # Hypothesis reads the seed off the factory, the stateful twin of the @seed decorator.
         build._hypothesis_internal_use_seed = self.options.seed * 1_000_003 + salt  # type: ignore[attr-defined]
-        run_state_machine_as_test(build, settings=settings(
-            max_examples=budget, stateful_step_count=steps, database=None, deadline=None, derandomize=False,
-            phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
-            report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet))
+        with seed_only_generation():
+            run_state_machine_as_test(build, settings=settings(
+                max_examples=budget, stateful_step_count=steps, database=None, deadline=None, derandomize=False,
+                phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet))
+
+
+@contextmanager
+def seed_only_generation() -> Iterator[None]:
+    """Make what Hypothesis generates depend on the seed alone.
+
+    Hypothesis (6.131+) also draws from the literals of every imported module outside
+    site-packages ("local constants"), so the same seed produced different requests depending on
+    which modules happened to be loaded (a reference server, vcrpy, a test file) and on any edit
+    to them: a recording made by one process did not replay in another. Switch that pool off.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+
+        original = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE
+    except (ImportError, AttributeError):  # an older or newer Hypothesis without the feature
+        yield
+        return
+    empty = Constants()
+    providers._get_local_constants = lambda: empty
+    cache.cache.clear()  # cached per choice type, local constants included
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()

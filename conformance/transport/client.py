@@ -2,26 +2,47 @@
 
 Secrets never leave this module: an ``Exchange`` records how a request was authenticated
 (``auth="key"|"none"|"wrong"``) and a curl fragment naming the environment variable, not the key.
+
+Failures are sorted into two kinds. A target that cannot be talked to at all (refused, unknown
+host, TLS, no connection within the connect timeout) raises ``TransportError``: exit 2. A response
+that starts but breaks (connection reset or closed mid-response, a body shorter than its
+Content-Length, no answer within the read timeout) raises ``BrokenResponse``, a ``BadResponse``:
+the check that asked becomes a failed check naming the request. Idempotent requests are retried on
+both kinds, and on 5xx, with exponential backoff, before either is reported.
 """
 
 from __future__ import annotations
 
 import email.utils
+import http.client
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 
 from conformance.errors import BudgetExhausted, TransportError
-from conformance.exchange import Exchange, with_query
+from conformance.exchange import BadResponse, Exchange, with_query
 from conformance.profiles.base import Profile
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.
 WRONG_KEY = "sk_test_conformance_wrong_key_000000"
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+def _wall() -> float:
+    return time.time()
 
 
 @dataclass(frozen=True)
@@ -33,6 +54,7 @@ class ClientOptions:
     rate_limit: float | None = None  # requests per second
     max_requests: int | None = None
     max_retry_after: float = 120.0  # never wait longer than this on one 429
+    rate_limited_attempts: int = 5  # 429s in a row for one request before the run gives up (exit 2)
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -44,24 +66,40 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when is None:
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT, even when written without the zone
+        from datetime import timezone
+
+        when = when.replace(tzinfo=timezone.utc)
     return max(0.0, when.timestamp() - now)
+
+
+class BrokenResponse(BadResponse):
+    """The connection broke before a whole response arrived (reset, cut off, read timeout)."""
+
+    def __init__(self, exchange: Exchange, reason: str) -> None:
+        self.exchange = exchange
+        self.reason = reason
+        Exception.__init__(self, f"{exchange.method} {exchange.url}: {reason}")
 
 
 class Client:
     def __init__(self, base_url: str, profile: Profile, api_key: str | None, options: ClientOptions = ClientOptions(),
-                 *, session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
+                 *, session: requests.Session | None = None, sleep: Callable[[float], None] | None = None,
+                 monotonic: Callable[[], float] | None = None, wall: Callable[[], float] | None = None,
                  on_request: Callable[[Exchange], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
         self._key = api_key
         self.options = options
         self.session = session or requests.Session()
-        self._sleep = sleep
-        self._monotonic = monotonic
-        self._wall = wall
+        # Resolved at call time (not bound as defaults) so that tests can replace the module's clocks.
+        self._sleep = sleep or (lambda seconds: _sleep(seconds))
+        self._monotonic = monotonic or (lambda: _monotonic())
+        self._wall = wall or (lambda: _wall())
         self._last_sent: float | None = None
         self._on_request = on_request
         self.requests = 0
@@ -72,21 +110,25 @@ class Client:
         """Send ``method path`` under the base URL; ``auth`` is "key", "none" or "wrong"."""
         url = self.base_url + path
         all_headers = {"Accept": "application/json", **self._auth_headers(auth), **(headers or {})}
-        response = self._send(method, url, params=params, json=json, headers=all_headers)
-        return self._exchange(method, with_query(url, params), response, json, auth)
+        shown = with_query(url, params)
+        response = self._send(method, url, params=params, json=json, headers=all_headers,
+                              _shown=lambda: self._stub(method, shown, json, auth))
+        return self._exchange(method, shown, response, json, auth)
 
     def send_prepared(self, kwargs: dict[str, Any], auth: str = "key") -> tuple[Exchange, requests.Response]:
         """Send a request described as ``requests`` keyword arguments (from a Schemathesis case)."""
         kwargs = dict(kwargs)
         method = kwargs.pop("method")
         url = kwargs.pop("url")
-        headers = {**(kwargs.pop("headers", None) or {}), **self._auth_headers(auth)}
-        for secret in self.profile.auth.secret_headers:
-            if auth != "key":
-                headers.pop(secret, None)
+        secret = {h.lower() for h in self.profile.auth.secret_headers}
+        # Credentials are ours to choose (auth=...), never whatever the generator put in the case.
+        case_headers = {k: v for k, v in (kwargs.pop("headers", None) or {}).items() if k.lower() not in secret}
+        headers = {**case_headers, **self._auth_headers(auth)}
         kwargs.pop("timeout", None)
-        response = self._send(method, url, headers=headers, **kwargs)
         body = kwargs.get("json")
+        shown = with_query(url, _pairs(kwargs.get("params")))
+        response = self._send(method, url, headers=headers, _shown=lambda: self._stub(method, shown, body, auth),
+                              **kwargs)
         return self._exchange(method, response.request.url or url, response, body, auth), response
 
     def auth_headers(self) -> dict[str, str]:
@@ -115,6 +157,11 @@ class Client:
             self._on_request(exchange)
         return exchange
 
+    def _stub(self, method: str, url: str, body: Any, auth: str) -> Exchange:
+        """The exchange of a request that got no (whole) response: for the finding's reproduction."""
+        return Exchange(method=method, url=url, status=0, body=b"", request_body=body, auth=auth,
+                        curl_auth=self._curl_auth(auth))
+
     def _pace(self) -> None:
         if self.options.rate_limit:
             gap = 1.0 / self.options.rate_limit
@@ -124,8 +171,10 @@ class Client:
                     self._sleep(wait)
         self._last_sent = self._monotonic()
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, url: str, _shown: Callable[[], Exchange] | None = None,
+              **kwargs: Any) -> requests.Response:
         attempt = 0
+        limited = 0
         while True:
             if self.options.max_requests is not None and self.requests >= self.options.max_requests:
                 raise BudgetExhausted(f"request budget of {self.options.max_requests} spent")
@@ -141,20 +190,65 @@ class Client:
                     self._sleep(self.options.backoff * 2 ** attempt)
                     attempt += 1
                     continue
-                raise TransportError(f"cannot reach {_origin(url)}: {_reason(exc)}") from None
-            if response.status_code == 429 and attempt < self.options.retries + 2:
+                tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                if _broke_mid_response(exc) and _shown is not None:
+                    raise BrokenResponse(_shown(), _reason(exc) + tries) from None
+                raise TransportError(f"cannot reach {_origin(url)}: {_reason(exc)}{tries}") from None
+            if response.status_code == 429:
+                limited += 1
+                if limited >= self.options.rate_limited_attempts:
+                    raise TransportError(f"rate limited by {_origin(url)}: still 429 after {limited} attempts "
+                                         f"(try a lower --rate-limit)")
                 wait = retry_after_seconds(response.headers.get("Retry-After"), self._wall())
-                wait = self.options.backoff * 2 ** attempt if wait is None else wait
+                wait = self.options.backoff * 2 ** (limited - 1) if wait is None else wait
                 if wait > self.options.max_retry_after:
                     raise TransportError(f"rate limited by {_origin(url)}: Retry-After of {wait:.0f}s is too long")
                 self._sleep(wait)
-                attempt += 1
+                self._last_sent = None  # the wait just served as the pacing gap
                 continue
             if response.status_code >= 500 and method in _IDEMPOTENT and attempt < self.options.retries:
-                self._sleep(self.options.backoff * 2 ** attempt)
+                wait = retry_after_seconds(response.headers.get("Retry-After"), self._wall())
+                backoff = self.options.backoff * 2 ** attempt
+                self._sleep(backoff if wait is None else min(max(wait, backoff), self.options.max_retry_after))
                 attempt += 1
                 continue
             return response
+
+
+def _pairs(params: Any) -> list[tuple[str, str]] | None:
+    if not params:
+        return None
+    items = params.items() if isinstance(params, dict) else params
+    pairs: list[tuple[str, str]] = []
+    for key, value in items:
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            pairs.append((str(key), str(v)))
+    return pairs
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything it wraps (requests and urllib3 nest the real cause in args and ``reason``)."""
+    seen: list[BaseException] = []
+    todo: list[Any] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    return seen
+
+
+_CANNOT_CONNECT = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.NameResolutionError,
+                   urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.SSLError, urllib3.exceptions.ProxyError,
+                   requests.exceptions.ConnectTimeout, requests.exceptions.SSLError,
+                   requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                   requests.exceptions.InvalidSchema, ConnectionRefusedError)
+
+
+def _broke_mid_response(exc: BaseException) -> bool:
+    """True when a connection was made but the response did not arrive whole."""
+    return not any(isinstance(e, _CANNOT_CONNECT) for e in _chain(exc))
 
 
 def _origin(url: str) -> str:
@@ -163,7 +257,33 @@ def _origin(url: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc)
+    chain = _chain(exc)
+    kinds = tuple(type(e) for e in chain)
+
+    def has(*types: type) -> bool:
+        return any(issubclass(k, types) for k in kinds)
+
+    if has(ConnectionRefusedError):
+        return "connection refused"
+    if has(urllib3.exceptions.NameResolutionError):
+        return "unknown host"
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return "timed out connecting"
+    if has(requests.exceptions.SSLError, urllib3.exceptions.SSLError):
+        return "TLS handshake failed"
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError):
+        return "no response within the read timeout"
+    if has(http.client.IncompleteRead, urllib3.exceptions.IncompleteRead):
+        return "response cut off: the body is shorter than its Content-Length"
+    if has(ConnectionResetError):
+        return "connection reset by the server"
+    if has(http.client.RemoteDisconnected):
+        return "connection closed by the server without a response"
+    if has(requests.exceptions.ChunkedEncodingError, urllib3.exceptions.ProtocolError):
+        return "response cut off"
+    if has(requests.exceptions.ContentDecodingError):
+        return "response body could not be decoded"
+    text = " ".join(str(e) for e in chain)
     for needle, reason in (("Connection refused", "connection refused"), ("timed out", "timed out"),
                            ("Name or service not known", "unknown host"), ("nodename nor servname", "unknown host"),
                            ("Failed to resolve", "unknown host"), ("Connection reset", "connection reset"),

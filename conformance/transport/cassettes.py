@@ -1,0 +1,373 @@
+"""Recorded exchanges (vcrpy): one cassette per check, secrets scrubbed, replayed with no network.
+
+Layout of a recording, ``<dir>/<vendor>/``:
+
+- ``_run.yaml``: how the run was made (seed, max examples, writes, version prefix, the checks);
+- ``_preflight.yaml``: the first request of the run;
+- ``<check_name>.yaml``: every request one check made, in order.
+
+Requests are matched on method, path, the exact query string, the body and how the request was
+authenticated (the key, the suite's wrong key, or none), never on host or port: a recording made
+against ``127.0.0.1:<random port>`` replays anywhere. Each check starts with an empty walk memo when
+cassettes are in use, so every cassette holds all the requests its check needs and one check can be
+replayed on its own. Identical requests are played back in recorded order, once each
+(``allow_playback_repeats=False``), so stateful sequences (read, update, read again) replay faithfully.
+
+Re-record after changing a check: ``scripts/record-cassettes`` (or
+``python -m conformance.transport.cassettes record``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, ContextManager, Iterator, Sequence
+from urllib.parse import quote, quote_plus, urlsplit
+
+import requests
+import vcr
+import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
+
+from conformance.errors import CassetteMiss, ConfigError
+from conformance.profiles.base import Profile
+from conformance.transport.client import WRONG_KEY
+
+RUN_FILE = "_run.yaml"
+PREFLIGHT = "_preflight"
+REPLAY_ORIGIN = "http://replay.invalid"  # .invalid never resolves: nothing in a replay can reach a network
+REPLAY_KEY = "replay-placeholder-key-not-a-secret"  # presented during replay so auth kinds still match
+KEY_PLACEHOLDER = "<API_KEY>"
+WRONG_PLACEHOLDER = "<WRONG_KEY>"
+REDACTED = "<REDACTED>"
+SECRET_HEADERS = ("authorization", "x-api-key", "proxy-authorization", "cookie")
+SECRET_QUERY = ("api_key", "apikey", "access_token")
+RECORD_COMMAND = "scripts/record-cassettes"
+
+CheckScope = Callable[[str], ContextManager[None]]
+
+
+# -- scrubbing ----------------------------------------------------------------------------------
+def secret_forms(profile: Profile, key: str | None) -> list[str]:
+    """Every spelling of ``key`` that could land in a file: raw, URL-encoded, and as sent in headers."""
+    if not key or len(key) < 4:  # replacing a 1-3 character "key" everywhere would mangle every body
+        return []
+    forms = {key, quote(key, safe=""), quote_plus(key), base64.b64encode(f"{key}:".encode()).decode(),
+             base64.b64encode(key.encode()).decode().rstrip("=")}
+    forms.update(profile.auth.headers(key).values())
+    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+
+
+def redact(value: Any, forms: Sequence[str], placeholder: str = KEY_PLACEHOLDER) -> Any:
+    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced."""
+    if not forms:
+        return value
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, placeholder)
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+        for form in forms:
+            data = data.replace(form.encode(), placeholder.encode())
+        return data
+    if isinstance(value, list):
+        return [redact(v, forms, placeholder) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact(v, forms, placeholder) for v in value)
+    if isinstance(value, dict):
+        return {redact(k, forms, placeholder): redact(v, forms, placeholder) for k, v in value.items()}
+    return value
+
+
+class Scrubber:
+    """vcrpy hooks that keep the key out of cassettes while keeping requests matchable.
+
+    A secret header is replaced by the kind of credential it carried (``<API_KEY>``, ``<WRONG_KEY>``
+    or ``<REDACTED>``); the key in any other spelling, anywhere in a URL, header or body, becomes
+    ``<API_KEY>``. The same hook runs on requests made during replay (with a placeholder key), so a
+    replayed request scrubs to exactly what was recorded.
+    """
+
+    def __init__(self, profile: Profile, key: str | None) -> None:
+        self.profile = profile
+        self.forms = secret_forms(profile, key)
+        self._kinds: dict[tuple[str, str], str] = {}
+        for credential, tag in ((WRONG_KEY, WRONG_PLACEHOLDER), (key, KEY_PLACEHOLDER)):
+            if credential:
+                for name, value in profile.auth.headers(credential).items():
+                    self._kinds[(name.lower(), value)] = tag
+        self.secret_headers = {*SECRET_HEADERS, *(h.lower() for h in profile.auth.secret_headers)}
+
+    def request(self, request: Any) -> Any:
+        headers = {}
+        for name, value in request.headers.items():
+            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            if name.lower() in self.secret_headers:  # idempotent: vcrpy runs this hook on stored requests too
+                tags = (KEY_PLACEHOLDER, WRONG_PLACEHOLDER, REDACTED)
+                headers[name] = text if text in tags else self._kinds.get((name.lower(), text), REDACTED)
+            else:
+                headers[name] = redact(text, self.forms)
+        request.headers = headers
+        request.uri = _redact_query_names(redact(request.uri, self.forms))
+        if request.body is not None and not hasattr(request.body, "read"):
+            request.body = redact(request.body, self.forms)
+        return request
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        body = response.get("body", {}).get("string")
+        if isinstance(body, (bytes, str)):
+            scrubbed = redact(body, self.forms)
+            if scrubbed != body:
+                response["body"]["string"] = scrubbed
+                size = len(scrubbed.encode() if isinstance(scrubbed, str) else scrubbed)
+                for name in list(response.get("headers", {})):
+                    if name.lower() == "content-length":
+                        response["headers"][name] = [str(size)]
+        headers = response.get("headers") or {}
+        for name in list(headers):
+            if name.lower() in ("set-cookie", "www-authenticate-info", "authorization"):
+                headers[name] = [REDACTED]
+            else:
+                headers[name] = redact(headers[name], self.forms)
+        return response
+
+
+_SECRET_QUERY = re.compile(r"(?i)(?<=[?&])(" + "|".join(SECRET_QUERY) + r")=[^&#]*")
+
+
+def _redact_query_names(uri: str) -> str:
+    """Credentials passed as query parameters, blanked in place (vcrpy's own filter re-sorts the query)."""
+    return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}={quote(REDACTED)}", uri)
+
+
+def _auth_matcher(r1: Any, r2: Any) -> None:
+    """Match on how the request was authenticated (after scrubbing: a tag, never the secret)."""
+    def kind(request: Any) -> list[tuple[str, str]]:
+        return sorted((k.lower(), str(v)) for k, v in request.headers.items() if k.lower() in SECRET_HEADERS)
+
+    if kind(r1) != kind(r2):
+        raise AssertionError(f"credentials differ: {kind(r1)} != {kind(r2)}")
+
+
+def _exact_query(r1: Any, r2: Any) -> None:
+    """The query string exactly as sent: order, repeats and empty values all matter to an API."""
+    if r1.parsed_uri.query != r2.parsed_uri.query:
+        raise AssertionError(f"{r1.parsed_uri.query!r} != {r2.parsed_uri.query!r}")
+
+
+def _vcr(scrubber: Scrubber, record_mode: str) -> vcr.VCR:
+    recorder = vcr.VCR(record_mode=record_mode, match_on=("method", "path", "exact_query", "body", "auth"),
+                       before_record_request=scrubber.request, before_record_response=scrubber.response,
+                       decode_compressed_response=True, serializer="yaml")
+    recorder.register_matcher("exact_query", _exact_query)
+    recorder.register_matcher("auth", _auth_matcher)
+    return recorder
+
+
+# -- the run file ---------------------------------------------------------------------------------
+def vendor_dir(directory: Path, profile: Profile) -> Path:
+    return Path(directory) / profile.name
+
+
+def read_run(directory: Path, profile: Profile) -> dict[str, Any]:
+    where = vendor_dir(directory, profile)
+    path = where / RUN_FILE
+    if not where.is_dir():
+        raise ConfigError(f"no cassettes for {profile.name} in {where}/ (record them: {RECORD_COMMAND}, "
+                          f"or ticket-conformance run --record --base-url URL)")
+    if not path.is_file():
+        raise ConfigError(f"{where}/ is not a recording: {RUN_FILE} is missing (re-record: {RECORD_COMMAND})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("vendor") != profile.name:
+        raise ConfigError(f"{path} is not a {profile.name} recording")
+    return data
+
+
+def adopt(request: Any) -> Any:
+    """A replay request with the recorded run's settings (writes, budget); seed and examples must agree."""
+    from conformance.profiles import get_profile
+
+    profile = get_profile(request.vendor)
+    run = read_run(request.cassettes, profile)
+    recorded = (run.get("seed"), run.get("max_examples"))
+    if recorded != (request.seed, request.max_examples):
+        raise ConfigError(f"{vendor_dir(request.cassettes, profile)}/ was recorded with --seed {recorded[0]} "
+                          f"--max-examples {recorded[1]}: replay with the same values (or re-record)")
+    max_requests = request.max_requests if request.max_requests is not None else run.get("max_requests")
+    return replace(request, allow_writes=bool(run.get("allow_writes")), max_requests=max_requests, rate_limit=None)
+
+
+# -- scopes ---------------------------------------------------------------------------------------
+@dataclass
+class _Scope:
+    name: str
+    path: Path
+    miss: CassetteMiss | None = None
+
+
+class _Cassettes:
+    """Per-check cassettes: ``scope(name)`` is the engine's ``check_scope`` hook."""
+
+    def __init__(self, profile: Profile, where: Path, key: str | None, record_mode: str) -> None:
+        self.where = where
+        self.recorder = _vcr(Scrubber(profile, key), record_mode)
+        self.current: _Scope | None = None
+        self.scoped: list[str] = []
+
+    @contextmanager
+    def scope(self, name: str) -> Iterator[None]:
+        state = _Scope(name, self.where / f"{name}.yaml")
+        self.current = state
+        if name != PREFLIGHT:
+            self.scoped.append(name)
+        try:
+            with self.recorder.use_cassette(str(state.path), allow_playback_repeats=False):
+                yield
+        finally:
+            self.current = None
+        if state.miss is not None:  # even if the check swallowed it: a replay miss never passes quietly
+            raise state.miss
+
+
+_REASONS = {"cassette_not_found": "the cassette does not exist",
+            "already_played": "it was recorded fewer times than the replay asks for it",
+            "no_match": "it was never recorded", "nothing_similar": "it was never recorded",
+            "missing_metadata": "cassette metadata is missing"}
+
+
+class ReplaySession(requests.Session):
+    """The replay's HTTP session: a request the cassette lacks ends the run (exit 2), naming both."""
+
+    def __init__(self, cassettes: _Cassettes) -> None:
+        super().__init__()
+        self.cassettes = cassettes
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        state = self.cassettes.current
+        if state is None:
+            raise CassetteMiss(f"replay: {method!s} {url!s} was sent outside any check's cassette")
+        if state.miss is not None:
+            raise state.miss
+        try:
+            return super().request(method, url, *args, **kwargs)
+        except (CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError) as exc:
+            request = getattr(exc, "failed_request", None)
+            shown = f"{request.method} {request.uri}" if request is not None else f"{method!s} {url!s}"
+            reason = _REASONS.get(getattr(exc, "reason", ""), "it was never recorded")
+            state.miss = CassetteMiss(f"replay miss: {shown} is not in cassette {state.path} ({reason}); "
+                                      f"the check changed since recording? re-record: {RECORD_COMMAND}")
+            raise state.miss from None
+
+
+@contextmanager
+def replay_target(profile: Profile, directory: Path) -> Iterator[Any]:
+    """A target that answers from ``directory/<vendor>/`` and never touches the network."""
+    from conformance.target import Target
+
+    run = read_run(directory, profile)
+    cassettes = _Cassettes(profile, vendor_dir(directory, profile), REPLAY_KEY, "none")
+    prefix = str(run.get("prefix") or profile.version_prefix)
+    session = ReplaySession(cassettes)
+    try:
+        yield Target(kind="replay", base_url=REPLAY_ORIGIN + prefix, api_key=REPLAY_KEY, session=session,
+                     check_scope=cassettes.scope, sleep=lambda _seconds: None)
+    finally:
+        session.close()
+
+
+@contextmanager
+def recording(profile: Profile, target: Any, request: Any) -> Iterator[Any]:
+    """Record ``target``'s run into ``request.cassettes/<vendor>/`` (replacing what was there)."""
+    where = vendor_dir(request.cassettes, profile)
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        for old in where.glob("*.yaml"):
+            old.unlink()
+    except OSError as exc:
+        raise ConfigError(f"cannot write cassettes to {where}/: {exc.strerror or exc}") from None
+    cassettes = _Cassettes(profile, where, target.api_key, "all")
+    run = {"vendor": profile.name,
+           "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "recorded_from": _origin(target.base_url), "prefix": urlsplit(target.base_url).path.rstrip("/"),
+           "seed": request.seed, "max_examples": request.max_examples,
+           "allow_writes": bool(request.allow_writes), "max_requests": request.max_requests,
+           "complete": False, "checks": []}
+    _write_run(where, run)
+    target.check_scope = cassettes.scope
+    try:
+        yield target
+        run["complete"] = True
+    finally:
+        run["checks"] = list(cassettes.scoped)
+        _write_run(where, run)
+
+
+def _write_run(where: Path, run: dict[str, Any]) -> None:
+    header = (f"# Recorded by ticket-conformance; re-record after changing any check: {RECORD_COMMAND}\n")
+    (where / RUN_FILE).write_text(header + yaml.safe_dump(run, sort_keys=False), encoding="utf-8")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}"
+
+
+# -- re-recording the shipped cassettes -----------------------------------------------------------
+def record_reference(vendor: str, directory: Path, *, seed: int = 1, max_examples: int = 12,
+                     checks: Sequence[str] | None = None, key: str | None = None,
+                     report_dir: Path | None = None) -> Any:
+    """Record a live run (with writes) against a fresh reference server served on loopback."""
+    from conformance.profiles import get_profile
+    from conformance.reference import http
+    from conformance.runner import RunRequest, run
+    from conformance.target import reference_app, reference_store
+
+    profile = get_profile(vendor)
+    store = reference_store(profile, api_key=key) if key else reference_store(profile)
+    key = key or getattr(store, "api_key", None) or profile.reference_key
+    with http.start(reference_app(profile, store)) as server:
+        request = RunRequest(vendor=vendor, base_url=server.origin + profile.version_prefix, api_key=key,
+                             allow_writes=True, record=True, cassettes=Path(directory), seed=seed,
+                             max_examples=max_examples, checks=list(checks) if checks else None)
+        return run(request, report_dir=report_dir)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.transport.cassettes",
+                                     description="Re-record the shipped cassettes from the reference servers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rec = sub.add_parser("record", help="record every vendor (or --vendor V) into --cassettes DIR")
+    rec.add_argument("--vendor", action="append", choices=("opine", "copper"))
+    rec.add_argument("--cassettes", type=Path, default=Path("cassettes"))
+    args = parser.parse_args(argv)
+    code = 0
+    for vendor in args.vendor or ("opine", "copper"):
+        try:
+            with tempfile.TemporaryDirectory() as reports:
+                report = record_reference(vendor, args.cassettes, report_dir=Path(reports))
+        except ConfigError as exc:
+            print(f"record {vendor}: {exc}", file=sys.stderr)
+            code = 2
+            continue
+        s = report.summary
+        print(f"recorded {vendor} into {Path(args.cassettes) / vendor}/: {len(report.checks)} checks "
+              f"({s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped), {report.requests} requests")
+        if s["failed"]:
+            code = max(code, 1)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
