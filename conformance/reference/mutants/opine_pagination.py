@@ -1,0 +1,118 @@
+"""Opine mutants for the offset pagination checks."""
+
+from conformance.reference.opine import OpineStore
+
+
+class OpineOffsetOffByOne(OpineStore):
+    """Skips one ticket too many: a page starts at offset + 1."""
+
+    catches = "offset_walk_is_complete_and_stable"
+
+    def _page(self, tickets, offset, limit):
+        return tickets[offset + 1:offset + 1 + limit]
+
+
+class OpinePagesOverlap(OpineStore):
+    """Starts every page after the first one ticket early, so consecutive pages overlap."""
+
+    catches = "offset_walk_is_complete_and_stable"
+
+    def _page(self, tickets, offset, limit):
+        start = max(0, offset - 1)
+        return tickets[start:start + limit]
+
+
+class OpineOrderDependsOnLimit(OpineStore):
+    """Lists in reverse order when the limit is odd (a sort chosen per request)."""
+
+    catches = "offset_walk_is_complete_and_stable"
+
+    def _page(self, tickets, offset, limit):
+        ordered = tickets[::-1] if limit % 2 else tickets
+        return ordered[offset:offset + limit]
+
+
+class OpineTotalCountIsPageSize(OpineStore):
+    """Reports totalCount as the number of items on the page."""
+
+    catches = "total_count_is_the_collection_size"
+
+    def _total(self, tickets, page):
+        return len(page)
+
+
+class OpinePagesCappedAt50(OpineStore):
+    """Silently caps every page at 50 items, whatever the limit (and echoes the requested limit)."""
+
+    catches = "offset_page_size_is_exact"
+
+    def _page(self, tickets, offset, limit):
+        return tickets[offset:offset + min(limit, 50)]
+
+
+class OpinePagesCappedAtDefault(OpineStore):
+    """Silently caps every page at 100 items (the default limit), whatever the limit."""
+
+    catches = "offset_page_size_is_exact"
+
+    def _page(self, tickets, offset, limit):
+        return tickets[offset:offset + min(limit, 100)]
+
+
+class OpineOffsetEchoedAsPageNumber(OpineStore):
+    """Echoes offset as the page number (offset // limit) instead of the offset."""
+
+    catches = "limit_and_offset_are_echoed"
+
+    def _envelope(self, items, limit, offset, total):
+        return super()._envelope(items, limit, offset // limit, total)
+
+
+class OpineDefaultLimit50(OpineStore):
+    """Uses a default limit of 50 instead of the documented 100."""
+
+    catches = "offset_default_limit_is_documented"
+    default_limit = 50
+
+
+class OpineLimitZeroAccepted(OpineStore):
+    """Accepts a limit below 1 (limit=0 answers an empty page)."""
+
+    catches = "offset_limit_below_1_is_rejected"
+
+    def _parse_limit(self, raw):
+        return self.default_limit if raw is None else self._cap_limit(self._parse_integer(raw, ["limit"]))
+
+
+class OpineLimitNotCapped(OpineStore):
+    """Applies and echoes a limit above 1000 as requested (e.g. limit=5000)."""
+
+    catches = "offset_limit_above_max_is_capped"
+
+    def _cap_limit(self, limit):
+        return limit
+
+
+class OpineNegativeOffsetSlicesFromEnd(OpineStore):
+    """Accepts a negative offset and slices with it (Python semantics: counted from the end)."""
+
+    catches = "negative_offset_is_rejected"
+
+    def _parse_offset(self, raw):
+        return 0 if raw is None else self._parse_integer(raw, ["offset"])
+
+
+class OpinePastTheEndReturnsLastPage(OpineStore):
+    """Answers an offset past the end with the last page instead of an empty one."""
+
+    catches = "offset_past_the_end_is_empty"
+
+    def _page(self, tickets, offset, limit):
+        return tickets[-limit:] if offset >= len(tickets) else tickets[offset:offset + limit]
+
+
+MUTANTS = [
+    OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpinePagesCappedAt50,
+    OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineLimitZeroAccepted,
+    OpineLimitNotCapped, OpineNegativeOffsetSlicesFromEnd, OpinePastTheEndReturnsLastPage,
+]

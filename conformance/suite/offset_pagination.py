@@ -1,0 +1,197 @@
+"""Offset pagination checks (``limit`` / ``offset`` / ``totalCount``), drawn with Hypothesis.
+
+The oracle is the walk at the largest page size (``ctx.api.full_walk()``); every other observation
+is compared with it. Walks and pages are memoized per run (until a write), so checks that look at
+the same observation from different angles pay for it once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.checks import offset_pagination as op
+from conformance.profiles.base import OffsetPaging
+from conformance.strategies.bodies import minimal_create_body
+from conformance.strategies.pages import WalkPlan, limit_offset_pairs, walk_plans
+from conformance.suite.context import RunContext
+from conformance.suite.registry import check
+from conformance.suite.walks import Page, Params, Walk, page_from
+from conformance.exchange import Exchange
+
+WALK_SALT = 0x0FF5E7
+PAIR_SALT = 0x0FF5E8
+NEGATIVE_OFFSETS = (-1, -5)
+FILLER_MARGIN = 20  # a collection must exceed the default page size by this much to show silent caps
+MAX_FILLERS = 150  # never create more than this many tickets to grow a small collection
+
+
+def _paging(ctx: RunContext) -> OffsetPaging:
+    paging = ctx.profile.paging
+    assert isinstance(paging, OffsetPaging)
+    return paging
+
+
+def _oracle(ctx: RunContext) -> tuple[Walk, int]:
+    """The walk at the maximum page size and the number of distinct tickets it showed."""
+    walk = ctx.api.full_walk()
+    return walk, len({repr(i) for i in walk.ids(ctx.profile.id_field)})
+
+
+def _request(ctx: RunContext, params: Params) -> Exchange:
+    return ctx.api.memo(("offset-request", params), lambda: ctx.api.list(params))
+
+
+def _page(ctx: RunContext, limit: int | None, offset: int | None) -> Page:
+    """One page (memoized); a non-200 answer raises ``ApiError``, which fails the check."""
+    paging = _paging(ctx)
+    params: Params = tuple((k, str(v)) for k, v in ((paging.limit, limit), (paging.offset, offset)) if v is not None)
+    return page_from(_request(ctx, params), params, paging.items)
+
+
+def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
+    """Pages at ``plan.limit`` from ``plan.start``, advancing the offset by the limit, until a short page
+    (the end) or ``plan.pages`` pages. The end is judged from page sizes only, not from totalCount."""
+
+    def compute() -> Walk:
+        walk = Walk(limit=plan.limit)
+        for k in range(plan.pages):
+            page = _page(ctx, plan.limit, plan.start + k * plan.limit)
+            walk.pages.append(page)
+            if len(page.items) < plan.limit:
+                walk.stop = "end"
+                return walk
+        walk.stop = f"window of {plan.pages} pages"
+        return walk
+
+    return ctx.api.memo(("offset-walk", plan), compute)
+
+
+def _drawn(ctx: RunContext, strategy: Any, salt: int, total: int, examples: int) -> list[Any]:
+    """Values drawn reproducibly from the run's seed, deduplicated in draw order (memoized per run, so
+    checks sharing a draw also share the requests it leads to)."""
+
+    def draw() -> list[Any]:
+        values: list[Any] = []
+        ctx.explore(strategy, lambda v: values.append(v) if v not in values else None, max_examples=examples,
+                    salt=salt)
+        return values
+
+    return ctx.api.memo(("offset-draw", salt, total, examples), draw)
+
+
+def _plans(ctx: RunContext, total: int) -> list[WalkPlan]:
+    return _drawn(ctx, walk_plans(total, _paging(ctx).max_limit), WALK_SALT, total,
+                  max(3, ctx.options.max_examples // 3))
+
+
+def _pairs(ctx: RunContext, total: int) -> list[tuple[int, int]]:
+    paging = _paging(ctx)
+    return _drawn(ctx, limit_offset_pairs(total, paging.default_limit, paging.max_limit), PAIR_SALT, total,
+                  ctx.options.max_examples)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Walking all pages at any limit visits every ticket exactly once, in the same order as at the "
+              "maximum limit.")
+def offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
+    oracle, total = _oracle(ctx)
+    id_field = ctx.profile.id_field
+    op.walk_reached_the_end(oracle)
+    op.no_ticket_twice(oracle, id_field)
+    op.walk_covers_the_total(oracle, _paging(ctx).total, id_field)
+    for plan in _plans(ctx, total):
+        walk = _walk(ctx, plan)
+        op.no_ticket_twice(walk, id_field)
+        op.walk_matches_oracle(walk, plan.start, oracle, id_field)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="totalCount is the number of tickets in the collection on every page, whatever limit and offset.")
+def total_count_is_the_collection_size(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    oracle, total = _oracle(ctx)
+    walks = [oracle] + [_walk(ctx, plan) for plan in _plans(ctx, total)]
+    beyond = Walk(limit=None, pages=[_page(ctx, None, total + 50)], stop="end")
+    op.total_count_is_constant(walks + [beyond], paging.total, total)
+
+
+def _grow_small_collection(ctx: RunContext, total: int) -> None:
+    """With writes allowed, create marked tickets until the collection exceeds the default page size by
+    ``FILLER_MARGIN`` (a silent cap below that would be invisible). Idempotent across runs: the
+    tickets created by earlier runs count, so a second run creates none."""
+    paging = _paging(ctx)
+    wanted = paging.default_limit + FILLER_MARGIN + 1
+    if not ctx.options.allow_writes or not ctx.profile.writes or total >= wanted:
+        return
+    for n in range(min(wanted - total, MAX_FILLERS)):
+        ctx.api.create(minimal_create_body(ctx.profile, f"pagination filler {total + n + 1}"))
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Every page holds exactly min(limit, totalCount - offset) tickets: no silent cap on page sizes.")
+def offset_page_size_is_exact(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    _grow_small_collection(ctx, total)
+    _, total = _oracle(ctx)
+    # Always asked: the largest page and one just above the default (what a silent cap would cut).
+    pairs = [(paging.max_limit, 0), (min(paging.default_limit + 1, paging.max_limit), 0)]
+    pairs += [p for p in _pairs(ctx, total) if p not in pairs]
+    for limit, offset in pairs:
+        op.page_size_is_exact(_page(ctx, limit, offset), limit, offset, total)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="The envelope echoes the limit and offset a request asked for.")
+def limit_and_offset_are_echoed(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    for limit, offset in _pairs(ctx, total):
+        if offset < max(total, 1):  # past the end, a server may echo the offset it applied
+            op.envelope_echoes(_page(ctx, limit, offset), paging.limit, paging.offset, limit, offset)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Without a limit a page holds the documented default number of tickets and echoes that limit.")
+def offset_default_limit_is_documented(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    op.default_page(_page(ctx, None, None), paging.limit, paging.default_limit, total)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="A limit below 1 (0, -1) is rejected with a 4xx.")
+def offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    for limit in (0, -1):
+        op.is_client_error(_request(ctx, ((paging.limit, str(limit)),)), f"{paging.limit}={limit}")
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="A limit above the maximum is rejected or clamped to it: never more tickets than the maximum.")
+def offset_limit_above_max_is_capped(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    for limit in (paging.max_limit + 1, 5 * paging.max_limit):
+        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        op.over_max_is_rejected_or_capped(exchange, paging.items, paging.limit, limit, paging.max_limit)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="A negative offset is rejected, or treated as 0; never read from the end of the collection.")
+def negative_offset_is_rejected(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    limit = min(10, paging.max_limit)
+    first = _page(ctx, limit, 0)
+    for offset in NEGATIVE_OFFSETS:
+        exchange = _request(ctx, ((paging.limit, str(limit)), (paging.offset, str(offset))))
+        op.negative_offset_is_rejected_or_clamped(exchange, first, paging.items, ctx.profile.id_field, offset)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="An offset at or past the end gives an empty page with totalCount still the collection size.")
+def offset_past_the_end_is_empty(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    for offset in (total, total + 50):
+        exchange = _request(ctx, ((paging.offset, str(offset)),))
+        op.past_the_end_is_empty(exchange, paging.items, paging.total, offset, total)
