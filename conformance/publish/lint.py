@@ -208,7 +208,8 @@ def run_external(name: str, argv: list[str], spec_path: Path, timeout: float = 1
     if os.environ.get("TICKET_CONFORMANCE_NO_NODE_LINT"):
         return []
     try:
-        proc = subprocess.run([*argv, str(spec_path)], capture_output=True, text=True, timeout=timeout)
+        env = {**os.environ, "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
+        proc = subprocess.run([*argv, str(spec_path)], capture_output=True, text=True, timeout=timeout, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Finding("warning", name, str(spec_path), f"could not run {name}: {exc}")]
     if proc.returncode == 0:
