@@ -1,0 +1,327 @@
+"""Cursor pagination (``starting_after`` / ``ending_before`` / ``limit`` / ``has_more``).
+
+The oracle is the unfiltered walk at the largest page size (``ctx.api.full_walk()``, walked once per
+run). Walk-based checks share one *walk sample*, drawn once per run from the seed and memoized:
+
+* the walk at the default limit (no ``limit`` parameter);
+* ``LARGE_DRAWS`` walks at a drawn limit >= 7, favouring limits whose page boundaries fall inside a
+  tie group; each is a complete walk when the collection is small enough to walk in
+  ``WALK_PAGES`` pages at that limit, otherwise the first ``WALK_PAGES`` pages;
+* ``SMALL_DRAWS`` prefix walks at a drawn limit 1..6 (the first ``SMALL_WALK_PAGES`` pages).
+
+So a default run pays for about three walks at limit >= 7 plus two short ones, whatever the
+number of walk-based checks, and a live vendor with a large collection is never walked at a
+small page size to its end.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from hypothesis import strategies as st
+
+from conformance.checks import cursor_pagination as cp
+from conformance.exchange import Exchange
+from conformance.machines.cursor import cursor_navigation
+from conformance.profiles.base import CursorPaging
+from conformance.strategies.cursors import cursor_pages, positions, walk_limits
+from conformance.suite.context import RunContext
+from conformance.suite.registry import check
+from conformance.suite.walks import Params, Walk, walk_cursor
+from conformance.violations import Skipped, Violation
+
+WALK_PAGES = 50  # a walk needing more pages than this is cut to its first WALK_PAGES pages
+SMALL_WALK_PAGES = 8
+LARGE_DRAWS = 2  # plus the walk at the default limit
+SMALL_DRAWS = 2
+LARGE_MIN = 7
+SMALL_MAX = 6
+TIE_GROUPS = 3  # tie groups probed by cursor_after_a_tie_keeps_its_siblings
+REQUIRES = ("cursor-pagination",)
+
+
+def _salt(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+# -- shared observations -------------------------------------------------------------------------
+
+
+def paging(ctx: RunContext) -> CursorPaging:
+    assert isinstance(ctx.profile.paging, CursorPaging)
+    return ctx.profile.paging
+
+
+def oracle(ctx: RunContext) -> Walk:
+    return ctx.api.full_walk()
+
+
+def oracle_ids(ctx: RunContext) -> list[Any]:
+    return oracle(ctx).ids(ctx.profile.id_field)
+
+
+def oracle_groups(ctx: RunContext) -> list[tuple[int, int]]:
+    """Tie groups of the oracle walk: positions of tickets sharing one ``created`` instant."""
+    return ctx.api.memo(("cursor-tie-groups",), lambda: cp.tie_groups(
+        cp.instants_of(oracle(ctx).items, ctx.profile.created_field)))
+
+
+def page(ctx: RunContext, params: Params) -> Exchange:
+    """One list request, memoized by its exact parameters (checks asking the same page share it)."""
+    return ctx.api.memo(("cursor-page", tuple(params)), lambda: ctx.api.list(list(params)))
+
+
+def draw(ctx: RunContext, strategy: st.SearchStrategy, examples: int, salt: str) -> list[Any]:
+    """Distinct values drawn from ``strategy``, reproducibly from the run's seed."""
+    drawn: list[Any] = []
+
+    def keep(value: Any) -> None:
+        if value not in drawn:
+            drawn.append(value)
+
+    ctx.explore(strategy, keep, max_examples=examples, salt=_salt(salt))
+    return drawn
+
+
+@dataclass(frozen=True)
+class Sampled:
+    walk: Walk
+    limit: int | None  # None: no limit parameter (the default)
+    complete: bool  # walked to the end (else: the first pages only, by design)
+
+
+def _walk(ctx: RunContext, limit: int | None, pages: int) -> Walk:
+    return ctx.api.memo(("cursor-walk", limit, pages), lambda: walk_cursor(
+        ctx.api.list, paging(ctx), limit, (), ctx.profile.id_field, max_pages=pages))
+
+
+def _sampled(ctx: RunContext, limit: int | None, budget: int) -> Sampled:
+    size = limit if limit is not None else paging(ctx).default_limit
+    needed = len(oracle_ids(ctx)) // size + 1
+    if needed + 2 <= budget:
+        # Room for the end, an empty last page and slack: the guard only fires on a walk that fails to end.
+        return Sampled(_walk(ctx, limit, needed + 3), limit, True)
+    return Sampled(_walk(ctx, limit, budget), limit, False)
+
+
+def walk_sample(ctx: RunContext) -> list[Sampled]:
+    """The walks every walk-based check reasons about (see the module docstring)."""
+
+    def build() -> list[Sampled]:
+        p = paging(ctx)
+        n, groups = len(oracle_ids(ctx)), oracle_groups(ctx)
+        # Complete walks where affordable: the smallest limit that walks n tickets in WALK_PAGES pages.
+        lo = max(LARGE_MIN, -(-(n + 1) // (WALK_PAGES - 3)))
+        if lo > p.max_limit - 1:
+            lo = LARGE_MIN
+        large = draw(ctx, walk_limits(groups, lo, p.max_limit - 1), LARGE_DRAWS, "walk-sample-large")
+        small = draw(ctx, walk_limits(groups, 1, min(SMALL_MAX, p.max_limit), SMALL_WALK_PAGES),
+                     SMALL_DRAWS, "walk-sample-small")
+        sample = [_sampled(ctx, None, WALK_PAGES)]
+        sample += [_sampled(ctx, limit, WALK_PAGES) for limit in large]
+        sample += [Sampled(_walk(ctx, limit, SMALL_WALK_PAGES), limit, False) for limit in small]
+        return sample
+
+    return ctx.api.memo(("cursor-walk-sample",), build)
+
+
+def _require_tickets(ctx: RunContext, at_least: int = 1) -> list[Any]:
+    ids = oracle_ids(ctx)
+    if len(ids) < at_least:
+        raise Skipped(f"needs at least {at_least} ticket(s); the list holds {len(ids)}")
+    return ids
+
+
+# -- walk-based checks ---------------------------------------------------------------------------
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="A starting_after walk, at the default, drawn and maximal page sizes, never returns a ticket twice.")
+def pages_do_not_overlap(ctx: RunContext) -> None:
+    cp.pages_do_not_overlap(oracle(ctx), ctx.profile.id_field)
+    for sampled in walk_sample(ctx):
+        cp.pages_do_not_overlap(sampled.walk, ctx.profile.id_field)
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="A starting_after walk at any page size ends with has_more false and yields exactly the "
+              "tickets of the walk at the largest page size.")
+def walk_reaches_every_ticket(ctx: RunContext) -> None:
+    cp.walk_terminates(oracle(ctx))
+    complete = [s for s in walk_sample(ctx) if s.complete]
+    if not complete:
+        raise Skipped(f"the list ({len(oracle_ids(ctx))} tickets) is too long to walk to its end at a "
+                      f"smaller page size within {WALK_PAGES} pages")
+    for sampled in complete:
+        if not sampled.walk.complete:
+            raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end where the list ends",
+                            expected=f"has_more false after {len(oracle_ids(ctx))} tickets",
+                            actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
+        cp.walk_yields_the_oracle_set(sampled.walk, oracle(ctx), ctx.profile.id_field)
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Lists come back newest first: created never increases along a walk, across page boundaries.")
+def list_is_newest_first(ctx: RunContext) -> None:
+    cp.newest_first(oracle(ctx), ctx.profile.created_field)
+    for sampled in walk_sample(ctx):
+        cp.newest_first(sampled.walk, ctx.profile.created_field)
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Walks at different page sizes return the tickets in the same order, ties included.")
+def tie_order_is_consistent(ctx: RunContext) -> None:
+    for sampled in walk_sample(ctx):
+        cp.same_order(sampled.walk, oracle(ctx), ctx.profile.id_field)
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="On unfiltered walks has_more is true on every page but the last and false on the last, "
+              "and nothing follows the last page.")
+def has_more_is_truthful(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    full = oracle(ctx)
+    cp.has_more_matches_oracle(full, ids, p.has_more, ctx.profile.id_field)
+    if full.complete and ids:
+        probe = page(ctx, ((p.limit, "1"), (p.after, str(ids[-1]))))
+        cp.nothing_after_the_last_page(full, probe, p.items, p.has_more)
+    for sampled in walk_sample(ctx):
+        cp.has_more_matches_oracle(sampled.walk, ids, p.has_more, ctx.profile.id_field)
+        if sampled.complete and not sampled.walk.complete:
+            raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end with has_more false",
+                            expected="has_more false on the page holding the last ticket",
+                            actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="An unfiltered page holds exactly min(limit, remaining) tickets, never more than limit.")
+def limit_is_honoured(ctx: RunContext) -> None:
+    total = len(oracle_ids(ctx))
+    explicit = [s for s in walk_sample(ctx) if s.limit is not None]
+    for sampled in explicit:
+        cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total)  # type: ignore[arg-type]
+
+
+# -- single-request checks -----------------------------------------------------------------------
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Without limit a page holds min(default, total) tickets (default 10 for Copper) and has_more "
+              "says whether more follow, also after a cursor.")
+def default_limit_is_10(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    default, n = p.default_limit, len(ids)
+    first = page(ctx, ())
+    cp.page_is(first, p.items, ctx.profile.id_field, ids[:default],
+               f"the first page without limit is not the first min({default}, {n}) tickets")
+    cp.has_more_is(first, p.has_more, n > default, f"has_more of the first page without limit ({n} tickets)")
+    if n < 2:
+        return
+
+    def probe(position: int) -> None:
+        exchange = page(ctx, ((p.after, str(ids[position])),))
+        cp.page_is(exchange, p.items, ctx.profile.id_field, ids[position + 1:position + 1 + default],
+                   f"the page after position {position} without limit is not the next min({default}, "
+                   f"remaining) tickets")
+
+    for position in draw(ctx, positions(n - 1, []), 2, "default-limit-cursor"):
+        probe(position)
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="limit=0 and limit=-1 are rejected with a 4xx.")
+def limit_below_1_is_rejected(ctx: RunContext) -> None:
+    p = paging(ctx)
+    for value in ("0", "-1"):
+        cp.rejected(ctx.api.list([(p.limit, value)]), f"limit={value} (documented minimum 1)")
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="A limit above the documented maximum is rejected (4xx) or clamped: never more items than the maximum.")
+def limit_above_max_is_capped(ctx: RunContext) -> None:
+    p = paging(ctx)
+    for value in (p.max_limit + 1, p.max_limit * 10):
+        cp.capped(ctx.api.list([(p.limit, str(value))]), p.items, p.max_limit,
+                  f"limit={value} (documented maximum {p.max_limit})")
+
+
+def _ending_before_draws(ctx: RunContext) -> list[tuple[int, int]]:
+    ids = _require_tickets(ctx)
+    strategy = cursor_pages(len(ids), oracle_groups(ctx), paging(ctx).max_limit)
+    return draw(ctx, strategy, max(4, ctx.options.max_examples // 2), "ending-before")
+
+
+def _ending_before(ctx: RunContext, position: int, limit: int) -> Exchange:
+    p = paging(ctx)
+    return page(ctx, ((p.limit, str(limit)), (p.before, str(oracle_ids(ctx)[position]))))
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="ending_before=<id> returns the limit tickets immediately before that id, newest first.")
+def ending_before_returns_the_preceding_page(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    for position, limit in _ending_before_draws(ctx):
+        expected = ids[max(0, position - limit):position]
+        cp.page_is(_ending_before(ctx, position, limit), p.items, ctx.profile.id_field, expected,
+                   f"ending_before the ticket at position {position} with limit={limit} is not the "
+                   f"{len(expected)} ticket(s) right before it")
+
+
+@check(family="pagination", level="SHOULD", requires=REQUIRES,
+       proves="Under ending_before, has_more says whether newer tickets exist beyond the page (the docs' "
+              "has_more row is cut off, so this is SHOULD).")
+def ending_before_has_more_is_truthful(ctx: RunContext) -> None:
+    p = paging(ctx)
+    for position, limit in _ending_before_draws(ctx):
+        exchange = _ending_before(ctx, position, limit)
+        cp.page_items(exchange, p.items)
+        cp.has_more_is(exchange, p.has_more, position - limit > 0,
+                       f"has_more of ending_before the ticket at position {position} with limit={limit} "
+                       f"({position} newer ticket(s) exist)")
+
+
+@check(family="pagination", level="SHOULD", requires=REQUIRES,
+       proves="starting_after together with ending_before (documented as mutually exclusive) is refused with a 4xx.")
+def both_cursors_are_refused(ctx: RunContext) -> None:
+    p, ids = paging(ctx), _require_tickets(ctx, 3)
+    after, before = ids[len(ids) // 2], ids[1]
+    cp.both_cursors_refused(ctx.api.list([(p.after, str(after)), (p.before, str(before))]))
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="starting_after a member of a created tie group returns its following siblings next, and "
+              "ending_before a member returns the preceding ones: no tie is lost at a cursor.")
+def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
+    p, ids, id_field = paging(ctx), oracle_ids(ctx), ctx.profile.id_field
+    groups = oracle_groups(ctx)
+    if not groups:
+        raise Skipped("no two tickets share a created instant in this data: no tie to page across")
+    chosen = sorted(groups, key=lambda g: (-(g[1] - g[0]), g[0]))[:TIE_GROUPS]
+    for start, stop in sorted(chosen):
+        for q in range(start, stop - 1):
+            limit = stop - q
+            exchange = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[q]))))
+            cp.page_is(exchange, p.items, id_field, ids[q + 1:q + 1 + limit],
+                       f"starting_after tie member {q - start + 1} of {stop - start} (position {q}) with "
+                       f"limit={limit} does not return its following siblings next")
+        for q in range(start + 1, stop):
+            limit = q - start + 1
+            exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
+            cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
+                       f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "
+                       f"limit={limit} does not return its preceding siblings")
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Interleaved first/next/previous/jump navigation (a state machine) always returns the model's "
+              "slice of the list, with a truthful has_more on forward pages.")
+def cursor_navigation_matches_model(ctx: RunContext) -> None:
+    ids = _require_tickets(ctx, 2)
+    machine = cursor_navigation(lambda params: ctx.api.list(list(params)), paging(ctx), ids,
+                                ctx.profile.id_field, oracle_groups(ctx))
+    ctx.run_machine(machine, examples=3, steps=8, salt=_salt("cursor-machine"))
+
+
+__all__: Sequence[str] = ("walk_sample", "oracle", "oracle_ids", "oracle_groups", "page", "draw")
