@@ -2,4 +2,4 @@
 to pure check functions in ``conformance.checks``. Importing this package registers every check."""
 
 from conformance.suite.registry import CATALOGUE, CheckSpec  # noqa: F401
-from conformance.suite import auth, cursor_pagination, offset_pagination, schema  # noqa: F401,E402  (registration side effect)
+from conformance.suite import auth, consistency, cursor_pagination, offset_pagination, schema  # noqa: F401,E402  (registration side effect)

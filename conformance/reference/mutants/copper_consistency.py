@@ -1,0 +1,60 @@
+"""Copper mutants for the consistency checks (retrieve vs list, unknown ids, repeated queries)."""
+
+import itertools
+
+from conformance.reference.copper import CopperStore
+
+
+class CopperRetrieveAmountDiffers(CopperStore):
+    """Retrieve renders the amount one minor unit higher than the list does."""
+
+    catches = "retrieve_matches_list_item"
+
+    def _render_retrieved(self, ticket):
+        rendered = self._render(ticket)
+        rendered["amount"] = rendered["amount"] + 1
+        return rendered
+
+
+class CopperRetrieveDropsLocation(CopperStore):
+    """Retrieve leaves out the location the list item carries."""
+
+    catches = "retrieve_matches_list_item"
+
+    def _render_retrieved(self, ticket):
+        rendered = self._render(ticket)
+        del rendered["location"]
+        return rendered
+
+
+class CopperUnknownIdReturnsATicket(CopperStore):
+    """Retrieving an unknown id answers 200 with the newest ticket."""
+
+    catches = "unknown_id_is_refused"
+
+    def _missing(self, ticket_id):
+        return self._render(self.tickets[0])
+
+
+class CopperTieOrderFlipsPerRequest(CopperStore):
+    """Every other request breaks created ties by ascending id: the same query gets two answers."""
+
+    catches = "same_query_same_answer"
+
+    def _ordered(self, tickets):
+        ordered = super()._ordered(tickets)
+        served = self.__dict__.setdefault("_served", itertools.count())  # per store, from 0: deterministic
+        if next(served) % 2:
+            return ordered
+        # Reverse each run of equal created instants in place: a different, internally valid tie order.
+        out, run = [], []
+        for t in ordered:
+            if run and run[-1].created_ms != t.created_ms:
+                out += reversed(run)
+                run = []
+            run.append(t)
+        return out + list(reversed(run))
+
+
+MUTANTS = [CopperRetrieveAmountDiffers, CopperRetrieveDropsLocation, CopperUnknownIdReturnsATicket,
+           CopperTieOrderFlipsPerRequest]

@@ -1,0 +1,90 @@
+"""Consistency between answers: a retrieved ticket is its list item; unknown ids are refused; the same
+query asked twice gives the same answer. Oracles: the unfiltered walk at the largest page size."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from conformance.checks import consistency as cc
+from conformance.strategies.cursors import positions
+from conformance.suite.context import RunContext
+from conformance.suite.cursor_pagination import draw, oracle, oracle_groups, oracle_ids, paging
+from conformance.suite.registry import check
+from conformance.suite.walks import Walk
+from conformance.violations import Skipped
+
+
+def _non_ascii(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.isascii()
+    if isinstance(value, dict):
+        return any(_non_ascii(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_non_ascii(v) for v in value)
+    return False
+
+
+def _page_holding(walk: Walk, position: int):
+    seen = 0
+    for page in walk.pages:
+        seen += len(page.items)
+        if position < seen:
+            return page
+    return None
+
+
+@check(family="consistency", level="MUST", requires=("retrieve",),
+       proves="GET /tickets/{id} returns the ticket the list returns for that id: every listed field, equal.")
+def retrieve_matches_list_item(ctx: RunContext) -> None:
+    full = oracle(ctx)
+    items = full.items
+    if not items:
+        raise Skipped("the list is empty: no ticket to retrieve")
+    chosen: list[int] = []
+    groups = oracle_groups(ctx)
+    if groups:
+        chosen.append(groups[0][1] - 1)  # a tie member (the last of the first group)
+    odd = next((i for i, item in enumerate(items) if _non_ascii(item)), None)
+    if odd is not None:
+        chosen.append(odd)
+    chosen += draw(ctx, positions(len(items), groups), 3, "retrieve-positions")
+    created = (ctx.profile.created_field,)
+    for position in dict.fromkeys(chosen):
+        item: Mapping[str, Any] = items[position]
+        exchange = ctx.api.retrieve(item[ctx.profile.id_field])
+        holder = _page_holding(full, position)
+        cc.retrieved_matches_listed(item, exchange, holder.exchange if holder else None, created)
+
+
+@check(family="consistency", level="MUST", requires=("retrieve",),
+       proves="Retrieving an id the list never returned is refused with a 4xx that carries no ticket.")
+def unknown_id_is_refused(ctx: RunContext) -> None:
+    ids = oracle_ids(ctx)
+    if not ids:
+        raise Skipped("the list is empty: no real id to derive an unknown one from")
+    markers = (ctx.profile.created_field, "reference", "title", "location")
+    for unknown in cc.unknown_ids(ids)[:2]:
+        cc.unknown_id_refused(ctx.api.retrieve(unknown), ctx.profile.id_field, markers)
+
+
+@check(family="consistency", level="MUST", requires=("cursor-pagination",),
+       proves="The same page query asked twice (deep in the list, no writes between) gets the same items and has_more.")
+def same_query_same_answer(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    n = len(ids)
+    if n < 3:
+        raise Skipped(f"needs at least 3 tickets; the list holds {n}")
+    # A page deep in the list (new tickets arrive at the top) that holds a tie group when there is one.
+    deep = [g for g in oracle_groups(ctx) if g[0] >= 1 and g[1] < n]
+    deep = [g for g in deep if g[0] >= n // 2] or deep
+    if deep:
+        start, stop = deep[-1]
+        queries = [((p.limit, str(stop - start + 2)), (p.after, str(ids[start - 1]))),
+                   ((p.limit, str(stop - start + 1)), (p.before, str(ids[stop])))]
+    else:
+        middle = n // 2
+        queries = [((p.limit, "5"), (p.after, str(ids[middle]))), ((p.limit, "5"), (p.before, str(ids[middle])))]
+    for query in queries:
+        first = ctx.api.list(list(query))
+        second = ctx.api.list(list(query))
+        cc.same_answer(first, second, p.items, p.has_more)
