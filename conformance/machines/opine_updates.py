@@ -1,0 +1,148 @@
+"""A stateful model of partial updates to one of the suite's own tickets.
+
+The model is a dict of what every writable field must hold, learnt from the list at the start of
+each run and then moved only by what the documented semantics say: a value replaces, ``null``
+(or ``[]`` for a list of names) clears, an absent field is kept, a refused body changes nothing,
+deal links are added, re-prioritised and removed (``delete: true``). Rules send random partial
+bodies and read the ticket back through the list; invariants compare both the last response and
+the listed ticket with the model. Nothing here names a vendor: fields, kinds and enums come from
+the profile and the spec.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from conformance.checks import updates as u
+from conformance.checks.instants import NotAnInstant, parse_instant
+from conformance.exchange import Exchange
+from conformance.profiles.base import Profile
+from conformance.strategies import updates as s
+from conformance.violations import Violation
+
+SEEN, SENT, CLEARED = "seen", "sent", "cleared"
+
+
+def updates_machine(*, profile: Profile, shape: u.Shape,
+                    fetch: Callable[[], tuple[dict[str, Any], Exchange]],
+                    send: Callable[[dict[str, Any]], Exchange],
+                    returned: Callable[[str, Mapping[str, Any]], bool],
+                    deal_ids: list[Any], priorities: tuple[str, ...]) -> type[RuleBasedStateMachine]:
+    """A machine class over one ticket: ``fetch`` reads it from the list, ``send`` PUTs a body."""
+    writes = profile.writes
+    assert writes
+    kinds = dict(shape.kinds)
+    invalid = s.invalid_values(profile, kinds)
+    deals_field = writes.deals_field
+
+    class UpdatesMatchModel(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            listed, page = fetch()
+            self.model: dict[str, tuple[str, Any]] = {n: (SEEN, listed.get(n)) for n in kinds}
+            self.links = u.deal_links(listed, shape)  # JSON id -> priority
+            self.added: dict[str, Any] = {}  # deals this machine linked: JSON id -> id
+            self.response: dict[str, Any] | None = None
+            self.listed = listed
+            self.evidence = [page]
+
+        # -- rules --------------------------------------------------------------------------------
+        @rule(body=s.update_bodies(profile, kinds), data=st.data())
+        def update(self, body: dict[str, Any], data: st.DataObject) -> None:
+            """A random partial body: each field absent, a value or cleared; sometimes a deal link change."""
+            body = dict(body)
+            link = self._deal_change(data) if deal_ids and priorities and data.draw(st.booleans(), label="deals") else None
+            if link is not None:
+                body[deals_field] = [link[0]]
+            before = self.listed
+            exchange = send(body)
+            response = u.write_succeeded(exchange, shape.id_field, "a partial update", before.get(shape.id_field))
+            for name, value in body.items():
+                if name in kinds:
+                    cleared = value is None or (kinds[name] == s.NAMES and value == [])
+                    self.model[name] = (CLEARED, None) if cleared else (SENT, value)
+            if link is not None:
+                item, key = link
+                if item.get("delete"):
+                    self.links.pop(key, None)
+                else:
+                    self.links[key] = item["priority"]
+                    self.added[key] = item["id"]
+            self._observe(response, exchange)
+            self._not_earlier(before, self.listed)
+
+        def _deal_change(self, data: st.DataObject) -> tuple[dict[str, Any], str]:
+            deal_id = data.draw(st.sampled_from(deal_ids), label="deal")
+            priority = data.draw(st.sampled_from(priorities), label="priority")
+            key = json.dumps(deal_id)
+            # Only a link that exists is deleted: what deleting a missing link does is undocumented.
+            delete = key in self.links and data.draw(st.booleans(), label="delete")
+            return {"id": deal_id, "priority": priority, **({"delete": True} if delete else {})}, key
+
+        @precondition(lambda self: bool(invalid))
+        @rule(data=st.data())
+        def refused_update(self, data: st.DataObject) -> None:
+            bad_name, bad_value = data.draw(st.sampled_from(invalid), label="invalid field")
+            extra = data.draw(s.update_bodies(profile, kinds, tuple(n for n in kinds if n != bad_name)), label="valid")
+            before = self.listed
+            exchange = send({**extra, bad_name: bad_value})
+            try:
+                u.write_refused(exchange, f"an update with an invalid {bad_name}")
+            finally:
+                if 200 <= exchange.status < 300 and writes.title_field in kinds:
+                    send({writes.title_field: before.get(writes.title_field)})  # keep the ticket marked
+            listed, page = fetch()
+            u.unchanged(before, listed, shape, f"listed after a refused update (invalid {bad_name})", [exchange, page])
+            self.response, self.listed, self.evidence = None, listed, [exchange, page]
+
+        # -- invariants -------------------------------------------------------------------------
+        @invariant()
+        def api_matches_model(self) -> None:
+            views = [("listed", self.listed)]
+            if self.response is not None:
+                views.insert(0, ("response", self.response))
+            for where, ticket in views:
+                for name, (how, value) in self.model.items():
+                    kind = kinds[name]
+                    if how == CLEARED:
+                        u.field_cleared(ticket, name, kind, f"{where}: model says cleared", self.evidence)
+                    elif how == SENT:
+                        if name in ticket or returned(name, ticket):
+                            u.field_holds(ticket, name, kind, value, f"{where}: model says the value sent",
+                                          self.evidence)
+                    elif u.comparable({name: value}, shape) != u.comparable({name: ticket.get(name)}, shape):
+                        raise Violation(f"{where}: {name} changed although no update sent it",
+                                        expected={name: value}, actual={name: ticket.get(name)},
+                                        exchanges=self.evidence)
+                links = u.deal_links(ticket, shape)
+                if links != self.links:
+                    raise Violation(f"{where}: deal links (id -> priority) differ from the links sent",
+                                    expected=dict(sorted(self.links.items())), actual=dict(sorted(links.items())),
+                                    exchanges=self.evidence)
+
+        def teardown(self) -> None:
+            """Remove the deal links this run added (never leave the suite's links on real deals)."""
+            left = [self.added[k] for k in sorted(self.added) if k in self.links]
+            if left and priorities:
+                send({deals_field: [{"id": d, "priority": priorities[0], "delete": True} for d in left]})
+
+        # -- helpers ----------------------------------------------------------------------------
+        def _observe(self, response: dict[str, Any], exchange: Exchange) -> None:
+            listed, page = fetch()
+            self.response, self.listed, self.evidence = response, listed, [exchange, page]
+
+        def _not_earlier(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> None:
+            try:
+                old, new = parse_instant(before.get(shape.updated_at)), parse_instant(after.get(shape.updated_at))
+            except NotAnInstant:
+                return  # not an instant at all: the schema checks report that
+            if new < old:
+                raise Violation(f"{shape.updated_at} went backwards on an update",
+                                expected=f"not before {before.get(shape.updated_at)}",
+                                actual=after.get(shape.updated_at), exchanges=self.evidence)
+
+    return UpdatesMatchModel

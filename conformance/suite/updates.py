@@ -1,0 +1,512 @@
+"""Write checks: nullable partial updates, atomic validation, read-back through the list, updatedAt,
+deal links and their amount sum, and a stateful model of interleaved updates.
+
+Every check here writes, and only to the suite's own tickets (title starting with the profile's
+marker): it reuses marked tickets the list already shows and creates one only when there are
+too few. There is no GET by id, so a ticket is read back by walking the list at the largest page
+size (memoized until the next write) and finding its id; both the write's response and the listed
+ticket are judged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import weakref
+import zlib
+from typing import Any, Mapping
+
+from hypothesis import strategies as st
+
+from conformance.checks import updates as u
+from conformance.exchange import Exchange
+from conformance.strategies import updates as s
+from conformance.strategies.bodies import marked_title, minimal_create_body
+from conformance.suite.context import RunContext
+from conformance.suite.registry import check
+from conformance.violations import Skipped, Violation
+
+WRITE = ("update", "writes")
+CREATE = ("create", "writes")
+# Tickets this run chose or created, per Api (survives Api.forget(), which clears the walk memo).
+_OWN: "weakref.WeakKeyDictionary[Any, list[Any]]" = weakref.WeakKeyDictionary()
+
+
+# -- shared helpers -------------------------------------------------------------------------------
+def kinds_of(ctx: RunContext) -> dict[str, str]:
+    return s.field_kinds(ctx.profile, ctx.spec)
+
+
+def shape_of(ctx: RunContext) -> u.Shape:
+    profile, writes = ctx.profile, ctx.profile.writes
+    assert writes
+    kinds = kinds_of(ctx)
+    named = {profile.id_field, profile.created_field, writes.updated_at_field, writes.closed_at_field,
+             writes.linked_deals_field, writes.deal_sum_field, *kinds}
+    response = ctx.spec.get("components", {}).get("schemas", {}).get("Ticket", {}).get("properties", {})
+    derived = tuple(sorted(name for name in response if name not in named))
+    instants = (profile.created_field, writes.updated_at_field, writes.closed_at_field,
+                *(n for n, k in kinds.items() if k == s.DATE_TIME))
+    return u.Shape(id_field=profile.id_field, created_at=profile.created_field, updated_at=writes.updated_at_field,
+                   closed_at=writes.closed_at_field, state=writes.state_field, kinds=kinds,
+                   linked_deals=writes.linked_deals_field, deal_sum=writes.deal_sum_field, instants=instants,
+                   derived=derived)
+
+
+def _salt(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
+def _examples(ctx: RunContext, divisor: int, least: int = 1) -> int:
+    return max(least, ctx.options.max_examples // divisor)
+
+
+def read_back(ctx: RunContext, ticket_id: Any) -> tuple[dict[str, Any], Exchange]:
+    """The ticket as the list shows it (walk at the largest page size) and the page it is on."""
+    walk = ctx.api.full_walk()
+    for page in walk.pages:
+        for item in page.items:
+            if item.get(ctx.profile.id_field) == ticket_id:
+                return dict(item), page.exchange
+    shown = walk.exchanges[-1:]
+    raise Violation(f"ticket {ticket_id!r} is missing from the list", expected=f"{ctx.profile.id_field} {ticket_id!r} "
+                    "among the listed tickets", actual=f"{len(walk.items)} tickets without it ({walk.stop})",
+                    exchanges=[*ctx.exchanges[-2:-1], *shown])
+
+
+def own_tickets(ctx: RunContext, count: int = 1) -> list[dict[str, Any]]:
+    """``count`` of the suite's own tickets as currently listed: ones this run used before, then
+    marked tickets in list order, then new ones (created only when there are too few)."""
+    writes = ctx.profile.writes
+    assert writes
+    id_field = ctx.profile.id_field
+    chosen = _OWN.setdefault(ctx.api, [])
+    items = {json.dumps(t.get(id_field)): t for t in ctx.api.full_walk().items}
+    for item in ctx.api.full_walk().items:
+        if len(chosen) >= count:
+            break
+        if str(item.get(writes.title_field, "")).startswith(writes.marker) and item.get(id_field) not in chosen:
+            chosen.append(item.get(id_field))
+    while len(chosen) < count:
+        exchange = ctx.api.create(minimal_create_body(ctx.profile, f"updates {len(chosen) + 1}"))
+        if not 200 <= exchange.status < 300:
+            raise Skipped(f"could not create a ticket of the suite's own to update (status {exchange.status})")
+        chosen.append(exchange.json_object().get(id_field))
+        items = {}
+    if not items:
+        items = {json.dumps(t.get(id_field)): t for t in ctx.api.full_walk().items}
+    tickets = []
+    for ticket_id in chosen[:count]:
+        key = json.dumps(ticket_id)
+        tickets.append(dict(items[key]) if key in items else read_back(ctx, ticket_id)[0])
+    return tickets
+
+
+def remember_own(ctx: RunContext, ticket_id: Any) -> None:
+    chosen = _OWN.setdefault(ctx.api, [])
+    if ticket_id not in chosen:
+        chosen.append(ticket_id)
+
+
+def put(ctx: RunContext, ticket_id: Any, body: Mapping[str, Any], what: str) -> tuple[dict[str, Any], Exchange]:
+    """A valid update: must succeed with the updated ticket."""
+    exchange = ctx.api.update(ticket_id, dict(body))
+    return u.write_succeeded(exchange, ctx.profile.id_field, what, ticket_id), exchange
+
+
+def returned(ctx: RunContext, name: str, *tickets: Mapping[str, Any]) -> bool:
+    """Whether the API returns ``name`` at all (a field it never returns is not judged)."""
+    return any(name in t for t in tickets) or any(name in t for t in ctx.api.full_walk().items)
+
+
+def _restore_title(ctx: RunContext, ticket_id: Any, before: Mapping[str, Any], exchange: Exchange) -> None:
+    """After a write that should have failed but did not, keep the ticket recognisably the suite's."""
+    writes = ctx.profile.writes
+    assert writes
+    if 200 <= exchange.status < 300:
+        try:
+            title = str(exchange.json_object().get(writes.title_field, ""))
+        except Exception:  # noqa: BLE001 - an unreadable answer: restore to be safe
+            title = ""
+        if not title.startswith(writes.marker):
+            ctx.api.update(ticket_id, {writes.title_field: before.get(writes.title_field)})
+
+
+def _judge_value(ctx: RunContext, shape: u.Shape, name: str, sent: Any, ticket: Mapping[str, Any], where: str,
+                 exchanges: list[Exchange]) -> None:
+    if name in ticket or returned(ctx, name, ticket):
+        u.field_holds(ticket, name, shape.kind(name), sent, where, exchanges)
+
+
+# -- nullable updates -----------------------------------------------------------------------------
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="Sending null for each nullable field clears it, in the update's response and in the list.")
+def null_clears_nullable_fields(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    strategy = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n) for n in writes.nullable})
+
+    def test(drawn: dict[str, Any]) -> None:
+        for name in writes.nullable:
+            kind = shape.kind(name)
+            filled, set_exchange = put(ctx, ticket_id, {name: drawn[name]}, f"setting {name}")
+            _judge_value(ctx, shape, name, drawn[name], filled, "response to setting a value", [set_exchange])
+            cleared, exchange = put(ctx, ticket_id, {name: None}, f"{name}: null")
+            u.field_cleared(cleared, name, kind, f"response to {name}: null", [set_exchange, exchange])
+            listed, page = read_back(ctx, ticket_id)
+            u.field_cleared(listed, name, kind, f"listed after {name}: null", [set_exchange, exchange, page])
+
+    ctx.explore(strategy, test, max_examples=_examples(ctx, 6), salt=_salt("null_clears_nullable_fields"))
+
+
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="An update that sends one field leaves every field it does not send unchanged (an absent field is kept).")
+def absent_fields_are_kept(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    fill = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n) for n in writes.nullable})
+    changes = st.fixed_dictionaries({
+        n: (st.one_of(s.values(profile, shape.kinds, n), st.none()) if n in writes.nullable
+            else s.values(profile, shape.kinds, n)) for n in shape.kinds})
+
+    def test(drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        filled, changes_ = drawn
+        before, exchange = put(ctx, ticket_id, filled, "filling every nullable field")
+        for name in shape.kinds:
+            change = {name: changes_[name]}
+            after, exchange = put(ctx, ticket_id, change, f"changing only {name}")
+            u.others_kept(before, after, change, shape, f"response to a PUT of only {name}", [exchange])
+            listed, page = read_back(ctx, ticket_id)
+            u.others_kept(before, listed, change, shape, f"listed after a PUT of only {name}", [exchange, page])
+            before = listed
+
+    ctx.explore(st.tuples(fill, changes), test, max_examples=1, salt=_salt("absent_fields_are_kept"))
+
+
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="A value sent for a writable field replaces the old one (dates as the same instant, labels as a set), "
+              "in the response and in the list.")
+def values_replace_fields(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    strategy = st.fixed_dictionaries({n: s.distinct_values(profile, shape.kinds, n) for n in shape.kinds})
+
+    def test(drawn: dict[str, list[Any]]) -> None:
+        for name, (first, second) in drawn.items():
+            got, first_exchange = put(ctx, ticket_id, {name: first}, f"setting {name}")
+            _judge_value(ctx, shape, name, first, got, f"response to setting {name}", [first_exchange])
+            got, exchange = put(ctx, ticket_id, {name: second}, f"replacing {name}")
+            _judge_value(ctx, shape, name, second, got, f"response to replacing {name}", [first_exchange, exchange])
+            listed, page = read_back(ctx, ticket_id)
+            _judge_value(ctx, shape, name, second, listed, f"listed after replacing {name}",
+                         [first_exchange, exchange, page])
+
+    ctx.explore(strategy, test, max_examples=_examples(ctx, 6), salt=_salt("values_replace_fields"))
+
+
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="title, type and state cannot be set to null: the update is refused with a 4xx and the ticket is unchanged.")
+def required_fields_cannot_be_null(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (before,) = own_tickets(ctx)
+    ticket_id = before[profile.id_field]
+    for name in writes.not_nullable:
+        exchange = ctx.api.update(ticket_id, {name: None})
+        try:
+            u.write_refused(exchange, f"{name}: null")
+        finally:
+            _restore_title(ctx, ticket_id, before, exchange)
+        after, page = read_back(ctx, ticket_id)
+        u.unchanged(before, after, shape, f"listed after a refused {name}: null", [exchange, page])
+
+
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="An update with one valid change and one invalid field is refused with a 4xx and changes nothing "
+              "(not the valid part, not updatedAt).")
+def failed_update_changes_nothing(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    invalid = s.invalid_values(profile, shape.kinds)
+    if not invalid:
+        raise Skipped("the profile documents no constraint to break")
+
+    def valid_for(bad: tuple[str, Any]) -> st.SearchStrategy:
+        others = [n for n in shape.kinds if n != bad[0]]
+        return st.sampled_from(others).flatmap(
+            lambda n: s.distinct_values(profile, shape.kinds, n).map(lambda vs: (n, vs)))
+
+    strategy = st.sampled_from(invalid).flatmap(lambda bad: st.tuples(st.just(bad), valid_for(bad)))
+
+    def test(drawn: tuple[tuple[str, Any], tuple[str, list[Any]]]) -> None:
+        (bad_name, bad_value), (name, candidates) = drawn
+        before, _ = read_back(ctx, ticket_id)
+        kind = shape.kind(name)
+        value = next((v for v in candidates if not (name in before and u.value_matches(kind, v, before[name]))),
+                     candidates[0])
+        exchange = ctx.api.update(ticket_id, {name: value, bad_name: bad_value})
+        try:
+            u.write_refused(exchange, f"an update with a valid {name} and an invalid {bad_name}")
+        finally:
+            _restore_title(ctx, ticket_id, before, exchange)
+        after, page = read_back(ctx, ticket_id)
+        u.unchanged(before, after, shape, f"listed after a refused update (valid {name}, invalid {bad_name})",
+                    [exchange, page])
+
+    ctx.explore(strategy, test, max_examples=_examples(ctx, 2), salt=_salt("failed_update_changes_nothing"))
+
+
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="An update of an id that does not exist is refused with a 4xx (404 expected) and creates nothing.")
+def unknown_id_update_is_refused(ctx: RunContext) -> None:
+    profile = ctx.profile
+    walk = ctx.api.full_walk()
+    ids = walk.ids(profile.id_field)
+    if ids and all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        missing: Any = max(ids) + 10**6
+    else:
+        missing = next(f"conformance-missing-{n}" for n in range(len(ids) + 1) if f"conformance-missing-{n}" not in ids)
+    total_key = getattr(profile.paging, "total", None)
+    before = walk.pages[-1].body.get(total_key) if total_key and walk.pages else None
+    exchange = ctx.api.update(missing, {profile.writes.title_field: marked_title(profile, "must not exist")})
+    u.write_refused(exchange, f"an update of the unknown id {missing!r}")
+    if before is not None:
+        after = ctx.api.list({profile.paging.limit: 1})
+        u.total_unchanged(before, after.json_object().get(total_key), [exchange, after])
+    else:
+        after_walk = ctx.api.full_walk()
+        if missing in after_walk.ids(profile.id_field):
+            raise Violation("an update of an unknown id created it", expected=f"no ticket {missing!r}",
+                            actual="listed", exchanges=[exchange, *after_walk.exchanges[-1:]])
+
+
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="Every successful update moves updatedAt strictly forward (and never before createdAt), "
+              "in the response and in the list.")
+def updated_at_moves_forward(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (before,) = own_tickets(ctx)
+    ticket_id = before[profile.id_field]
+    for step in ("A", "B"):
+        title = marked_title(profile, f"updatedAt probe {step}")
+        if before.get(writes.title_field) == title:
+            title = marked_title(profile, f"updatedAt probe {step}{step}")
+        time.sleep(0.01)  # a live clock: never two writes in the same millisecond
+        after, exchange = put(ctx, ticket_id, {writes.title_field: title}, "an update of the title")
+        if u.comparable(after, shape).get(shape.updated_at) == u.comparable(before, shape).get(shape.updated_at):
+            # A server stamping whole seconds needs a second to show a later instant: retry once.
+            time.sleep(1.1)
+            after, exchange = put(ctx, ticket_id, {writes.title_field: title + "."}, "an update of the title")
+        u.updated_at_later(before, after, shape, "response to an update", [exchange])
+        listed, page = read_back(ctx, ticket_id)
+        u.updated_at_later(before, listed, shape, "listed after an update", [exchange, page])
+        before = listed
+
+
+# -- consistency of writes with the list -------------------------------------------------------------
+@check(family="consistency", level="MUST", requires=CREATE,
+       proves="A created ticket comes back (2xx) with the fields sent, is listed exactly as the response shows it, "
+              "and totalCount grows by one.")
+def created_ticket_is_listed(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    optional = st.fixed_dictionaries({}, optional={n: s.values(profile, shape.kinds, n) for n in writes.nullable})
+    required = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n)
+                                      for n in writes.required_on_create if n in shape.kinds})
+    total_key = getattr(profile.paging, "total", None)
+
+    def test(drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        body = {**minimal_create_body(profile, "created and listed"), **drawn[0], **drawn[1]}
+        walk = ctx.api.full_walk()
+        before = walk.pages[-1].body.get(total_key) if total_key and walk.pages else None
+        exchange = ctx.api.create(body)
+        created = u.write_succeeded(exchange, profile.id_field, "creating a ticket")
+        ticket_id = created[profile.id_field]
+        remember_own(ctx, ticket_id)
+        for name, value in body.items():
+            if name in shape.kinds:
+                _judge_value(ctx, shape, name, value, created, "response to the create", [exchange])
+        listed, page = read_back(ctx, ticket_id)
+        u.listed_like_response(listed, created, shape, "listed after the create", [exchange, page])
+        if before is not None:
+            after = ctx.api.full_walk().pages[-1].body.get(total_key)
+            u.total_grew_by(before, after, 1, [exchange, page])
+
+    ctx.explore(st.tuples(required, optional.filter(bool)), test, max_examples=1,
+                salt=_salt("created_ticket_is_listed"))
+
+
+def _observed_deal_ids(ctx: RunContext, shape: u.Shape) -> list[Any]:
+    found: dict[str, Any] = {}
+    for item in ctx.api.full_walk().items:
+        for link in item.get(shape.linked_deals) or []:
+            if isinstance(link, Mapping) and link.get("id") is not None:
+                found.setdefault(json.dumps(link["id"]), link["id"])
+    return [found[k] for k in sorted(found)]
+
+
+def _priorities(ctx: RunContext, shape: u.Shape) -> tuple[str, ...]:
+    return tuple(ctx.profile.enums.get(f"{shape.linked_deals}[].priority", ()))
+
+
+def _deal_item(deal_id: Any, priority: str, delete: bool = False) -> dict[str, Any]:
+    # The docs' example: priority on every item, ``"delete": true`` to remove the link.
+    return {"id": deal_id, "priority": priority, **({"delete": True} if delete else {})}
+
+
+@check(family="consistency", level="MUST", requires=WRITE,
+       proves="A deal link added by an update appears with its priority, a new priority replaces the old one, "
+              "and delete: true removes it, in the response and in the list.")
+def deal_links_follow_updates(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    deal_ids, priorities = _observed_deal_ids(ctx, shape), _priorities(ctx, shape)
+    if not deal_ids or len(priorities) < 2:
+        raise Skipped("no listed ticket links a deal: no deal id to link")
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    linked = u.deal_links(ticket, shape)
+    free = [d for d in deal_ids if json.dumps(d) not in linked]
+    if not free:
+        raise Skipped("every deal seen in the list is already linked to the suite's ticket")
+    strategy = st.tuples(st.sampled_from(free), st.permutations(priorities).map(lambda p: p[:2]))
+    deals = writes.deals_field
+
+    def test(drawn: tuple[Any, tuple[str, str]]) -> None:
+        deal_id, (first, second) = drawn
+        try:
+            got, added = put(ctx, ticket_id, {deals: [_deal_item(deal_id, first)]}, "linking a deal")
+            u.deal_linked(got, deal_id, first, shape, "response to linking a deal", [added])
+            got, changed = put(ctx, ticket_id, {deals: [_deal_item(deal_id, second)]}, "re-prioritising a deal link")
+            u.deal_linked(got, deal_id, second, shape, "response to re-prioritising", [added, changed])
+            listed, page = read_back(ctx, ticket_id)
+            u.deal_linked(listed, deal_id, second, shape, "listed after re-prioritising", [added, changed, page])
+            got, removed = put(ctx, ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]}, "deleting a link")
+            u.deal_unlinked(got, deal_id, shape, "response to delete: true", [added, removed])
+            listed, page = read_back(ctx, ticket_id)
+            u.deal_unlinked(listed, deal_id, shape, "listed after delete: true", [added, removed, page])
+        except Violation:
+            ctx.api.update(ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]})  # leave no link behind
+            raise
+
+    ctx.explore(strategy, test, max_examples=1, salt=_salt("deal_links_follow_updates"))
+
+
+@check(family="consistency", level="MUST", requires=WRITE,
+       proves="dealAmountSum is 0 (or null) without linked deals, grows by the same amount on two tickets linking "
+              "the same deals, and returns to its old value when those links are removed.")
+def deal_amount_sum_is_consistent(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    walk = ctx.api.full_walk()
+    u.unlinked_sums_are_zero(walk.items, shape, walk.exchanges[:1])
+    single = u.single_deal_sums_agree(walk.items, shape, walk.exchanges[:1])
+    deal_ids, priorities = _observed_deal_ids(ctx, shape), _priorities(ctx, shape)
+    if not deal_ids or not priorities:
+        raise Skipped("no listed ticket links a deal: no deal id to link")
+    first, second = own_tickets(ctx, 2)
+    ids = (first[profile.id_field], second[profile.id_field])
+    busy = set(u.deal_links(first, shape)) | set(u.deal_links(second, shape))
+    free = [d for d in deal_ids if json.dumps(d) not in busy]
+    if not free:
+        raise Skipped("every deal seen in the list is already linked to the suite's tickets")
+    strategy = st.lists(st.sampled_from(free), min_size=min(2, len(free)), max_size=min(3, len(free)), unique=True)
+    deals = writes.deals_field
+
+    def test(chosen: list[Any]) -> None:
+        link = {deals: [_deal_item(d, priorities[0]) for d in chosen]}
+        unlink = {deals: [_deal_item(d, priorities[0], delete=True) for d in chosen]}
+        tickets = [read_back(ctx, i) for i in ids]
+        start = [u.deal_sum(t, shape, "before linking", [page]) for t, page in tickets]
+        grown, evidence = [], []
+        try:
+            for ticket_id in ids:
+                got, exchange = put(ctx, ticket_id, link, f"linking deals {chosen}")
+                evidence.append(exchange)
+                grown.append(u.deal_sum(got, shape, "response to linking deals", [exchange]))
+            added = [g - s0 for g, s0 in zip(grown, start)]
+            u.amounts_equal(added[0], added[1], f"linking the same deals {chosen} to two tickets added different "
+                            f"amounts to {shape.deal_sum}", evidence)
+            if len(chosen) == 1 and json.dumps(chosen[0]) in single:
+                u.amounts_equal(single[json.dumps(chosen[0])], added[0], f"linking only deal {chosen[0]} added an amount "
+                                "other than a ticket linking only that deal shows", evidence)
+            for ticket_id, expected in zip(ids, grown):
+                listed, page = read_back(ctx, ticket_id)
+                u.amounts_equal(expected, u.deal_sum(listed, shape, "listed", [page]),
+                                f"the listed {shape.deal_sum} differs from the update's response", [*evidence, page])
+            for ticket_id, expected in zip(ids, start):
+                got, exchange = put(ctx, ticket_id, unlink, f"unlinking deals {chosen}")
+                u.amounts_equal(expected, u.deal_sum(got, shape, "response to unlinking", [exchange]),
+                                f"{shape.deal_sum} did not return to its value before the links were added",
+                                [evidence[0], exchange])
+                evidence.append(exchange)
+            for ticket_id, expected in zip(ids, start):
+                listed, page = read_back(ctx, ticket_id)
+                u.amounts_equal(expected, u.deal_sum(listed, shape, "listed", [page]),
+                                f"the listed {shape.deal_sum} did not return to its value before the links were added",
+                                [*evidence[-2:], page])
+                u.unlinked_sums_are_zero([listed], shape, [page])
+        except Violation:
+            for ticket_id in ids:
+                ctx.api.update(ticket_id, unlink)  # leave no link behind
+            raise
+
+    ctx.explore(strategy, test, max_examples=1, salt=_salt("deal_amount_sum_is_consistent"))
+
+
+# -- dates ----------------------------------------------------------------------------------------------
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="A date-time sent with a non-UTC offset (+02:00, -05:30, ...) comes back as the same instant.")
+def offset_dates_are_the_same_instant(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    fields = [n for n in writes.date_fields if n in shape.kinds]
+    if not fields:
+        raise Skipped("no writable date-time field")
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    strategy = st.fixed_dictionaries({n: s.offset_date_time_text() for n in fields})
+
+    def test(drawn: dict[str, str]) -> None:
+        for name, text in drawn.items():
+            got, exchange = put(ctx, ticket_id, {name: text}, f"setting {name} with a UTC offset")
+            _judge_value(ctx, shape, name, text, got, f"response to {name} {text}", [exchange])
+            listed, page = read_back(ctx, ticket_id)
+            _judge_value(ctx, shape, name, text, listed, f"listed after {name} {text}", [exchange, page])
+
+    ctx.explore(strategy, test, max_examples=_examples(ctx, 4, 2), salt=_salt("offset_dates_are_the_same_instant"))
+
+
+# -- the stateful model ---------------------------------------------------------------------------------
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="Interleaved partial updates (values, nulls, absent fields, deal links, refused bodies) leave the "
+              "ticket exactly as a model of the documented semantics predicts, in every response and in the list.")
+def updates_match_model(ctx: RunContext) -> None:
+    from conformance.machines.opine_updates import updates_machine
+
+    profile, shape = ctx.profile, shape_of(ctx)
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    known = {name for item in ctx.api.full_walk().items for name in item}
+    machine = updates_machine(
+        profile=profile, shape=shape,
+        fetch=lambda: read_back(ctx, ticket_id),
+        send=lambda body: ctx.api.update(ticket_id, body),
+        returned=lambda name, current: name in known or name in current,
+        deal_ids=_observed_deal_ids(ctx, shape), priorities=_priorities(ctx, shape))
+    ctx.run_machine(machine, examples=3, steps=6, salt=_salt("updates_match_model"))
