@@ -50,9 +50,6 @@ class Baseline:
     file: str
     entries: dict[str, Entry]
 
-    def __contains__(self, check: str) -> bool:
-        return check in self.entries
-
     def get(self, check: str) -> Entry | None:
         return self.entries.get(check)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from conformance.errors import ConfigError
 from conformance.report.model import CheckResult, RunReport, report_from_json
+from conformance.report.writers import outcome
 
 
 def load_report(path: Path | str) -> RunReport:
@@ -36,11 +37,7 @@ def load_report(path: Path | str) -> RunReport:
 
 def _state(result: CheckResult | None) -> str:
     """One word per check: fail (counts), should, known, skip, pass or absent."""
-    if result is None:
-        return "absent"
-    if result.status == "failed":
-        return "known" if result.known else ("fail" if result.level == "MUST" else "should")
-    return {"passed": "pass", "skipped": "skip"}.get(result.status, result.status)
+    return "absent" if result is None else outcome(result)
 
 
 @dataclass
