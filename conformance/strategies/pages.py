@@ -23,10 +23,6 @@ class WalkPlan:
     start: int
     pages: int
 
-    @property
-    def whole(self) -> bool:
-        return self.start == 0
-
 
 def non_divisors(total: int, lo: int, hi: int) -> list[int]:
     """Limits in ``lo..hi`` that do not divide ``total`` (so the last page of a walk is short)."""

@@ -21,4 +21,13 @@ class OpineAnyKeyAccepted(OpineStore):
         return "x-api-key" in headers
 
 
-MUTANTS = [OpineAuthOff, OpineAnyKeyAccepted]
+class OpineCreateWithoutKey(OpineStore):
+    """Leaves POST /v1/tickets unguarded: anyone can create tickets without a key."""
+
+    catches = "unauthenticated_writes_are_refused"
+
+    def _key_required(self, method):
+        return method != "POST"
+
+
+MUTANTS = [OpineAuthOff, OpineAnyKeyAccepted, OpineCreateWithoutKey]
