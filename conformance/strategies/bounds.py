@@ -1,0 +1,180 @@
+"""Bounds for the ``created`` filters, drawn from the instants an API actually returned.
+
+Everything works on a ``checks.filters.Timeline`` (the unfiltered walk). A bound's cost is the size
+of the filtered walk it asks for: lower bounds (gt/gte) select the newest tickets, upper bounds
+(lt/lte) the oldest, so the cheap lower bounds lie near the newest end of the list and the cheap
+upper bounds near the oldest end, whatever the volume of data. ``max_items`` caps that size.
+
+Deterministic picks (``key_*``) make sure every run tries what finds bugs (ties, 1 ms neighbours,
+whole seconds, the ends of the list); the Hypothesis strategies add seeded variety on top.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from hypothesis import strategies as st
+
+from conformance.checks.filters import LOWER, UPPER, Timeline
+from conformance.checks.instants import NS_PER_MS, NS_PER_S, format_utc
+
+MS = NS_PER_MS
+DAY_NS = 86_400 * NS_PER_S
+NEIGHBOURS = (-MS, 0, MS)  # the instant itself and 1 ms either side
+#: Non-UTC offsets (minutes) an instant is rewritten in: east, west, and a half-hour zone.
+OFFSETS = (120, -300, 330)
+#: Sub-millisecond displacements (ns) and the fraction digits that write them exactly.
+SUB_MS = ((MS // 2, 4), (1_000, 6), (-(MS // 10), 4), (MS - 1_000, 6), (1, 9))
+
+
+def side_of(op: str) -> str:
+    return "lower" if op in LOWER else "upper"
+
+
+def spell(ns: int, digits: int | None = None, offset_minutes: int = 0) -> str:
+    """ISO 8601 for ``ns``: UTC ``Z`` or a numeric offset; by default with 3 fraction digits, or 6/9
+    when the instant needs them (never rounded)."""
+    if digits is None:
+        digits = 3 if ns % MS == 0 else 6 if ns % 1_000 == 0 else 9
+    return format_utc(ns, digits, offset_minutes)
+
+
+def cost(timeline: Timeline, side: str, ns: int) -> int:
+    """Tickets a lower (>=) or upper (<=) bound at ``ns`` selects: the size of its filtered walk."""
+    if side == "lower":
+        return sum(1 for c in timeline.created.values() if c >= ns)
+    return sum(1 for c in timeline.created.values() if c <= ns)
+
+
+def cheap_instants(timeline: Timeline, side: str, max_items: int) -> list[int]:
+    """Distinct instants whose bound on ``side`` selects at most ``max_items`` tickets (even 1 ms
+    outward), newest first."""
+    instants = timeline.instants()
+    if side == "lower":
+        return [ns for ns in instants if cost(timeline, side, ns - MS) <= max_items]
+    return [ns for ns in instants if cost(timeline, side, ns + MS) <= max_items]
+
+
+def _tie_straddles(timeline: Timeline, ns: int, page: int) -> bool:
+    positions = [p for p, i in enumerate(timeline.ids) if timeline.created[i] == ns]
+    first, last = positions[0], positions[-1]
+    return any(first < k * page <= last for k in range(1, last // page + 2))
+
+
+def key_instants(timeline: Timeline, side: str, max_items: int, page: int) -> list[int]:
+    """What every run tries on ``side``: the end of the list, two tie instants (one whose group a
+    page boundary splits, where there is one), an instant with a ticket 1 ms away, a whole second."""
+    cheap = cheap_instants(timeline, side, max_items)
+    if not cheap:
+        return []
+    ordered = cheap if side == "lower" else cheap[::-1]  # cheapest first
+    picks: list[int] = [ordered[0]]
+    ties = [ns for ns, _ in timeline.tie_groups() if ns in set(cheap)]
+    ties = ties if side == "lower" else ties[::-1]
+    picks += ties[:1]
+    if side == "lower":
+        picks += [ns for ns in ties if _tie_straddles(timeline, ns, page)][:1]
+    picks += ties[1:2]
+    have = set(timeline.created.values())
+    picks += [ns for ns in ordered if ns - MS in have or ns + MS in have][:1]
+    picks += [ns for ns in ordered if ns % NS_PER_S == 0][:1]
+    return list(dict.fromkeys(picks))
+
+
+def key_bounds(timeline: Timeline, op: str, max_items: int, page: int) -> list[int]:
+    """Each key instant, and 1 ms before and after it."""
+    found = [ns + d for ns in key_instants(timeline, side_of(op), max_items, page) for d in NEIGHBOURS]
+    return list(dict.fromkeys(found))
+
+
+def bound_instants(timeline: Timeline, op: str, max_items: int) -> st.SearchStrategy[int]:
+    """A cheap instant for ``op``: a present instant (tie instants twice as likely), 1 ms either side
+    of it, or a point between two neighbouring instants."""
+    cheap = cheap_instants(timeline, side_of(op), max_items)
+    if not cheap:
+        return st.nothing()
+    ties = [ns for ns, _ in timeline.tie_groups() if ns in set(cheap)]
+    present = st.sampled_from(cheap + ties)
+    near = st.tuples(present, st.sampled_from(NEIGHBOURS)).map(sum)
+    middles = [(a + b) // 2 - (a + b) // 2 % MS for a, b in zip(cheap, cheap[1:])]
+    between = [m for m, a, b in zip(middles, cheap, cheap[1:]) if b < m < a]  # whole ms: exact everywhere
+    return st.one_of(near, st.sampled_from(between)) if between else near
+
+
+def ranges(timeline: Timeline, max_items: int) -> st.SearchStrategy[tuple[str, int, str, int]]:
+    """``(lower op, lower ns, upper op, upper ns)`` around two tickets at most ``max_items`` apart,
+    anywhere in the list, each bound on or 1 ms beside a present instant."""
+    n = len(timeline)
+    if n == 0:
+        return st.nothing()
+
+    def build(first: int) -> st.SearchStrategy[tuple[str, int, str, int]]:
+        span = st.integers(0, min(max_items - 1, n - 1 - first))
+        return st.tuples(span, st.sampled_from(LOWER), st.sampled_from(NEIGHBOURS),
+                         st.sampled_from(UPPER), st.sampled_from(NEIGHBOURS)).map(
+            lambda t: (t[1], timeline.created[timeline.ids[first + t[0]]] + t[2],
+                       t[3], timeline.created[timeline.ids[first]] + t[4]))
+
+    return st.integers(0, n - 1).flatmap(build)
+
+
+def key_ranges(timeline: Timeline, max_items: int) -> list[tuple[str, int, str, int]]:
+    """Ranges every run tries: between two tie instants (both inclusive, so both groups are whole),
+    one tie instant alone (gte X and lte X), a point between two tickets 1 ms apart (gt X and
+    lt X + 1 ms: empty), and the whole list (oldest..newest) when it is small."""
+    found: list[tuple[str, int, str, int]] = []
+    ties = [ns for ns, _ in timeline.tie_groups()]
+    for newer, older in zip(ties, ties[1:]):
+        if sum(1 for c in timeline.created.values() if older <= c <= newer) <= max_items:
+            found.append(("gte", older, "lte", newer))
+            break
+    if ties:
+        found.append(("gte", ties[len(ties) // 2], "lte", ties[len(ties) // 2]))
+    instants = timeline.instants()
+    have = set(instants)
+    chain = [ns for ns in instants if ns + MS in have]
+    x = chain[0] if chain else (instants[0] if instants else None)
+    if x is not None:
+        found.append(("gt", x, "lt", x + MS))
+    if instants and len(timeline) <= max_items:
+        found.append(("gte", instants[-1], "lte", instants[0]))
+    return found
+
+
+def inverted_ranges(timeline: Timeline) -> list[tuple[str, int, str, int]]:
+    """Ranges whose lower bound lies after their upper bound (nothing can match): 1 ms apart around a
+    present instant, and gt X with lt X."""
+    instants = timeline.instants()
+    if not instants:
+        return []
+    x = instants[len(instants) // 3]
+    return [("gte", x + MS, "lte", x), ("gt", x, "lt", x)]
+
+
+def whole_seconds(timeline: Timeline, side: str, max_items: int) -> list[int]:
+    return [ns for ns in cheap_instants(timeline, side, max_items) if ns % NS_PER_S == 0]
+
+
+def dates(timeline: Timeline, side: str, max_items: int) -> list[str]:
+    """``YYYY-MM-DD`` days of tickets whose midnight, read in any zone (UTC-14..UTC+14), is a cheap
+    bound on ``side``; best first: days with a ticket exactly at 00:00 UTC, then the ticket closest
+    after midnight."""
+    slack = 14 * 3600 * NS_PER_S
+    ranked: dict[str, int] = {}
+    for ns in timeline.created.values():
+        midnight = ns - ns % DAY_NS
+        probe = midnight - slack if side == "lower" else midnight + slack
+        if cost(timeline, side, probe) > max_items:
+            continue
+        day = format_utc(midnight, 0)[:10]
+        ranked[day] = min(ranked.get(day, DAY_NS), ns - midnight)
+    return [day for day, _ in sorted(ranked.items(), key=lambda kv: (kv[1], kv[0]))]
+
+
+def sub_ms_variants() -> st.SearchStrategy[tuple[int, int]]:
+    """``(displacement ns, fraction digits)`` that put a bound between two milliseconds."""
+    return st.sampled_from(SUB_MS)
+
+
+def pick(values: Sequence[Any], index: int) -> Any:
+    return values[index % len(values)] if values else None

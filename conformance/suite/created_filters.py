@@ -1,0 +1,375 @@
+"""Created-filter checks: every bound selects exactly the subset of the unfiltered walk it names.
+
+The oracle is the memoized unfiltered walk (``ctx.api.full_walk()``, largest page size); bounds
+are drawn from the ``created`` values it holds (``strategies.bounds``); each filtered query is
+walked with ``starting_after`` at the largest page size, the filter on every page, and compared
+with the oracle subset. Filtered walks are memoized per query, so checks that ask the same
+question share the requests. Bounds are chosen so that a filtered walk stays short (at most
+``_max_items`` tickets) on any volume of data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from hypothesis import strategies as st
+
+from conformance.checks.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
+                                        selects_exactly, selects_one_of, walk_ended)
+from conformance.checks.instants import NotAnInstant, parse_instant
+from conformance.exchange import Exchange
+from conformance.profiles.base import CursorPaging
+from conformance.strategies import bounds as B
+from conformance.suite.context import RunContext
+from conformance.suite.registry import check
+from conformance.suite.walks import ApiError, Params, Walk, walk_cursor
+from conformance.violations import Skipped, Violation
+
+REQUIRES = ("created-filters", "cursor-pagination")
+#: Values no ISO 8601 reader accepts. Not included: "" (a form decoder may read an empty parameter
+#: as absent) and words like "yesterday" (SQL databases parse those; the docs do not forbid extras).
+UNPARSABLE = ("not-a-date", "2026-13-45T00:00:00Z", "2026-03-14T24:30:00Z")
+
+
+# -- shared machinery (also used by text_filters) -----------------------------------------------
+
+
+def paging(ctx: RunContext) -> CursorPaging:
+    assert isinstance(ctx.profile.paging, CursorPaging)
+    return ctx.profile.paging
+
+
+def oracle(ctx: RunContext) -> tuple[Walk, Timeline]:
+    """The unfiltered walk and its timeline; skipped when the walk cannot serve as an oracle."""
+    walk = ctx.api.full_walk()
+    if not walk.complete:
+        raise Skipped(f"the unfiltered walk did not complete ({walk.stop}): no oracle for filters")
+    if not walk.items:
+        raise Skipped("the collection is empty: no tickets to draw bounds from")
+    field = ctx.profile.created_filters.field if ctx.profile.created_filters else ctx.profile.created_field
+
+    def build() -> Timeline:
+        try:
+            return Timeline.from_items(walk.items, ctx.profile.id_field, field)
+        except NotAnInstant as exc:
+            raise Skipped(f"a ticket's {field!r} is not an instant ({exc}): no oracle for created bounds") from None
+
+    return walk, ctx.api.memo(("filters-timeline",), build)
+
+
+def max_items(ctx: RunContext) -> int:
+    """The largest filtered walk a bound may ask for: two pages at the largest page size."""
+    return 2 * paging(ctx).max_limit
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The first page of a filtered query was refused with a 4xx."""
+
+    exchange: Exchange
+
+
+def budget_stop(max_pages: int) -> str:
+    return f"stopped after {max_pages} pages"
+
+
+def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, max_pages: int = 4) -> Walk | Rejected:
+    """Walk a filtered query (``starting_after`` chain, the filters on every page), memoized.
+
+    A 4xx on the first page is a ``Rejected``; an error status later in the walk is an ``ApiError``.
+    """
+    page_size = limit or paging(ctx).max_limit
+
+    def walk() -> Walk | Rejected:
+        calls = 0
+
+        def fetch(params: Params) -> Exchange:
+            nonlocal calls
+            calls += 1
+            return ctx.api.list(params)
+
+        try:
+            return walk_cursor(fetch, paging(ctx), page_size, tuple(filters), ctx.profile.id_field, max_pages)
+        except ApiError as exc:
+            if calls == 1 and 400 <= exc.exchange.status < 500:
+                return Rejected(exc.exchange)
+            raise
+
+    return ctx.api.memo(("filtered-walk", page_size, tuple(filters), max_pages), walk)
+
+
+def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:
+    """A page budget for a walk expected to hold ``items`` tickets (room for one extra page)."""
+    size = limit or paging(ctx).max_limit
+    return items // size + 2
+
+
+def describe(filters: Params) -> str:
+    return "&".join(f"{k}={v}" for k, v in filters)
+
+
+def _param(ctx: RunContext, op: str) -> str:
+    assert ctx.profile.created_filters
+    return ctx.profile.created_filters.params[op]
+
+
+def ask(ctx: RunContext, bounds: Sequence[tuple[str, int, str]]) -> tuple[Params, Walk | Rejected, int]:
+    """Walk the query with ``(op, instant, spelling)`` bounds; its page budget (returned third)
+    follows the oracle, with room for the same bounds rounded to the millisecond."""
+    _, timeline = oracle(ctx)
+    filters: Params = tuple((_param(ctx, op), text) for op, _, text in bounds)
+    widest = timeline.count([(op, ns - B.MS if op in LOWER else ns + B.MS) for op, ns, _ in bounds])
+    pages = pages_for(ctx, widest)
+    return filters, filtered_walk(ctx, filters, max_pages=pages), pages
+
+
+def judge(ctx: RunContext, filters: Params, walk: Walk, pages: int, alternatives: Sequence[Expected]) -> None:
+    """The walk (stopped after at most ``pages``) agrees with one of the oracle subsets."""
+    _, timeline = oracle(ctx)
+    what = describe(filters)
+    complete = walk_ended(walk, what, budget_stop(pages))
+    selects_one_of(walk, timeline, alternatives, what, ctx.profile.id_field, complete)
+
+
+def expect_exact(ctx: RunContext, bounds: Sequence[tuple[str, int, str]], must_accept: bool = True) -> bool:
+    """The walk of these bounds selects exactly the oracle subset. Returns False when the API
+    rejected the query (and ``must_accept`` is off); a rejection of a valid bound is a violation."""
+    _, timeline = oracle(ctx)
+    filters, walk, pages = ask(ctx, bounds)
+    if isinstance(walk, Rejected):
+        if must_accept:
+            raise Violation(f"{describe(filters)}: a valid ISO 8601 bound was rejected",
+                            expected="200 and the matching tickets", actual=walk.exchange.status,
+                            exchanges=[walk.exchange])
+        return False
+    judge(ctx, filters, walk, pages, [expected_subset(timeline, [(op, ns) for op, ns, _ in bounds])])
+    return True
+
+
+def _drawn(ctx: RunContext) -> int:
+    return max(2, ctx.options.max_examples // 3)
+
+
+# -- one operator at a time ---------------------------------------------------------------------
+
+
+def _single_bound(ctx: RunContext, op: str, salt: int) -> None:
+    _, timeline = oracle(ctx)
+    limit, cap = paging(ctx).max_limit, max_items(ctx)
+    keys = B.key_bounds(timeline, op, cap, limit)
+    if not keys:
+        raise Skipped(f"no {op} bound selects at most {cap} tickets")
+    for ns in keys:
+        expect_exact(ctx, [(op, ns, B.spell(ns))])
+    # The API's own spelling of a key instant, when it writes ``created`` as text.
+    own = next((raw for i, raw in timeline.raw.items() if isinstance(raw, str) and timeline.created[i] in keys), None)
+    if own is not None:
+        expect_exact(ctx, [(op, parse_instant(own), own)])
+    ctx.explore(B.bound_instants(timeline, op, cap), lambda ns: expect_exact(ctx, [(op, ns, B.spell(ns))]),
+                max_examples=_drawn(ctx), salt=salt)
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="created[gt] returns exactly the tickets created strictly after the bound (at, and 1 ms either side "
+              "of, present instants and tie instants), newest first.")
+def created_gt_is_exclusive(ctx: RunContext) -> None:
+    _single_bound(ctx, "gt", 501)
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="created[gte] returns exactly the tickets created at or after the bound; no member of a tie group "
+              "at the bound is lost.")
+def created_gte_is_inclusive(ctx: RunContext) -> None:
+    _single_bound(ctx, "gte", 502)
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="created[lt] returns exactly the tickets created strictly before the bound, newest first.")
+def created_lt_is_exclusive(ctx: RunContext) -> None:
+    _single_bound(ctx, "lt", 503)
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="created[lte] returns exactly the tickets created at or before the bound; no member of a tie group "
+              "at the bound is lost.")
+def created_lte_is_inclusive(ctx: RunContext) -> None:
+    _single_bound(ctx, "lte", 504)
+
+
+# -- ranges -------------------------------------------------------------------------------------
+
+
+def _inverted(lop: str, lns: int, uop: str, uns: int) -> bool:
+    """No instant satisfies both bounds (the lower one lies after the upper one, or on it with an
+    exclusive operator)."""
+    return lns > uns or (lns == uns and (lop == "gt" or uop == "lt"))
+
+
+def _range(ctx: RunContext, lop: str, lns: int, uop: str, uns: int) -> None:
+    """Exactly the intersection; an inverted range may instead be refused (docs silent)."""
+    bounds = [(lop, lns, B.spell(lns)), (uop, uns, B.spell(uns))]
+    if not _inverted(lop, lns, uop, uns):
+        expect_exact(ctx, bounds)
+        return
+    filters, walk, pages = ask(ctx, bounds)
+    if not isinstance(walk, Rejected):
+        judge(ctx, filters, walk, pages, [Expected(())])
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="A lower and an upper created bound together select exactly the intersection; an empty range is "
+              "200 with an empty list; an inverted range is an empty list or a 4xx.")
+def created_range_combines_bounds(ctx: RunContext) -> None:
+    _, timeline = oracle(ctx)
+    cap = max_items(ctx)
+    for lop, lns, uop, uns in B.key_ranges(timeline, cap) + B.inverted_ranges(timeline):
+        _range(ctx, lop, lns, uop, uns)
+    ctx.explore(B.ranges(timeline, cap), lambda r: _range(ctx, *r), max_examples=_drawn(ctx), salt=505)
+
+
+# -- spellings of one instant ----------------------------------------------------------------------
+
+
+def _offset_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
+    """``(op, instant, offset minutes)`` at present instants, paired so that an offset read wrongly in
+    either direction moves the bound across the ticket at that instant: inclusive lower bounds
+    with offsets east of UTC, inclusive upper bounds west of it, exclusive ones the other way; one
+    at a midnight, so the written date differs from the UTC date."""
+    _, timeline = oracle(ctx)
+    cap, limit = max_items(ctx), paging(ctx).max_limit
+    lower = B.key_instants(timeline, "lower", cap, limit)
+    upper = B.key_instants(timeline, "upper", cap, limit)
+    midnights = [ns for ns in B.cheap_instants(timeline, "lower", cap) if ns % B.DAY_NS == 0]
+    east, west, half = B.OFFSETS
+    probes = [("gte", B.pick(lower, 1), east), ("lte", B.pick(upper, 1), west),
+              ("gt", B.pick(midnights or lower, 0), west), ("gte", B.pick(lower, 2), half),
+              ("lt", B.pick(upper, 0), east)]
+    return [p for p in probes if p[1] is not None]
+
+
+def _offset_walk(ctx: RunContext, op: str, ns: int, offset: int) -> tuple[Params, Walk | Rejected, int]:
+    return ask(ctx, [(op, ns, B.spell(ns, offset_minutes=offset))])
+
+
+def _offset_agrees(ctx: RunContext, op: str, ns: int, offset: int) -> None:
+    filters, walk, pages = _offset_walk(ctx, op, ns, offset)
+    if isinstance(walk, Rejected):
+        return  # created_accepts_utc_offsets reports it
+    _, timeline = oracle(ctx)
+    judge(ctx, filters, walk, pages, [expected_subset(timeline, [(op, ns)])])
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="A bound written with a UTC offset (+02:00, -05:00, +05:30) selects the same tickets as the same "
+              "instant written in UTC (when the API accepts offsets).")
+def created_offsets_name_the_same_instant(ctx: RunContext) -> None:
+    for op, ns, offset in _offset_probes(ctx):
+        _offset_agrees(ctx, op, ns, offset)
+    _, timeline = oracle(ctx)
+    cap = max_items(ctx)
+    drawn = st.sampled_from(OPS).flatmap(
+        lambda op: st.tuples(st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.OFFSETS)))
+    ctx.explore(drawn, lambda p: _offset_agrees(ctx, *p), max_examples=_drawn(ctx), salt=506)
+
+
+@check(family="created-filter", level="SHOULD", requires=REQUIRES,
+       proves="created bounds written with a numeric UTC offset (ISO 8601 allows +hh:mm) are accepted, not "
+              "refused with 4xx.")
+def created_accepts_utc_offsets(ctx: RunContext) -> None:
+    for op, ns, offset in _offset_probes(ctx):
+        filters, walk, _ = _offset_walk(ctx, op, ns, offset)
+        if isinstance(walk, Rejected):
+            raise Violation(f"{describe(filters)}: an ISO 8601 instant with a UTC offset was refused",
+                            expected="200 (the same tickets as the UTC spelling)", actual=walk.exchange.status,
+                            exchanges=[walk.exchange])
+
+
+def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
+    """Exact when ``ns`` is written exactly at whole milliseconds or coarser; else rounding to the
+    millisecond (down or up) is also accepted. A refusal is not this check's business."""
+    _, timeline = oracle(ctx)
+    text = B.spell(ns, digits)
+    if parse_instant(text) != ns:
+        raise AssertionError(f"{text} does not spell {ns}")
+    filters, walk, pages = ask(ctx, [(op, ns, text)])
+    if isinstance(walk, Rejected):
+        return
+    alternatives = [expected_subset(timeline, [(op, ns)])]
+    if ns % B.MS:
+        floor = ns - ns % B.MS
+        alternatives += [expected_subset(timeline, [(op, floor)]), expected_subset(timeline, [(op, floor + B.MS)])]
+    judge(ctx, filters, walk, pages, alternatives)
+
+
+def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
+    """``(op, instant, fraction digits)``: whole seconds without a fraction, 6 and 9 digits, and
+    sub-millisecond points between two milliseconds."""
+    _, timeline = oracle(ctx)
+    cap, limit = max_items(ctx), paging(ctx).max_limit
+    probes: list[tuple[str, int, int]] = []
+    for side, ops in (("lower", ("gte", "gt")), ("upper", ("lte", "lt"))):
+        seconds = B.whole_seconds(timeline, side, cap)
+        if seconds:
+            probes += [(op, seconds[0], 0) for op in ops]
+        keys = B.key_instants(timeline, side, cap, limit)
+        first, second = B.pick(keys, 1), B.pick(keys, 2)
+        if first is not None:
+            probes += [(ops[1], first, 6), (ops[0], first, 9)]
+            for (delta, digits), op in zip(B.SUB_MS[:2] if side == "lower" else B.SUB_MS[2:4], ops):
+                probes.append((op, second + delta, digits))
+    return probes
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="A bound is read at its written precision: a whole second without a fraction and 6 or 9 fraction "
+              "digits select exactly; a sub-millisecond bound selects as written or as rounded to the millisecond.")
+def created_precision_is_read_exactly(ctx: RunContext) -> None:
+    for op, ns, digits in _precision_probes(ctx):
+        _precision_agrees(ctx, op, ns, digits)
+    _, timeline = oracle(ctx)
+    cap = max_items(ctx)
+    drawn = st.sampled_from(OPS).flatmap(lambda op: st.tuples(
+        st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.SUB_MS + ((0, 6), (0, 9)))))
+    ctx.explore(drawn, lambda p: _precision_agrees(ctx, p[0], p[1] + p[2][0], p[2][1]),
+                max_examples=_drawn(ctx), salt=507)
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="A date-only bound (YYYY-MM-DD), where accepted, selects the same tickets as that day at 00:00:00 "
+              "written without an offset (read in whatever zone the API reads such values).")
+def created_date_only_matches_midnight(ctx: RunContext) -> None:
+    _, timeline = oracle(ctx)
+    cap = max_items(ctx)
+    tried = 0
+    for side, op in (("lower", "gte"), ("upper", "lt")):
+        days = B.dates(timeline, side, cap)
+        if not days:
+            continue
+        tried += 1
+        day = days[0]
+        pages = pages_for(ctx, cap)
+        walks = []
+        for text in (day, f"{day}T00:00:00"):
+            filters: Params = ((_param(ctx, op), text),)
+            walk = filtered_walk(ctx, filters, max_pages=pages)
+            if isinstance(walk, Rejected):
+                break  # docs silent on date-only and offset-less values: a refusal is fine
+            walk_ended(walk, describe(filters), budget_stop(pages))  # a budget stop: compare equal prefixes
+            walks.append(walk)
+        if len(walks) == 2:
+            same_selection(walks[0], walks[1], f"{_param(ctx, op)}={day} vs {day}T00:00:00", ctx.profile.id_field)
+    if not tried:
+        raise Skipped(f"no day whose midnight is a bound selecting at most {cap} tickets")
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES,
+       proves="A created bound that is not an ISO 8601 instant (e.g. 'not-a-date', month 13, 24:30) is refused "
+              "with a 4xx, neither ignored nor a server error.")
+def created_unparsable_is_rejected(ctx: RunContext) -> None:
+    for index, value in enumerate(UNPARSABLE):
+        # The first value on every operator, the others on alternating pairs of operators.
+        ops = OPS if index == 0 else OPS[index % 2::2]
+        for op in ops:
+            param = _param(ctx, op)
+            rejected(ctx.api.list(((param, value),)), f"{param}={value}")

@@ -1,0 +1,263 @@
+"""Location and search checks, and filters on every page of a small-page walk.
+
+Oracle: the memoized unfiltered walk. ``location`` must select exactly the tickets with that
+location; ``search_query`` is documented as a post-hoc filter, so it is walked with the cursors of
+the unfiltered walk at the same page size (a page may be short or empty while ``has_more`` is
+true; a client continuing from the unfiltered cursors must still find every match).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from hypothesis import strategies as st
+
+from conformance.checks import filters as F
+from conformance.checks.filters import (Window, empty_or_rejected, expected_subset, loosely_matches, no_match_query,
+                                        search_results_match, selects_exactly, subset_where, walk_ended)
+from conformance.strategies import bounds as B
+from conformance.suite.context import RunContext
+from conformance.suite.created_filters import (Rejected, budget_stop, describe, filtered_walk, oracle, pages_for,
+                                               paging)
+from conformance.suite.registry import check
+from conformance.suite.walks import Params, Walk, page_from
+from conformance.violations import Skipped, Violation
+
+#: Unfiltered pages a search is walked over (each costs one request per query).
+SEARCH_PAGES = 6
+
+
+# -- location -------------------------------------------------------------------------------------
+
+
+def _locations(ctx: RunContext) -> Counter:
+    assert ctx.profile.location
+    walk, _ = oracle(ctx)
+    values = [item.get(ctx.profile.location.field) for item in walk.items]
+    return Counter(v for v in values if isinstance(v, str) and v)
+
+
+def _location_walk(ctx: RunContext, value: str, count: int, limit: int | None = None) -> tuple[Walk, bool]:
+    assert ctx.profile.location
+    filters: Params = ((ctx.profile.location.param, value),)
+    pages = pages_for(ctx, count, limit)
+    walk = filtered_walk(ctx, filters, limit, pages)
+    if isinstance(walk, Rejected):
+        raise Violation(f"{describe(filters)}: a location observed on tickets was refused",
+                        expected="200 and that location's tickets", actual=walk.exchange.status,
+                        exchanges=[walk.exchange])
+    return walk, walk_ended(walk, describe(filters), budget_stop(pages))
+
+
+def _unknown_locations(counts: Counter) -> list[str]:
+    """Values no ticket has: a proper prefix of an observed location id (a prefix match would
+    select its tickets) and a made-up id."""
+    found = []
+    for value in sorted(counts):
+        if len(value) > 3 and value[:-2] not in counts:
+            found.append(value[:-2])
+            break
+    made_up = "loc_conformance0unknown"
+    while made_up in counts:
+        made_up += "0"
+    return found + [made_up]
+
+
+@check(family="consistency", level="MUST", requires=("location-filter", "cursor-pagination"),
+       proves="location=<id> returns exactly the tickets of the unfiltered list with that location, in order; an "
+              "unknown location id returns an empty list or a 4xx.")
+def location_filter_selects_exactly_that_location(ctx: RunContext) -> None:
+    assert ctx.profile.location
+    _, timeline = oracle(ctx)
+    walk_all, _ = oracle(ctx)
+    counts = _locations(ctx)
+    if not counts:
+        raise Skipped(f"no ticket has a {ctx.profile.location.field!r} value to filter by")
+    field = ctx.profile.location.field
+    for value, count in sorted(counts.items(), key=lambda kv: (kv[1], kv[0]))[:3]:  # the cheapest three
+        walk, complete = _location_walk(ctx, value, count)
+        expected = subset_where(timeline, (i.get(ctx.profile.id_field) for i in walk_all.items if i.get(field) == value))
+        selects_exactly(walk, timeline, expected, describe(((ctx.profile.location.param, value),)),
+                        ctx.profile.id_field, complete)
+    for value in _unknown_locations(counts):
+        exchange = ctx.api.list(((ctx.profile.location.param, value),))
+        empty_or_rejected(exchange, paging(ctx).items, f"{ctx.profile.location.param}={value} (no ticket has it)")
+
+
+# -- filters on every page ------------------------------------------------------------------------
+
+
+def _small_walks(ctx: RunContext, limit: int) -> None:
+    walk_all, timeline = oracle(ctx)
+    id_field = ctx.profile.id_field
+    ran = 0
+    if ctx.profile.location:
+        counts = _locations(ctx)
+        # A location filling several small pages: closest to four pages' worth.
+        several = sorted(counts.items(), key=lambda kv: (abs(kv[1] - 4 * limit), kv[0]))
+        if several:
+            value, count = several[0]
+            walk, complete = _location_walk(ctx, value, count, limit)
+            field = ctx.profile.location.field
+            expected = subset_where(timeline, (i.get(id_field) for i in walk_all.items if i.get(field) == value))
+            selects_exactly(walk, timeline, expected, f"{describe(((ctx.profile.location.param, value),))} "
+                            f"at limit={limit}", id_field, complete)
+            ran += 1
+    if ctx.profile.created_filters:
+        # A lower bound at the ticket about four small pages down the list.
+        position = min(4 * limit - 1, len(timeline) - 1)
+        ns = timeline.created[timeline.ids[position]]
+        filters: Params = ((ctx.profile.created_filters.params["gte"], B.spell(ns)),)
+        expected = expected_subset(timeline, [("gte", ns)])
+        pages = pages_for(ctx, len(expected.must) + len(expected.may), limit)
+        walk = filtered_walk(ctx, filters, limit, pages)
+        if isinstance(walk, Rejected):
+            raise Violation(f"{describe(filters)}: a valid ISO 8601 bound was rejected", expected=200,
+                            actual=walk.exchange.status, exchanges=[walk.exchange])
+        complete = walk_ended(walk, describe(filters), budget_stop(pages))
+        selects_exactly(walk, timeline, expected, f"{describe(filters)} at limit={limit}", id_field, complete)
+        ran += 1
+    if not ran:
+        raise Skipped("no location or created filter to walk")
+
+
+@check(family="pagination", level="MUST", requires=("cursor-pagination",),
+       proves="A walk at a small page size keeps applying location and created filters on every page: each page "
+              "holds only matching tickets and the walk returns exactly the matching subset.")
+def filters_apply_on_every_page(ctx: RunContext) -> None:
+    if not (ctx.profile.location or ctx.profile.created_filters):
+        raise Skipped("the API documents no location or created filter")
+    oracle(ctx)
+    ctx.explore(st.integers(3, 15), lambda limit: _small_walks(ctx, limit), max_examples=2, salt=511)
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+def _references(ctx: RunContext) -> dict[Any, Any]:
+    assert ctx.profile.search
+    walk, _ = oracle(ctx)
+    return {item.get(ctx.profile.id_field): item.get(ctx.profile.search.field) for item in walk.items}
+
+
+def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
+    """The search asked once per unfiltered page cursor (same page size), memoized per query.
+
+    Returns the windows and whether they reach the end of the list (the last page had has_more false).
+    """
+    assert ctx.profile.search
+    walk, _ = oracle(ctx)
+    cursor_paging, id_field = paging(ctx), ctx.profile.id_field
+
+    def ask() -> list[Window]:
+        windows: list[Window] = []
+        start = 0
+        for index, unfiltered in enumerate(walk.pages[:SEARCH_PAGES]):
+            params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)))
+            cursor = None
+            if index:
+                cursor = walk.pages[index - 1].items[-1].get(id_field)
+                params += ((cursor_paging.after, str(cursor)),)
+            page = page_from(ctx.api.list(params), params, cursor_paging.items)
+            windows.append(Window(cursor, start, start + len(unfiltered.items), page))
+            start += len(unfiltered.items)
+        return windows
+
+    windows = ctx.api.memo(("search-windows", query), ask)
+    return windows, len(walk.pages) <= SEARCH_PAGES
+
+
+def _queries(ctx: RunContext) -> list[str]:
+    """Queries drawn from the observed references, one of each kind (distinct): the most shared
+    reference; the most shared non-ASCII one; the shared one whose first ticket is deepest in the
+    list (early pages without a match); the one with most near misses (other references sharing
+    its first half without containing it); one contained in another reference; a slice from
+    inside a non-ASCII one."""
+    refs = [r for r in _references(ctx).values() if isinstance(r, str) and r]
+    if not refs:
+        return []
+    counts = Counter(refs)
+    first_at: dict[str, int] = {}
+    for position, ref in enumerate(refs):
+        first_at.setdefault(ref, position)
+    folded = {r: r.casefold() for r in counts}
+    distinct = sorted(counts)
+
+    def near_misses(r: str) -> int:
+        head = folded[r][:max(1, len(r) // 2)]
+        return sum(1 for o in distinct if folded[o].startswith(head) and folded[r] not in folded[o])
+
+    shared = sorted((r for r in distinct if counts[r] > 1), key=lambda r: (-counts[r], r))
+    non_ascii = [r for r in shared if not r.isascii()] or [r for r in distinct if not r.isascii()]
+    kinds = [
+        shared,
+        non_ascii,
+        sorted(shared or distinct, key=lambda r: (-first_at[r], r)),
+        sorted((r for r in distinct if near_misses(r)), key=lambda r: (-near_misses(r), r)),
+        sorted((r for r in distinct if any(r != o and folded[r] in folded[o] for o in distinct)),
+               key=lambda r: (-first_at[r], r)),
+        [r[1:-1] for r in non_ascii[::-1] if len(r) >= 4],
+    ]
+    picks: list[str] = []
+    for candidates in kinds:
+        fresh = [c for c in candidates if c not in picks]
+        picks += fresh[:1]
+    return picks
+
+
+def _each_query(ctx: RunContext, test, salt: int) -> None:
+    queries = _queries(ctx)
+    if not queries:
+        raise Skipped("no ticket has a reference to search for")
+    for query in queries:
+        test(query)
+    refs = sorted({r for r in _references(ctx).values() if isinstance(r, str) and r})
+    ctx.explore(st.sampled_from(refs), test, max_examples=1, salt=salt)
+
+
+@check(family="consistency", level="MUST", requires=("search", "cursor-pagination"),
+       proves="Every ticket a search_query returns is a ticket of the unfiltered list whose reference contains the "
+              "query (under any case or accent folding).")
+def search_results_match_the_query(ctx: RunContext) -> None:
+    assert ctx.profile.search
+    references = _references(ctx)
+
+    def test(query: str) -> None:
+        windows, _ = search_windows(ctx, query)
+        search_results_match(query, windows, references, ctx.profile.id_field,
+                             f"{ctx.profile.search.param}={query}")
+
+    _each_query(ctx, test, 521)
+
+
+@check(family="pagination", level="MUST", requires=("search", "cursor-pagination"),
+       proves="Walking a post-hoc search_query with the unfiltered cursors finds every ticket whose reference equals "
+              "the query, in list order, with has_more true whenever a match lies beyond the page (short or empty "
+              "pages allowed).")
+def search_walk_finds_every_match(ctx: RunContext) -> None:
+    assert ctx.profile.search
+    walk, _ = oracle(ctx)
+    references = _references(ctx)
+    order = [item.get(ctx.profile.id_field) for item in walk.items]
+
+    def test(query: str) -> None:
+        windows, _ = search_windows(ctx, query)
+        F.search_walk_finds_every_match(query, windows, order, references, ctx.profile.id_field,
+                                      paging(ctx).has_more, f"{ctx.profile.search.param}={query}")
+
+    _each_query(ctx, test, 522)
+
+
+@check(family="consistency", level="MUST", requires=("search", "cursor-pagination"),
+       proves="A search_query no reference contains returns 200 with an empty list on every page, and has_more "
+              "false after the last ticket (the walk ends).")
+def search_without_matches_is_empty(ctx: RunContext) -> None:
+    assert ctx.profile.search
+    references = _references(ctx)
+    query = no_match_query(references.values())
+    if any(loosely_matches(query, r) for r in references.values()):  # pragma: no cover - no_match_query guarantees
+        raise Skipped("could not build a query that matches nothing")
+    windows, reaches_end = search_windows(ctx, query)
+    F.search_without_matches_is_empty(query, windows, paging(ctx).has_more, reaches_end,
+                                    f"{ctx.profile.search.param}={query}")
