@@ -291,3 +291,149 @@ def test_drawn_bounds_are_cheap(data):
     lop, lns, uop, uns = data.draw(B.ranges(TL, 2))
     assert lop in F.LOWER and uop in F.UPPER
     assert TL.count([(lop, lns), (uop, uns)]) <= 2 + 2  # the span, plus a neighbour 1 ms beyond each end
+
+
+# -- runs against Copper stores that choose differently where the docs are silent (all must pass) -----
+
+from fractions import Fraction  # noqa: E402
+
+from conformance.reference.copper import CopperStore  # noqa: E402
+from conformance.runner import RunRequest, run  # noqa: E402
+
+CREATED = ["created_gt_is_exclusive", "created_gte_is_inclusive", "created_lt_is_exclusive",
+           "created_lte_is_inclusive", "created_range_combines_bounds", "created_offsets_name_the_same_instant",
+           "created_precision_is_read_exactly", "created_date_only_matches_midnight",
+           "created_unparsable_is_rejected", "filters_apply_on_every_page"]
+SEARCH = ["search_results_match_the_query", "search_walk_finds_every_match", "search_without_matches_is_empty"]
+
+
+class UnixSeconds(CopperStore):
+    """Writes created as unix seconds (an integer), hiding the milliseconds it filters on."""
+
+    def _render(self, ticket):
+        return {**super()._render(ticket), "created": ticket.created_ms // 1000}
+
+
+class IsoWithOffsetTrimmed(CopperStore):
+    """Writes created with +00:00 and without trailing zeros in the fraction."""
+
+    def _render(self, ticket):
+        text = super()._render(ticket)["created"][:-1]
+        whole, _, frac = text.partition(".")
+        frac = frac.rstrip("0")
+        return {**super()._render(ticket), "created": f"{whole}{'.' + frac if frac else ''}+00:00"}
+
+
+class OffsetlessIsEastern(CopperStore):
+    """Reads date-times without an offset, and date-only values, at UTC-05:00."""
+
+    def _offset_ms(self, parsed):
+        return -300 * 60_000 if parsed.offset_minutes is None else super()._offset_ms(parsed)
+
+
+class DateOnlyRejected(CopperStore):
+    """Refuses date-only bounds (400)."""
+
+    def _to_instant(self, parsed):
+        if parsed.date_only:
+            raise ValueError("a time of day is required")
+        return super()._to_instant(parsed)
+
+
+class SubMillisecondFloored(CopperStore):
+    """Stores bounds at millisecond precision, rounding down."""
+
+    def _to_instant(self, parsed):
+        return Fraction(int(super()._to_instant(parsed) // 1))
+
+
+class SubMillisecondRoundedHalfUp(CopperStore):
+    """Stores bounds at millisecond precision, rounding to the nearest (halves up)."""
+
+    def _to_instant(self, parsed):
+        return Fraction(int((super()._to_instant(parsed) + Fraction(1, 2)) // 1))
+
+
+class LongFractionRejected(CopperStore):
+    """Refuses more than 3 fraction digits (400)."""
+
+    def _parse_created(self, raw, param):
+        import re
+
+        if re.search(r"\.\d{4,}", raw):
+            return self._invalid_created(raw, param)
+        return super()._parse_created(raw, param)
+
+
+class InvertedRangeRejected(CopperStore):
+    """Refuses a range that cannot match (lower bound after the upper one) with 400."""
+
+    def _filtered(self, ordered, params):
+        bounds = dict(params.created)
+        low = bounds.get("gte", bounds.get("gt"))
+        high = bounds.get("lte", bounds.get("lt"))
+        if low is not None and high is not None and (low > high or low == high and ("gt" in bounds or "lt" in bounds)):
+            raise self._invalid("created", "parameter_invalid_range", "empty range")
+        return super()._filtered(ordered, params)
+
+
+class UnknownLocationRejected(CopperStore):
+    """Refuses a location id it does not know (404)."""
+
+    def _filtered(self, ordered, params):
+        if params.location is not None and params.location not in self.locations:
+            from conformance.reference.copper.store import CopperError
+
+            raise CopperError(404, {"error": {"type": "invalid_request_error", "code": "resource_missing"}})
+        return super()._filtered(ordered, params)
+
+
+class OtherTieOrder(CopperStore):
+    """Breaks ties in created by the reversed id (another consistent order)."""
+
+    def _sort_key(self, ticket):
+        return (ticket.created_ms, ticket.id[::-1])
+
+
+class SearchExactCaseSensitive(CopperStore):
+    """search_query matches a reference only when equal to it."""
+
+    def _matches_search(self, ticket, query):
+        return ticket.reference == query
+
+
+class SearchLowerSubstring(CopperStore):
+    """search_query is a substring match after str.lower() (so 'STRASSE' does not find 'Straße')."""
+
+    def _matches_search(self, ticket, query):
+        return query.lower() in ticket.reference.lower()
+
+
+class SearchBeforePaging(CopperStore):
+    """Filters by search_query in the database query, so pages are full and has_more counts matches."""
+
+    def _filtered(self, ordered, params):
+        kept = super()._filtered(ordered, params)
+        query = params.search_query
+        return kept if query is None else [t for t in kept if self._matches_search(t, query)]
+
+    def _post_filter(self, page, params):
+        return page
+
+
+@pytest.mark.parametrize(("store", "checks"), [
+    (UnixSeconds, CREATED), (IsoWithOffsetTrimmed, CREATED), (OtherTieOrder, CREATED + SEARCH),
+    (OffsetlessIsEastern, ["created_date_only_matches_midnight", "created_offsets_name_the_same_instant"]),
+    (DateOnlyRejected, ["created_date_only_matches_midnight"]),
+    (SubMillisecondFloored, ["created_precision_is_read_exactly", "created_gt_is_exclusive"]),
+    (SubMillisecondRoundedHalfUp, ["created_precision_is_read_exactly", "created_lte_is_inclusive"]),
+    (LongFractionRejected, ["created_precision_is_read_exactly", "created_gte_is_inclusive"]),
+    (InvertedRangeRejected, ["created_range_combines_bounds"]),
+    (UnknownLocationRejected, ["location_filter_selects_exactly_that_location"]),
+    (SearchExactCaseSensitive, SEARCH), (SearchLowerSubstring, SEARCH), (SearchBeforePaging, SEARCH),
+], ids=lambda v: v.__name__ if isinstance(v, type) else "")
+def test_other_reasonable_choices_pass(store, checks):
+    report = run(RunRequest(vendor="copper", store=store(), checks=checks))
+    bad = [(c.name, c.status, c.message) for c in report.checks if c.status != "passed"]
+    assert bad == []
+    assert len(report.checks) == len(checks)
