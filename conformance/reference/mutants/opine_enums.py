@@ -40,7 +40,7 @@ class OpineUnknownDealPriorityAccepted(OpineStore):
         return DealChange(id=deal_id, priority=item["priority"], delete=item.get("delete") is True)
 
 
-class OpineRefusedUpdateTouches(OpineStore):
+class OpineRefusedEnumUpdateTouches(OpineStore):
     """Moves updatedAt before validating a PUT, so a refused update still changes the ticket."""
 
     catches = "unknown_enum_values_are_rejected"
@@ -117,6 +117,6 @@ class OpineClosedAtNotCleared(OpineStore):
 
 MUTANTS = [
     OpineEnumLowercaseForSomeTickets, OpineUnknownStateAccepted, OpineUnknownDealPriorityAccepted,
-    OpineRefusedUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257, OpineEmptyTitleAccepted,
+    OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257, OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
 ]
