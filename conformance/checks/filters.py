@@ -17,14 +17,18 @@ Tolerances (where the docs are silent), applied everywhere below:
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from conformance.checks.instants import parse_instant
 from conformance.exchange import Exchange
-from conformance.suite.walks import Page, Walk
 from conformance.violations import Violation
+
+if TYPE_CHECKING:  # the walks module lives in the suite package, which imports this one
+    from conformance.suite.walks import Page, Walk
 
 OPS = ("gt", "gte", "lt", "lte")
 LOWER = ("gt", "gte")
@@ -94,6 +98,17 @@ class Timeline:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def ascending(self) -> list[int]:
+        """Every ticket's instant, oldest first (for counting with bisect on large collections)."""
+        return sorted(self.created.values())
+
+    def count_between(self, low: int | None = None, high: int | None = None) -> int:
+        """Tickets with ``low <= created <= high`` (either side open when None)."""
+        start = 0 if low is None else bisect_left(self.ascending, low)
+        stop = len(self.ascending) if high is None else bisect_right(self.ascending, high)
+        return max(0, stop - start)
 
     def instants(self) -> list[int]:
         """Distinct instants, newest first."""

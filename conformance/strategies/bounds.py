@@ -41,9 +41,7 @@ def spell(ns: int, digits: int | None = None, offset_minutes: int = 0) -> str:
 
 def cost(timeline: Timeline, side: str, ns: int) -> int:
     """Tickets a lower (>=) or upper (<=) bound at ``ns`` selects: the size of its filtered walk."""
-    if side == "lower":
-        return sum(1 for c in timeline.created.values() if c >= ns)
-    return sum(1 for c in timeline.created.values() if c <= ns)
+    return timeline.count_between(low=ns) if side == "lower" else timeline.count_between(high=ns)
 
 
 def cheap_instants(timeline: Timeline, side: str, max_items: int) -> list[int]:
@@ -125,7 +123,7 @@ def key_ranges(timeline: Timeline, max_items: int) -> list[tuple[str, int, str, 
     found: list[tuple[str, int, str, int]] = []
     ties = [ns for ns, _ in timeline.tie_groups()]
     for newer, older in zip(ties, ties[1:]):
-        if sum(1 for c in timeline.created.values() if older <= c <= newer) <= max_items:
+        if timeline.count_between(older, newer) <= max_items:
             found.append(("gte", older, "lte", newer))
             break
     if ties:

@@ -26,6 +26,10 @@ from conformance.violations import Skipped, Violation
 
 #: Unfiltered pages a search is walked over (each costs one request per query).
 SEARCH_PAGES = 6
+#: At most this many pages of a location walk at the largest page size, and of a small-page walk;
+#: a longer walk is compared as a prefix of the oracle subset.
+LOCATION_PAGES = 3
+SMALL_PAGES = 8
 
 
 # -- location -------------------------------------------------------------------------------------
@@ -41,7 +45,7 @@ def _locations(ctx: RunContext) -> Counter:
 def _location_walk(ctx: RunContext, value: str, count: int, limit: int | None = None) -> tuple[Walk, bool]:
     assert ctx.profile.location
     filters: Params = ((ctx.profile.location.param, value),)
-    pages = pages_for(ctx, count, limit)
+    pages = min(pages_for(ctx, count, limit), SMALL_PAGES if limit else LOCATION_PAGES)
     walk = filtered_walk(ctx, filters, limit, pages)
     if isinstance(walk, Rejected):
         raise Violation(f"{describe(filters)}: a location observed on tickets was refused",
@@ -110,7 +114,7 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
         ns = timeline.created[timeline.ids[position]]
         filters: Params = ((ctx.profile.created_filters.params["gte"], B.spell(ns)),)
         expected = expected_subset(timeline, [("gte", ns)])
-        pages = pages_for(ctx, len(expected.must) + len(expected.may), limit)
+        pages = min(pages_for(ctx, len(expected.must) + len(expected.may), limit), SMALL_PAGES)
         walk = filtered_walk(ctx, filters, limit, pages)
         if isinstance(walk, Rejected):
             raise Violation(f"{describe(filters)}: a valid ISO 8601 bound was rejected", expected=200,
@@ -168,13 +172,23 @@ def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
     return windows, len(walk.pages) <= SEARCH_PAGES
 
 
+def _covered_references(ctx: RunContext) -> list[str]:
+    """References of the tickets the search windows cover (the first ``SEARCH_PAGES`` pages), in
+    list order: queries come from there, so that their matches can be checked (and so that
+    choosing them stays cheap on a large collection)."""
+    assert ctx.profile.search
+    walk, _ = oracle(ctx)
+    field = ctx.profile.search.field
+    return [r for p in walk.pages[:SEARCH_PAGES] for r in (i.get(field) for i in p.items) if isinstance(r, str) and r]
+
+
 def _queries(ctx: RunContext) -> list[str]:
     """Queries drawn from the observed references, one of each kind (distinct): the most shared
     reference; the most shared non-ASCII one; the shared one whose first ticket is deepest in the
     list (early pages without a match); the one with most near misses (other references sharing
     its first half without containing it); one contained in another reference; a slice from
     inside a non-ASCII one."""
-    refs = [r for r in _references(ctx).values() if isinstance(r, str) and r]
+    refs = _covered_references(ctx)
     if not refs:
         return []
     counts = Counter(refs)
@@ -212,7 +226,7 @@ def _each_query(ctx: RunContext, test, salt: int) -> None:
         raise Skipped("no ticket has a reference to search for")
     for query in queries:
         test(query)
-    refs = sorted({r for r in _references(ctx).values() if isinstance(r, str) and r})
+    refs = sorted(set(_covered_references(ctx)))
     ctx.explore(st.sampled_from(refs), test, max_examples=1, salt=salt)
 
 
