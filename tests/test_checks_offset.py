@@ -105,6 +105,23 @@ def test_limit_above_max_rejected_or_clamped(status, body, ok):
             op.over_max_is_rejected_or_capped(exchange, "items", "limit", 5000, 1000)
 
 
+@pytest.mark.parametrize(("status", "body", "ok"), [
+    (400, {"error": "x"}, True),
+    (200, {"items": [{"id": 1}], "limit": 1}, True),  # clamped to 1
+    (200, {"items": [], "limit": 0}, False),
+    (200, {"items": [{"id": 1}, {"id": 2}], "limit": 100}, False),  # the default instead
+    (200, {"items": [{"id": 1}], "limit": 0}, False),  # clamped, but the unapplied limit echoed
+    (500, {}, False),
+])
+def test_limit_below_one_rejected_or_clamped(status, body, ok):
+    one = _page([1], 1, 0, 10)
+    if ok:
+        op.below_min_is_rejected_or_clamped(_exchange(status, body), one, "items", "limit", "id", 0)
+    else:
+        with pytest.raises(Violation):
+            op.below_min_is_rejected_or_clamped(_exchange(status, body), one, "items", "limit", "id", 0)
+
+
 @pytest.mark.parametrize(("status", "ids", "ok"), [
     (400, None, True), (422, None, True),
     (200, [1, 2, 3], True),  # clamped to offset 0
@@ -193,6 +210,13 @@ class NegativeOffsetClamped(OpineStore):
         return 0 if raw is None else max(0, self._parse_integer(raw, ["offset"]))
 
 
+class LimitBelowOneClamped(OpineStore):
+    """Clamps a limit below 1 to 1 (the docs give the bound, not what happens past it)."""
+
+    def _parse_limit(self, raw):
+        return self.default_limit if raw is None else self._cap_limit(max(1, self._parse_integer(raw, ["limit"])))
+
+
 class LimitOverMaxRejected(OpineStore):
     """Rejects a limit above 1000 with a 400 instead of clamping it."""
 
@@ -216,8 +240,8 @@ class EchoesClampedOffsetPastTheEnd(OpineStore):
         return super()._envelope(items, limit, min(offset, total), total)
 
 
-@pytest.mark.parametrize("store", [NewestFirst, NegativeOffsetClamped, LimitOverMaxRejected, OmitsNulls,
-                                   EchoesClampedOffsetPastTheEnd])
+@pytest.mark.parametrize("store", [NewestFirst, NegativeOffsetClamped, LimitBelowOneClamped, LimitOverMaxRejected,
+                                   OmitsNulls, EchoesClampedOffsetPastTheEnd])
 def test_other_reasonable_choices_pass(store):
     report = run(RunRequest(vendor="opine", store=store(), checks=PAGINATION + ENUM))
     bad = [(c.name, c.status, c.message) for c in report.checks if c.status != "passed"]
@@ -247,7 +271,8 @@ def test_small_collection_is_grown_once_and_caps_become_visible():
     run(RunRequest(vendor="opine", store=store, checks=["offset_page_size_is_exact"]))
     assert len(store._tickets) == 121  # the second run reuses what the first created
 
-    report = run(RunRequest(vendor="opine", store=OpinePagesCappedAt50(tickets=20), checks=["offset_page_size_is_exact"]))
+    capped = OpinePagesCappedAt50(tickets=20)
+    report = run(RunRequest(vendor="opine", store=capped, checks=["offset_page_size_is_exact"]))
     assert report.checks[0].status == "failed"
 
 

@@ -156,6 +156,27 @@ def is_client_error(exchange: Exchange, what: str) -> None:
                         exchanges=[exchange])
 
 
+def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Page, items_key: str, limit_key: str,
+                                    id_field: str, limit: int) -> None:
+    """``limit`` below the documented minimum of 1: a 4xx, or (the docs give the bound, not what happens
+    past it) clamping to 1: the same page as ``limit=1``, with 1 echoed as the applied limit."""
+    if 400 <= exchange.status < 500:
+        return
+    shown = [exchange, one_page.exchange]
+    if exchange.status != 200:
+        raise Violation(f"{limit_key}={limit} was answered with {exchange.status}",
+                        expected="a 4xx, or the page of limit=1 (clamping)", actual=exchange.status, exchanges=shown)
+    body = exchange.json_object()
+    items = body.get(items_key)
+    got = [i.get(id_field) for i in items if isinstance(i, dict)] if isinstance(items, list) else items
+    expected = [i.get(id_field) for i in one_page.items]
+    if got != expected or not _number(body.get(limit_key)) or body.get(limit_key) != 1:
+        summary = {"ids": got[:5] if isinstance(got, list) else got, limit_key: body.get(limit_key)}
+        raise Violation(f"{limit_key}={limit} (below the minimum of 1) was accepted, and not as 1 either",
+                        expected={"status": "4xx, or a 200 clamped to", "ids": expected, limit_key: 1},
+                        actual=summary, exchanges=shown)
+
+
 def over_max_is_rejected_or_capped(exchange: Exchange, items_key: str, limit_key: str, limit: int,
                                    max_limit: int) -> None:
     """``limit`` above the documented maximum: a 4xx, or a 200 page clamped to the maximum (never
@@ -214,7 +235,9 @@ def past_the_end_is_empty(exchange: Exchange, items_key: str, total_key: str, of
 
 
 __all__ = [
-    "no_ticket_twice", "walk_reached_the_end", "walk_covers_the_total", "walk_matches_oracle", "total_count_is_constant",
-    "page_size_is_exact", "envelope_echoes", "default_page", "is_client_error", "over_max_is_rejected_or_capped",
+    "no_ticket_twice", "walk_reached_the_end", "walk_covers_the_total", "walk_matches_oracle",
+    "total_count_is_constant",
+    "page_size_is_exact", "envelope_echoes", "default_page", "is_client_error", "below_min_is_rejected_or_clamped",
+    "over_max_is_rejected_or_capped",
     "negative_offset_is_rejected_or_clamped", "past_the_end_is_empty",
 ]

@@ -160,11 +160,13 @@ def offset_default_limit_is_documented(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
-       proves="A limit below 1 (0, -1) is rejected with a 4xx.")
+       proves="A limit below 1 (0, -1) is rejected, or clamped to 1; never an empty or a default-sized page.")
 def offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
     paging = _paging(ctx)
+    one = _page(ctx, 1, 0)
     for limit in (0, -1):
-        op.is_client_error(_request(ctx, ((paging.limit, str(limit)),)), f"{paging.limit}={limit}")
+        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        op.below_min_is_rejected_or_clamped(exchange, one, paging.items, paging.limit, ctx.profile.id_field, limit)
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),

@@ -117,6 +117,7 @@ class OpineClosedAtNotCleared(OpineStore):
 
 MUTANTS = [
     OpineEnumLowercaseForSomeTickets, OpineUnknownStateAccepted, OpineUnknownDealPriorityAccepted,
-    OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257, OpineEmptyTitleAccepted,
+    OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257,
+    OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
 ]

@@ -84,6 +84,16 @@ class OpineLimitZeroAccepted(OpineStore):
         return self.default_limit if raw is None else self._cap_limit(self._parse_integer(raw, ["limit"]))
 
 
+class OpineLimitBelowOneMeansDefault(OpineStore):
+    """Treats a limit below 1 as absent (``limit || 100``): limit=0 answers the default page."""
+
+    catches = "offset_limit_below_1_is_rejected"
+
+    def _parse_limit(self, raw):
+        limit = None if raw is None else self._parse_integer(raw, ["limit"])
+        return self.default_limit if limit is None or limit < 1 else self._cap_limit(limit)
+
+
 class OpineLimitNotCapped(OpineStore):
     """Applies and echoes a limit above 1000 as requested (e.g. limit=5000)."""
 
@@ -114,5 +124,6 @@ class OpinePastTheEndReturnsLastPage(OpineStore):
 MUTANTS = [
     OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpinePagesCappedAt50,
     OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineLimitZeroAccepted,
-    OpineLimitNotCapped, OpineNegativeOffsetSlicesFromEnd, OpinePastTheEndReturnsLastPage,
+    OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineNegativeOffsetSlicesFromEnd,
+    OpinePastTheEndReturnsLastPage,
 ]
