@@ -20,7 +20,7 @@ from conformance.suite.api import Api
 from conformance.suite.context import RunContext, RunOptions
 from conformance.suite.walks import ApiError
 from conformance.target import Target
-from conformance.transport.client import Client, ClientOptions
+from conformance.transport.client import Client, ClientOptions, redact_result, secret_forms
 from conformance.violations import Skipped, Violation
 
 Progress = Callable[[str], None]
@@ -98,8 +98,8 @@ class Session:
         result = CheckResult(name=check.name, family=check.family, level=check.level, status="passed",
                              proves=check.proves)
         with self._scope(check.name):
-            if self.check_scope:  # a scoped (recorded) check repeats its own walks: its cassette stands alone
-                ctx.api.forget()
+            if self.check_scope:  # a recorded check starts afresh (no memo, no state kept per Api by other
+                ctx.api = Api(self.client, self.profile)  # checks): its cassette replays on its own
             try:
                 if "writes" in check.requires:
                     ctx.require_writes()
@@ -107,7 +107,7 @@ class Session:
             except BaseException as exc:  # noqa: BLE001 - every outcome becomes a result; fatal ones re-raise
                 _record_outcome(result, _unwrap(exc), ctx.exchanges)
         result.requests = self.client.requests - before
-        return result
+        return redact_result(result, secret_forms(self.profile, self.target.api_key))  # an API may echo the key
 
 
 def _unwrap(exc: BaseException) -> BaseException:

@@ -115,9 +115,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from conformance.engine import select_checks
     from conformance.profiles import get_profile
 
+    from conformance.runner import recorded_settings
+
     request = _request(config)
-    config.stash[_STATE]["request"] = request
     try:
+        request = recorded_settings(request)  # a replay runs the checks that were recorded
+        config.stash[_STATE]["request"] = request
         checks = select_checks(get_profile(vendor), request.checks)
         known = _baseline(config, vendor)
     except ConfigError as exc:

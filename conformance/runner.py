@@ -71,11 +71,17 @@ def open_target(profile: Profile, request: RunRequest) -> Iterator[Target]:
             yield target
 
 
-def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
-    if request.kind == "replay":  # the recorded run's writes and budget; its seed and examples must agree
-        from conformance.transport.cassettes import adopt
+def recorded_settings(request: RunRequest) -> RunRequest:
+    """For a replay, the recorded run's writes, budget and checks; its seed and examples must agree."""
+    if request.kind != "replay":
+        return request
+    from conformance.transport.cassettes import adopt
 
-        request = adopt(request)
+    return adopt(request)
+
+
+def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
+    request = recorded_settings(request)
     # The reference server is ours to write to; a live vendor only when the user says so.
     writes = request.allow_writes or request.kind == "reference"
     return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes),
@@ -87,6 +93,7 @@ def run(request: RunRequest, report_dir: Path | None = None) -> RunReport:
     known = None
     if request.baseline is not None:  # read before any request: a bad baseline is a usage error (exit 2)
         known = baseline.load(request.baseline, baseline.catalogue_names(profile.name))
+    request = recorded_settings(request)
     options, client_options = options_for(request)
     with open_target(profile, request) as target:
         report = execute(profile, target, options, client_options, only=request.checks,

@@ -33,6 +33,11 @@ class RunContext:
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
 
+    def wait(self, seconds: float) -> None:
+        """Wait for the target's clock to move on; checks must use this, not ``time.sleep`` (a replay
+        does not wait)."""
+        self.api.client.wait(seconds)
+
     def require_writes(self) -> None:
         if not self.options.allow_writes:
             raise Skipped("needs writes: run with --allow-writes (live) to let the suite create and update tickets")

@@ -20,7 +20,7 @@ Re-record after changing a check: ``scripts/record-cassettes`` (or
 from __future__ import annotations
 
 import argparse
-import base64
+import json
 import re
 import sys
 import tempfile
@@ -29,22 +29,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator, Sequence
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
+from vcr.util import read_body
 
 from conformance.errors import CassetteMiss, ConfigError
 from conformance.profiles.base import Profile
-from conformance.transport.client import WRONG_KEY
+from conformance.transport.client import KEY_PLACEHOLDER, WRONG_KEY, redact, secret_forms
 
 RUN_FILE = "_run.yaml"
 PREFLIGHT = "_preflight"
 REPLAY_ORIGIN = "http://replay.invalid"  # .invalid never resolves: nothing in a replay can reach a network
 REPLAY_KEY = "replay-placeholder-key-not-a-secret"  # presented during replay so auth kinds still match
-KEY_PLACEHOLDER = "<API_KEY>"
 WRONG_PLACEHOLDER = "<WRONG_KEY>"
 REDACTED = "<REDACTED>"
 SECRET_HEADERS = ("authorization", "x-api-key", "proxy-authorization", "cookie")
@@ -55,38 +55,6 @@ CheckScope = Callable[[str], ContextManager[None]]
 
 
 # -- scrubbing ----------------------------------------------------------------------------------
-def secret_forms(profile: Profile, key: str | None) -> list[str]:
-    """Every spelling of ``key`` that could land in a file: raw, URL-encoded, and as sent in headers."""
-    if not key or len(key) < 4:  # replacing a 1-3 character "key" everywhere would mangle every body
-        return []
-    forms = {key, quote(key, safe=""), quote_plus(key), base64.b64encode(f"{key}:".encode()).decode(),
-             base64.b64encode(key.encode()).decode().rstrip("=")}
-    forms.update(profile.auth.headers(key).values())
-    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
-
-
-def redact(value: Any, forms: Sequence[str], placeholder: str = KEY_PLACEHOLDER) -> Any:
-    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced."""
-    if not forms:
-        return value
-    if isinstance(value, str):
-        for form in forms:
-            value = value.replace(form, placeholder)
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-        for form in forms:
-            data = data.replace(form.encode(), placeholder.encode())
-        return data
-    if isinstance(value, list):
-        return [redact(v, forms, placeholder) for v in value]
-    if isinstance(value, tuple):
-        return tuple(redact(v, forms, placeholder) for v in value)
-    if isinstance(value, dict):
-        return {redact(k, forms, placeholder): redact(v, forms, placeholder) for k, v in value.items()}
-    return value
-
-
 class Scrubber:
     """vcrpy hooks that keep the key out of cassettes while keeping requests matchable.
 
@@ -148,27 +116,41 @@ def _redact_query_names(uri: str) -> str:
     return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}={quote(REDACTED)}", uri)
 
 
-def _auth_matcher(r1: Any, r2: Any) -> None:
-    """Match on how the request was authenticated (after scrubbing: a tag, never the secret)."""
-    def kind(request: Any) -> list[tuple[str, str]]:
-        return sorted((k.lower(), str(v)) for k, v in request.headers.items() if k.lower() in SECRET_HEADERS)
+def _request_key(request: Any) -> tuple[Any, ...]:
+    """What identifies a request in a recording: method, path, the exact query string (order, repeats
+    and empty values matter to an API), the credential kind (a tag after scrubbing) and the body
+    (JSON compared by value). Never host or port. Cached on the request: vcrpy compares one incoming
+    request with every stored one, and its own matchers do not stop at the first difference."""
+    key = getattr(request, "_conformance_key", None)
+    if key is None:
+        auth = tuple(sorted((k.lower(), str(v)) for k, v in request.headers.items() if k.lower() in SECRET_HEADERS))
+        key = (request.method.upper(), request.path or "/", request.parsed_uri.query, auth, _body_key(request))
+        request._conformance_key = key
+    return key
 
-    if kind(r1) != kind(r2):
-        raise AssertionError(f"credentials differ: {kind(r1)} != {kind(r2)}")
+
+def _body_key(request: Any) -> Any:
+    body = read_body(request)
+    if not body:
+        return b""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, ensure_ascii=False)
+    except (ValueError, UnicodeDecodeError):
+        return bytes(body) if isinstance(body, (bytes, bytearray)) else str(body)
 
 
-def _exact_query(r1: Any, r2: Any) -> None:
-    """The query string exactly as sent: order, repeats and empty values all matter to an API."""
-    if r1.parsed_uri.query != r2.parsed_uri.query:
-        raise AssertionError(f"{r1.parsed_uri.query!r} != {r2.parsed_uri.query!r}")
+def _same_request(r1: Any, r2: Any) -> None:
+    k1, k2 = _request_key(r1), _request_key(r2)
+    if k1 != k2:
+        parts = ("method", "path", "query", "credentials", "body")
+        raise AssertionError("differs in " + ", ".join(p for p, a, b in zip(parts, k1, k2) if a != b))
 
 
 def _vcr(scrubber: Scrubber, record_mode: str) -> vcr.VCR:
-    recorder = vcr.VCR(record_mode=record_mode, match_on=("method", "path", "exact_query", "body", "auth"),
+    recorder = vcr.VCR(record_mode=record_mode, match_on=("conformance_request",),
                        before_record_request=scrubber.request, before_record_response=scrubber.response,
                        decode_compressed_response=True, serializer="yaml")
-    recorder.register_matcher("exact_query", _exact_query)
-    recorder.register_matcher("auth", _auth_matcher)
+    recorder.register_matcher("conformance_request", _same_request)
     return recorder
 
 
@@ -205,7 +187,10 @@ def adopt(request: Any) -> Any:
         raise ConfigError(f"{vendor_dir(request.cassettes, profile)}/ was recorded with --seed {recorded[0]} "
                           f"--max-examples {recorded[1]}: replay with the same values (or re-record)")
     max_requests = request.max_requests if request.max_requests is not None else run.get("max_requests")
-    return replace(request, allow_writes=bool(run.get("allow_writes")), max_requests=max_requests, rate_limit=None)
+    # A recording of some checks (--check) replays those; a recording of all replays all, new ones included.
+    checks = request.checks if request.checks else run.get("selection")
+    return replace(request, allow_writes=bool(run.get("allow_writes")), max_requests=max_requests, rate_limit=None,
+                   checks=list(checks) if checks else None)
 
 
 # -- scopes ---------------------------------------------------------------------------------------
@@ -252,6 +237,7 @@ class ReplaySession(requests.Session):
     def __init__(self, cassettes: _Cassettes) -> None:
         super().__init__()
         self.cassettes = cassettes
+        self.trust_env = False  # no proxy or netrc lookups: nothing here goes anywhere
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         state = self.cassettes.current
@@ -302,7 +288,7 @@ def recording(profile: Profile, target: Any, request: Any) -> Iterator[Any]:
            "recorded_from": _origin(target.base_url), "prefix": urlsplit(target.base_url).path.rstrip("/"),
            "seed": request.seed, "max_examples": request.max_examples,
            "allow_writes": bool(request.allow_writes), "max_requests": request.max_requests,
-           "complete": False, "checks": []}
+           "selection": list(request.checks) if request.checks else None, "complete": False, "checks": []}
     _write_run(where, run)
     target.check_scope = cassettes.scope
     try:

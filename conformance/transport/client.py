@@ -13,12 +13,13 @@ both kinds, and on 5xx, with exponential backoff, before either is reported.
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import http.client
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from typing import Any, Callable, Sequence
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -77,6 +78,51 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+KEY_PLACEHOLDER = "<API_KEY>"
+
+
+def secret_forms(profile: Profile, key: str | None) -> list[str]:
+    """Every spelling of ``key`` that could land in a file: raw, URL-encoded, and as sent in headers."""
+    if not key or len(key) < 4:  # replacing a 1-3 character "key" everywhere would mangle every body
+        return []
+    forms = {key, quote(key, safe=""), quote_plus(key), base64.b64encode(f"{key}:".encode()).decode(),
+             base64.b64encode(key.encode()).decode().rstrip("=")}
+    forms.update(profile.auth.headers(key).values())
+    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+
+
+def redact(value: Any, forms: Sequence[str], placeholder: str = KEY_PLACEHOLDER) -> Any:
+    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced."""
+    if not forms:
+        return value
+    if isinstance(value, str):
+        for form in forms:
+            value = value.replace(form, placeholder)
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+        for form in forms:
+            data = data.replace(form.encode(), placeholder.encode())
+        return data
+    if isinstance(value, list):
+        return [redact(v, forms, placeholder) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact(v, forms, placeholder) for v in value)
+    if isinstance(value, dict):
+        return {redact(k, forms, placeholder): redact(v, forms, placeholder) for k, v in value.items()}
+    return value
+
+
+def redact_result(result: Any, forms: list[str]) -> Any:
+    """A check result with any echo of the key (in a message, a body excerpt, a URL) replaced."""
+    if forms:
+        result.message = redact(result.message, forms)
+        result.reproduce = redact(list(result.reproduce), forms)
+        result.expected = redact(result.expected, forms)
+        result.actual = redact(result.actual, forms)
+    return result
+
+
 class BrokenResponse(BadResponse):
     """The connection broke before a whole response arrived (reset, cut off, read timeout)."""
 
@@ -133,6 +179,10 @@ class Client:
 
     def auth_headers(self) -> dict[str, str]:
         return self._auth_headers("key")
+
+    def wait(self, seconds: float) -> None:
+        """Let time pass on the target (e.g. for a clock with whole seconds); instant in a replay."""
+        self._sleep(seconds)
 
     # -- internals ----------------------------------------------------------------------------
     def _auth_headers(self, auth: str) -> dict[str, str]:
