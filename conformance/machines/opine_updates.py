@@ -11,6 +11,7 @@ the profile and the spec.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Callable, Mapping
 
@@ -27,6 +28,43 @@ from conformance.violations import Violation
 SEEN, SENT, CLEARED = "seen", "sent", "cleared"
 
 
+class Replay:
+    """Makes Hypothesis's replay of a failing run send nothing.
+
+    After a failure, Hypothesis runs the failing example once more to report it. Against a live,
+    stateful API that replay would write again and could fail differently (or not at all). So
+    every step is counted; the step that failed is remembered with its exception; during the
+    replay steps do nothing (every value is drawn by the rule arguments, so the draws stay the
+    same) and the remembered step re-raises the first failure.
+    """
+
+    def __init__(self) -> None:
+        self.failure: BaseException | None = None
+        self.at = -1
+        self.calls = 0
+        self.replaying = False  # this run repeats a failed one (the failed run itself still cleans up)
+
+    def start(self) -> None:
+        self.calls = 0
+        self.replaying = self.failure is not None
+
+    def step(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapped(machine: Any, *args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.failure is not None:
+                if self.calls == self.at:
+                    raise self.failure
+                return None
+            try:
+                return fn(machine, *args, **kwargs)
+            except Exception as exc:
+                self.failure, self.at = exc, self.calls
+                raise
+
+        return wrapped
+
+
 def updates_machine(*, profile: Profile, shape: u.Shape,
                     fetch: Callable[[], tuple[dict[str, Any], Exchange]],
                     send: Callable[[dict[str, Any]], Exchange],
@@ -38,25 +76,40 @@ def updates_machine(*, profile: Profile, shape: u.Shape,
     kinds = dict(shape.kinds)
     invalid = s.invalid_values(profile, kinds)
     deals_field = writes.deals_field
+    replay = Replay()
+    deal_changes = (st.none() | st.tuples(st.sampled_from(deal_ids), st.sampled_from(priorities), st.booleans())
+                    if deal_ids and priorities else st.none())
 
     class UpdatesMatchModel(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
-            listed, page = fetch()
-            self.model: dict[str, tuple[str, Any]] = {n: (SEEN, listed.get(n)) for n in kinds}
-            self.links = u.deal_links(listed, shape)  # JSON id -> priority
+            replay.start()
+            self.model: dict[str, tuple[str, Any]] = {}
+            self.links: dict[str, Any] = {}  # JSON id -> priority
             self.added: dict[str, Any] = {}  # deals this machine linked: JSON id -> id
             self.response: dict[str, Any] | None = None
-            self.listed = listed
-            self.evidence = [page]
+            self.listed: dict[str, Any] = {}
+            self.evidence: list[Exchange] = []
+            if replay.replaying:
+                return
+            listed, page = fetch()
+            self.model = {n: (SEEN, listed.get(n)) for n in kinds}
+            self.links = u.deal_links(listed, shape)
+            self.listed, self.evidence = listed, [page]
 
         # -- rules --------------------------------------------------------------------------------
-        @rule(body=s.update_bodies(profile, kinds), data=st.data())
-        def update(self, body: dict[str, Any], data: st.DataObject) -> None:
+        @rule(body=s.update_bodies(profile, kinds), deal=deal_changes)
+        @replay.step
+        def update(self, body: dict[str, Any], deal: tuple[Any, str, bool] | None) -> None:
             """A random partial body: each field absent, a value or cleared; sometimes a deal link change."""
             body = dict(body)
-            link = self._deal_change(data) if deal_ids and priorities and data.draw(st.booleans(), label="deals") else None
-            if link is not None:
+            link = None
+            if deal is not None:
+                deal_id, priority, delete = deal
+                key = json.dumps(deal_id)
+                # Only a link that exists is deleted: what deleting a missing link does is undocumented.
+                delete = delete and key in self.links
+                link = ({"id": deal_id, "priority": priority, **({"delete": True} if delete else {})}, key)
                 body[deals_field] = [link[0]]
             before = self.listed
             exchange = send(body)
@@ -75,21 +128,14 @@ def updates_machine(*, profile: Profile, shape: u.Shape,
             self._observe(response, exchange)
             self._not_earlier(before, self.listed)
 
-        def _deal_change(self, data: st.DataObject) -> tuple[dict[str, Any], str]:
-            deal_id = data.draw(st.sampled_from(deal_ids), label="deal")
-            priority = data.draw(st.sampled_from(priorities), label="priority")
-            key = json.dumps(deal_id)
-            # Only a link that exists is deleted: what deleting a missing link does is undocumented.
-            delete = key in self.links and data.draw(st.booleans(), label="delete")
-            return {"id": deal_id, "priority": priority, **({"delete": True} if delete else {})}, key
-
         @precondition(lambda self: bool(invalid))
-        @rule(data=st.data())
-        def refused_update(self, data: st.DataObject) -> None:
-            bad_name, bad_value = data.draw(st.sampled_from(invalid), label="invalid field")
-            extra = data.draw(s.update_bodies(profile, kinds, tuple(n for n in kinds if n != bad_name)), label="valid")
+        @rule(bad=st.sampled_from(invalid) if invalid else st.nothing(), extra=s.update_bodies(profile, kinds))
+        @replay.step
+        def refused_update(self, bad: tuple[str, Any], extra: dict[str, Any]) -> None:
+            """One invalid field next to valid ones: refused, and nothing changes."""
+            bad_name, bad_value = bad
             before = self.listed
-            exchange = send({**extra, bad_name: bad_value})
+            exchange = send({**{k: v for k, v in extra.items() if k != bad_name}, bad_name: bad_value})
             try:
                 u.write_refused(exchange, f"an update with an invalid {bad_name}")
             finally:
@@ -101,6 +147,7 @@ def updates_machine(*, profile: Profile, shape: u.Shape,
 
         # -- invariants -------------------------------------------------------------------------
         @invariant()
+        @replay.step
         def api_matches_model(self) -> None:
             views = [("listed", self.listed)]
             if self.response is not None:
@@ -127,7 +174,7 @@ def updates_machine(*, profile: Profile, shape: u.Shape,
         def teardown(self) -> None:
             """Remove the deal links this run added (never leave the suite's links on real deals)."""
             left = [self.added[k] for k in sorted(self.added) if k in self.links]
-            if left and priorities:
+            if left and priorities and not replay.replaying:
                 send({deals_field: [{"id": d, "priority": priorities[0], "delete": True} for d in left]})
 
         # -- helpers ----------------------------------------------------------------------------

@@ -26,6 +26,15 @@ class OpineLabelsNullKept(OpineStore):
         super()._apply_update(ticket, {k: v for k, v in changes.items() if not (k == "labels" and v is None)})
 
 
+class OpineLabelsEmptyKept(OpineStore):
+    """labels: [] keeps the old labels (only null clears them), against the documented "null or empty array"."""
+
+    catches = "null_clears_nullable_fields"
+
+    def _apply_update(self, ticket, changes):
+        super()._apply_update(ticket, {k: v for k, v in changes.items() if not (k == "labels" and v == [])})
+
+
 class OpineAbsentDescriptionCleared(OpineStore):
     """A PUT that does not send description clears it (absent treated like null)."""
 
@@ -177,6 +186,38 @@ class OpineDealSumStale(OpineStore):
         ticket.deal_amount_sum_cents = max(old, ticket.deal_amount_sum_cents)
 
 
+class OpineDealSumIncremental(OpineStore):
+    """dealAmountSum is kept incrementally: re-linking an already linked deal adds its amount again."""
+
+    catches = "deal_amount_sum_is_consistent"
+
+    def _apply_deal_changes(self, ticket, deals):
+        for change in deals:
+            amount = self._deals[change.id].amount_cents
+            if change.delete:
+                if change.id in ticket.deal_links:
+                    ticket.deal_amount_sum_cents -= amount
+                self._unlink_deal(ticket, change.id)
+            else:
+                ticket.deal_amount_sum_cents += amount
+                self._link_deal(ticket, change.id, change.priority)
+
+
+class OpineDealSumOnlyOnDelete(OpineStore):
+    """dealAmountSum is recomputed only when a link is deleted, so it misses newly linked deals."""
+
+    catches = "deal_amount_sum_is_consistent"
+
+    def _apply_deal_changes(self, ticket, deals):
+        for change in deals:
+            if change.delete:
+                self._unlink_deal(ticket, change.id)
+            else:
+                self._link_deal(ticket, change.id, change.priority)
+        if any(change.delete for change in deals):
+            self._refresh_deal_amount_sum(ticket)
+
+
 class OpineFirstFieldOnly(OpineStore):
     """A PUT applies only the first field of its body; the others are silently dropped."""
 
@@ -187,9 +228,9 @@ class OpineFirstFieldOnly(OpineStore):
 
 
 MUTANTS = [
-    OpineNullIgnored, OpineLabelsNullKept, OpineAbsentDescriptionCleared, OpineAbsentLabelsCleared,
+    OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared, OpineAbsentLabelsCleared,
     OpineDueDateKept, OpineTitleNullAccepted, OpineUpdateNotAtomic, OpineRefusedUpdateTouches,
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
-    OpineDealSumStale, OpineFirstFieldOnly,
+    OpineDealSumStale, OpineDealSumIncremental, OpineDealSumOnlyOnDelete, OpineFirstFieldOnly,
 ]
