@@ -151,6 +151,11 @@ def _drawn(ctx: RunContext) -> int:
     return max(2, ctx.options.max_examples // 3)
 
 
+def _drawable(timeline: Timeline, cap: int) -> list[str]:
+    """Operators with at least one cheap bound to draw (all four, unless the data are odd)."""
+    return [op for op in OPS if B.cheap_instants(timeline, B.side_of(op), cap)]
+
+
 # -- one operator at a time ---------------------------------------------------------------------
 
 
@@ -268,7 +273,7 @@ def created_offsets_name_the_same_instant(ctx: RunContext) -> None:
         _offset_agrees(ctx, op, ns, offset)
     _, timeline = oracle(ctx)
     cap = max_items(ctx)
-    drawn = st.sampled_from(OPS).flatmap(
+    drawn = st.sampled_from(_drawable(timeline, cap)).flatmap(
         lambda op: st.tuples(st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.OFFSETS)))
     ctx.explore(drawn, lambda p: _offset_agrees(ctx, *p), max_examples=_drawn(ctx), salt=506)
 
@@ -290,8 +295,8 @@ def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
     millisecond (down or up) is also accepted. A refusal is not this check's business."""
     _, timeline = oracle(ctx)
     text = B.spell(ns, digits)
-    if parse_instant(text) != ns:
-        raise AssertionError(f"{text} does not spell {ns}")
+    if parse_instant(text) != ns:  # finer instants than these digits hold: write them in full
+        text = B.spell(ns)
     filters, walk, pages = ask(ctx, [(op, ns, text)])
     if isinstance(walk, Rejected):
         return
@@ -329,7 +334,7 @@ def created_precision_is_read_exactly(ctx: RunContext) -> None:
         _precision_agrees(ctx, op, ns, digits)
     _, timeline = oracle(ctx)
     cap = max_items(ctx)
-    drawn = st.sampled_from(OPS).flatmap(lambda op: st.tuples(
+    drawn = st.sampled_from(_drawable(timeline, cap)).flatmap(lambda op: st.tuples(
         st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.SUB_MS + ((0, 6), (0, 9)))))
     ctx.explore(drawn, lambda p: _precision_agrees(ctx, p[0], p[1] + p[2][0], p[2][1]),
                 max_examples=_drawn(ctx), salt=507)

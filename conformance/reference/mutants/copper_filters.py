@@ -114,6 +114,15 @@ class CopperOffsetIgnored(CopperStore):
         return 0
 
 
+class CopperOffsetSignInverted(CopperStore):
+    """A numeric UTC offset is applied the wrong way round: +02:00 moves the bound 2 h later, not earlier."""
+
+    catches = "created_offsets_name_the_same_instant"
+
+    def _offset_ms(self, parsed):
+        return -super()._offset_ms(parsed)
+
+
 class CopperOffsetMinutesIgnored(CopperStore):
     """Only the hours of a UTC offset are applied: +05:30 is read as +05:00."""
 
@@ -270,7 +279,7 @@ class CopperSearchFallsBackToAll(CopperStore):
 MUTANTS = [
     CopperGtInclusive, CopperGteExclusive, CopperGteLosesTies, CopperLtInclusive, CopperLteExclusive,
     CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes,
-    CopperOffsetIgnored, CopperOffsetMinutesIgnored, CopperOffsetRejected,
+    CopperOffsetIgnored, CopperOffsetSignInverted, CopperOffsetMinutesIgnored, CopperOffsetRejected,
     CopperBoundTruncatedToSecond, CopperLongFractionMisread,
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
