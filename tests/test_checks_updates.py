@@ -91,6 +91,8 @@ def test_values_match_as_instants_sets_and_rich_text():
     assert not u.value_matches(s.DATE_TIME, "2028-01-01T12:00:00.000Z", None)
     assert u.value_matches(s.NAMES, ["b", "a"], ["a", "b"])
     assert not u.value_matches(s.NAMES, ["a", "A"], ["a"])
+    assert u.value_matches(s.NAMES, ["a", "b"], [{"id": 2, "name": "b"}, {"id": 1, "name": "a"}])
+    assert not u.value_matches(s.NAMES, ["a"], [{"id": 1}])
     slate = [{"type": "paragraph", "children": [{"text": "Hello wörld"}, {"text": "now", "bold": True}]}]
     assert u.value_matches(s.RICH_TEXT, slate, copy.deepcopy(slate))
     assert u.value_matches(s.RICH_TEXT, slate, "Hello wörld **now**")

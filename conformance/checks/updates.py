@@ -88,6 +88,15 @@ def slate_text(nodes: Any) -> str:
     return ""
 
 
+def names_of(value: Any) -> list[str] | None:
+    """A returned list of names: strings, or objects with a ``name`` (labels are entities with an id
+    on some servers; the response form is undocumented). None when it is neither."""
+    if not isinstance(value, list):
+        return None
+    names = [v if isinstance(v, str) else v.get("name") if isinstance(v, Mapping) else None for v in value]
+    return None if any(not isinstance(n, str) for n in names) else names
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text)
 
@@ -100,7 +109,8 @@ def value_matches(kind: str, sent: Any, got: Any) -> bool:
         except NotAnInstant:
             return False
     if kind == NAMES:
-        return isinstance(got, list) and all(isinstance(n, str) for n in got) and set(got) == set(sent)
+        names = names_of(got)
+        return names is not None and set(names) == set(sent)
     if kind == RICH_TEXT:
         if got == sent:
             return True

@@ -61,6 +61,18 @@ def update_schema(profile: Profile, spec: Mapping[str, Any]) -> Mapping[str, Any
     return _resolve(spec, schema)
 
 
+def response_properties(profile: Profile, spec: Mapping[str, Any]) -> list[str]:
+    """The fields the update's success response documents (its 2xx JSON schema's properties)."""
+    assert profile.writes
+    operation = spec.get("paths", {}).get(profile.item, {}).get(profile.writes.update_method.lower(), {})
+    for status, response in sorted(operation.get("responses", {}).items()):
+        if str(status).startswith("2"):
+            content = _resolve(spec, response).get("content", {})
+            schema = _resolve(spec, next(iter(content.values()), {}).get("schema", {})) if content else {}
+            return list(schema.get("properties", {}))
+    return []
+
+
 def field_kind(spec: Mapping[str, Any], node: Any) -> str:
     node = _resolve(spec, node)
     alternatives = [_resolve(spec, n) for n in node.get("anyOf", node.get("oneOf", []))]
