@@ -14,7 +14,10 @@ from conformance.checks import cursor_pagination as cp
 from conformance.exchange import Exchange
 from conformance.machines.cursor import cursor_navigation
 from conformance.profiles.base import CursorPaging
+from conformance.reference.copper import CopperError, CopperStore
+from conformance.runner import RunRequest, run
 from conformance.strategies.cursors import splits_a_group, splitting_limits
+from conformance.suite import CATALOGUE
 from conformance.suite.walks import Page, Walk
 from conformance.violations import Skipped, Violation
 
@@ -287,3 +290,52 @@ def test_fake_fetch_reads_its_query():
     answer = fake_fetch(ids)((("limit", "1"), ("starting_after", "a")))
     assert dict(parse_qsl(urlsplit(answer.url).query)) == {"limit": "1", "starting_after": "a"}
     assert answer.json()["data"] == [{"id": "b"}]
+
+
+# -- other correct choices pass (the docs are silent on each) --------------------------------------------
+
+class _CreatedAsUnixSeconds(CopperStore):
+    """Lists render created as unix seconds (with milliseconds); retrieve keeps the ISO string."""
+
+    def _render_list(self, page, has_more):
+        body = super()._render_list(page, has_more)
+        for item, t in zip(body["data"], page):
+            item["created"] = t.created_ms / 1000
+        return body
+
+
+class _TiesByAscendingId(CopperStore):
+    """Breaks created ties by ascending id (consistently, on every page and cursor)."""
+
+    def _sort_key(self, ticket):
+        return (ticket.created_ms, tuple(-ord(c) for c in ticket.id))
+
+
+class _ClampsLimitAndOtherStatuses(CopperStore):
+    """Clamps limit above 100 to 100; unknown tickets are 400, both cursors 422."""
+
+    def _limit_in_range(self, n):
+        return n >= 1
+
+    def _parse_limit(self, raw):
+        return min(super()._parse_limit(raw), 100)
+
+    def _missing(self, ticket_id):
+        raise CopperError(400, {"type": "invalid_request_error", "message": "no such ticket"})
+
+    def _exclusive_cursors(self, after_id, before_id):
+        if after_id is not None and before_id is not None:
+            raise CopperError(422, {"type": "invalid_request_error", "message": "one cursor only"})
+        return after_id, before_id
+
+
+MY_CHECKS = [c.name for c in CATALOGUE.all()
+             if c.run.__module__ in ("conformance.suite.cursor_pagination", "conformance.suite.consistency")]
+
+
+@pytest.mark.parametrize("store_cls", [_CreatedAsUnixSeconds, _TiesByAscendingId, _ClampsLimitAndOtherStatuses])
+def test_other_correct_choices_pass(store_cls):
+    report = run(RunRequest(vendor="copper", store=store_cls(), checks=MY_CHECKS))
+    bad = [(c.name, c.status, c.message) for c in report.checks if c.status != "passed"]
+    assert bad == []
+    assert {c.name for c in report.checks} == set(MY_CHECKS)

@@ -51,7 +51,7 @@ def page_index_of(walk: Walk, position: int) -> int:
     return len(walk.pages) - 1
 
 
-def _exchanges_at(walk: Walk, *positions: int) -> list[Exchange]:
+def exchanges_at(walk: Walk, *positions: int) -> list[Exchange]:
     found: list[Exchange] = []
     for position in positions:
         if not walk.pages:
@@ -84,7 +84,7 @@ def pages_do_not_overlap(walk: Walk, id_field: str) -> None:
                 f"{_describe(walk)} returned {ticket_id!r} twice (positions {earlier} and {position})",
                 expected="every id at most once", actual=f"{ticket_id!r} on pages {page_index_of(walk, earlier) + 1} "
                                                          f"and {page_index_of(walk, position) + 1}",
-                exchanges=_exchanges_at(walk, earlier, position))
+                exchanges=exchanges_at(walk, earlier, position))
         first_seen[key] = position
 
 
@@ -108,10 +108,10 @@ def walk_yields_the_oracle_set(walk: Walk, oracle: Walk, id_field: str) -> None:
         where = theirs.index(missing[0])
         before = theirs[where - 1] if where else None
         if where and repr(before) in mine_keys:
-            shown += _exchanges_at(walk, mine.index(before), mine.index(before) + 1)  # where it should have been
-        shown += _exchanges_at(oracle, where)
+            shown += exchanges_at(walk, mine.index(before), mine.index(before) + 1)  # where it should have been
+        shown += exchanges_at(oracle, where)
     if extra:
-        shown += _exchanges_at(walk, mine.index(extra[0]))
+        shown += exchanges_at(walk, mine.index(extra[0]))
     raise Violation(
         f"{_describe(walk)} ({len(mine)} items) does not yield the tickets of the walk at "
         f"limit={oracle.limit} ({len(theirs)} items)",
@@ -134,7 +134,7 @@ def newest_first(walk: Walk, created_field: str) -> None:
             raise Violation(
                 f"{_describe(walk)} is not newest first at position {i}",
                 expected=f"{created_field} <= {items[i - 1].get(created_field)!r} (the item before)",
-                actual=items[i].get(created_field), exchanges=_exchanges_at(walk, i - 1, i))
+                actual=items[i].get(created_field), exchanges=exchanges_at(walk, i - 1, i))
 
 
 def same_order(walk: Walk, oracle: Walk, id_field: str) -> None:
@@ -145,7 +145,7 @@ def same_order(walk: Walk, oracle: Walk, id_field: str) -> None:
             raise Violation(
                 f"{_describe(walk)} orders the tickets differently from the walk at limit={oracle.limit}, "
                 f"from position {i} on", expected=theirs[i:i + 4], actual=mine[i:i + 4],
-                exchanges=_exchanges_at(walk, i) + _exchanges_at(oracle, i))
+                exchanges=exchanges_at(walk, i) + exchanges_at(oracle, i))
     if walk.complete and len(mine) != len(theirs):
         i = min(len(mine), len(theirs))
         raise Violation(f"{_describe(walk)} and the walk at limit={oracle.limit} differ in length",
@@ -263,7 +263,7 @@ def both_cursors_refused(exchange: Exchange) -> None:
 
 
 __all__ = [
-    "instants_of", "tie_groups", "page_index_of", "pages_do_not_overlap", "walk_terminates",
+    "instants_of", "tie_groups", "page_index_of", "exchanges_at", "pages_do_not_overlap", "walk_terminates",
     "walk_yields_the_oracle_set", "newest_first", "same_order", "has_more_matches_oracle",
     "nothing_after_the_last_page", "page_sizes_honour_limit", "page_items", "page_is", "has_more_is",
     "rejected", "capped", "both_cursors_refused", "Page",

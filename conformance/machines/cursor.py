@@ -4,7 +4,7 @@ The model is the oracle walk's id sequence (what the API returned at the largest
 state is the current page as a ``[start, stop)`` slice of that sequence. Each rule asks for one page
 with a drawn ``limit``; the invariant compares the answer with the model slice:
 
-* first page (no cursor)          -> ``ids[0:limit]``,            has_more == ``limit < n``
+* first page (no cursor, once per run) -> ``ids[0:limit]``,        has_more == ``limit < n``
 * next page (``starting_after`` the last id)  -> ``ids[stop:stop+limit]``, has_more == more follow
 * jump (``starting_after`` any known id at p) -> ``ids[p+1:p+1+limit]``,  has_more == more follow
 * previous page (``ending_before`` the first id) -> ``ids[max(0,start-limit):start]``
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from conformance.checks.cursor_pagination import has_more_is, page_is
 from conformance.exchange import Exchange
 from conformance.profiles.base import CursorPaging
-from conformance.strategies.cursors import positions, small_limits
+from conformance.strategies.cursors import positions
 
 Fetch = Callable[[Sequence[tuple[str, str]]], Exchange]
 
@@ -32,7 +33,8 @@ def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id
     """A machine class navigating the list with cursors; ``ids`` is the model (newest first)."""
     n = len(ids)
     ids = list(ids)
-    limits = small_limits(paging.max_limit, hi=max_page)
+    small = st.integers(1, min(max_page, paging.max_limit))
+    limits = st.one_of(small, small, small, st.integers(1, paging.max_limit))  # mostly small pages
     where = positions(n, groups)
 
     class CursorNavigation(RuleBasedStateMachine):
@@ -57,10 +59,6 @@ def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id
 
         @initialize(limit=limits)
         def first_page(self, limit: int) -> None:
-            self._forward(None, limit, f"first page at limit={limit}")
-
-        @rule(limit=limits)
-        def restart(self, limit: int) -> None:
             self._forward(None, limit, f"first page at limit={limit}")
 
         @precondition(lambda self: self.current is not None and self.current[0] < self.current[1] < n)

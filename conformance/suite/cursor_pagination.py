@@ -140,6 +140,7 @@ def _require_tickets(ctx: RunContext, at_least: int = 1) -> list[Any]:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="A starting_after walk, at the default, drawn and maximal page sizes, never returns a ticket twice.")
 def pages_do_not_overlap(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
     cp.pages_do_not_overlap(oracle(ctx), ctx.profile.id_field)
     for sampled in walk_sample(ctx):
         cp.pages_do_not_overlap(sampled.walk, ctx.profile.id_field)
@@ -149,6 +150,7 @@ def pages_do_not_overlap(ctx: RunContext) -> None:
        proves="A starting_after walk at any page size ends with has_more false and yields exactly the "
               "tickets of the walk at the largest page size.")
 def walk_reaches_every_ticket(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
     cp.walk_terminates(oracle(ctx))
     complete = [s for s in walk_sample(ctx) if s.complete]
     if not complete:
@@ -165,6 +167,7 @@ def walk_reaches_every_ticket(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="Lists come back newest first: created never increases along a walk, across page boundaries.")
 def list_is_newest_first(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
     cp.newest_first(oracle(ctx), ctx.profile.created_field)
     for sampled in walk_sample(ctx):
         cp.newest_first(sampled.walk, ctx.profile.created_field)
@@ -173,6 +176,7 @@ def list_is_newest_first(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="Walks at different page sizes return the tickets in the same order, ties included.")
 def tie_order_is_consistent(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
     for sampled in walk_sample(ctx):
         cp.same_order(sampled.walk, oracle(ctx), ctx.profile.id_field)
 
@@ -266,7 +270,7 @@ def ending_before_returns_the_preceding_page(ctx: RunContext) -> None:
         expected = ids[max(0, position - limit):position]
         cp.page_is(_ending_before(ctx, position, limit), p.items, ctx.profile.id_field, expected,
                    f"ending_before the ticket at position {position} with limit={limit} is not the "
-                   f"{len(expected)} ticket(s) right before it")
+                   f"{len(expected)} ticket(s) right before it", cp.exchanges_at(oracle(ctx), position))
 
 
 @check(family="pagination", level="SHOULD", requires=REQUIRES,
@@ -285,8 +289,8 @@ def ending_before_has_more_is_truthful(ctx: RunContext) -> None:
 @check(family="pagination", level="SHOULD", requires=REQUIRES,
        proves="starting_after together with ending_before (documented as mutually exclusive) is refused with a 4xx.")
 def both_cursors_are_refused(ctx: RunContext) -> None:
-    p, ids = paging(ctx), _require_tickets(ctx, 3)
-    after, before = ids[len(ids) // 2], ids[1]
+    p, ids = paging(ctx), _require_tickets(ctx, 2)
+    after, before = ids[len(ids) // 2], ids[0]
     cp.both_cursors_refused(ctx.api.list([(p.after, str(after)), (p.before, str(before))]))
 
 
@@ -305,13 +309,13 @@ def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
             exchange = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[q + 1:q + 1 + limit],
                        f"starting_after tie member {q - start + 1} of {stop - start} (position {q}) with "
-                       f"limit={limit} does not return its following siblings next")
+                       f"limit={limit} does not return its following siblings next", cp.exchanges_at(oracle(ctx), q))
         for q in range(start + 1, stop):
             limit = q - start + 1
             exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
                        f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "
-                       f"limit={limit} does not return its preceding siblings")
+                       f"limit={limit} does not return its preceding siblings", cp.exchanges_at(oracle(ctx), q))
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
@@ -321,7 +325,7 @@ def cursor_navigation_matches_model(ctx: RunContext) -> None:
     ids = _require_tickets(ctx, 2)
     machine = cursor_navigation(lambda params: ctx.api.list(list(params)), paging(ctx), ids,
                                 ctx.profile.id_field, oracle_groups(ctx))
-    ctx.run_machine(machine, examples=3, steps=8, salt=_salt("cursor-machine"))
+    ctx.run_machine(machine, examples=5, steps=10, salt=_salt("cursor-machine"))
 
 
 __all__: Sequence[str] = ("walk_sample", "oracle", "oracle_ids", "oracle_groups", "page", "draw")

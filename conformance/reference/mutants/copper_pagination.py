@@ -199,7 +199,7 @@ class CopperBothCursorsStartingAfterWins(CopperStore):
 class CopperPreviousOfFirstIsFirstPage(CopperStore):
     """ending_before the newest ticket (nothing before it) falls back to the first page."""
 
-    catches = "cursor_navigation_matches_model"
+    catches = "ending_before_returns_the_preceding_page"
 
     def _apply_cursor(self, ordered, starting_after, ending_before, limit):
         page, has_more = super()._apply_cursor(ordered, starting_after, ending_before, limit)
@@ -208,11 +208,22 @@ class CopperPreviousOfFirstIsFirstPage(CopperStore):
         return page, has_more
 
 
+class CopperPreviousPageOnAGrid(CopperStore):
+    """ending_before returns the page before the cursor's page on a grid of limit-sized pages from the top
+    (right when navigating page by page from the top, wrong after a jump or a change of limit)."""
+
+    catches = "cursor_navigation_matches_model"
+
+    def _nearest_before(self, before, limit):
+        start = max(0, (len(before) // limit - 1) * limit)
+        return before[start:start + limit]
+
+
 MUTANTS = [
     CopperCursorRepeatsTieSiblings, CopperCursorIsInclusive, CopperCursorSkipsNextItem,
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage, CopperShortPages,
     CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
-    CopperBothCursorsStartingAfterWins, CopperPreviousOfFirstIsFirstPage,
+    CopperBothCursorsStartingAfterWins, CopperPreviousOfFirstIsFirstPage, CopperPreviousPageOnAGrid,
 ]
