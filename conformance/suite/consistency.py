@@ -62,7 +62,8 @@ def unknown_id_is_refused(ctx: RunContext) -> None:
     ids = oracle_ids(ctx)
     if not ids:
         raise Skipped("the list is empty: no real id to derive an unknown one from")
-    markers = (ctx.profile.created_field, "reference", "title", "location")
+    profile = ctx.profile
+    markers = (profile.created_field,) + tuple(f.field for f in (profile.search, profile.location) if f is not None)
     for unknown in cc.unknown_ids(ids)[:2]:
         cc.unknown_id_refused(ctx.api.retrieve(unknown), ctx.profile.id_field, markers)
 

@@ -2,7 +2,7 @@
 
 import itertools
 
-from conformance.reference.copper import CopperStore
+from conformance.reference.copper import CopperError, CopperStore
 
 
 class CopperRetrieveAmountDiffers(CopperStore):
@@ -36,6 +36,18 @@ class CopperUnknownIdReturnsATicket(CopperStore):
         return self._render(self.tickets[0])
 
 
+class CopperUnknownIdLeaksATicket(CopperStore):
+    """Refuses an unknown id with 404, but the error body suggests the newest ticket, in full."""
+
+    catches = "unknown_id_is_refused"
+
+    def _missing(self, ticket_id):
+        try:
+            super()._missing(ticket_id)
+        except CopperError as err:
+            raise CopperError(err.status, {**err.body, "did_you_mean": self._render(self.tickets[0])}) from None
+
+
 class CopperTieOrderFlipsPerRequest(CopperStore):
     """Every other request breaks created ties by ascending id: the same query gets two answers."""
 
@@ -57,4 +69,4 @@ class CopperTieOrderFlipsPerRequest(CopperStore):
 
 
 MUTANTS = [CopperRetrieveAmountDiffers, CopperRetrieveDropsLocation, CopperUnknownIdReturnsATicket,
-           CopperTieOrderFlipsPerRequest]
+           CopperUnknownIdLeaksATicket, CopperTieOrderFlipsPerRequest]
