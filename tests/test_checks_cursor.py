@@ -117,8 +117,8 @@ def test_missing_and_extra_tickets():
 
 
 def test_newest_first():
-    cp.newest_first(walk_of([[ticket("x", "2026-01-01T00:00:00.0000002Z"), ticket("y", "2026-01-01T00:00:00.0000001Z")]]),
-                    "created")
+    sub_ms = [ticket("x", "2026-01-01T00:00:00.0000002Z"), ticket("y", "2026-01-01T00:00:00.0000001Z")]
+    cp.newest_first(walk_of([sub_ms]), "created")
     swapped = walk_of([[T[0], T[3]], [T[1], T[2]]])
     with pytest.raises(Violation, match="newest first at position 2"):
         cp.newest_first(swapped, "created")

@@ -325,7 +325,8 @@ def cursor_navigation_matches_model(ctx: RunContext) -> None:
     ids = _require_tickets(ctx, 2)
     machine = cursor_navigation(lambda params: ctx.api.list(list(params)), paging(ctx), ids,
                                 ctx.profile.id_field, oracle_groups(ctx))
-    ctx.run_machine(machine, examples=5, steps=10, salt=_salt("cursor-machine"))
+    examples = max(5, ctx.options.max_examples // 3)  # each step is one request: about 10 per example
+    ctx.run_machine(machine, examples=examples, steps=10, salt=_salt("cursor-machine"))
 
 
 __all__: Sequence[str] = ("walk_sample", "oracle", "oracle_ids", "oracle_groups", "page", "draw")
