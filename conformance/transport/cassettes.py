@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -49,6 +50,10 @@ WRONG_PLACEHOLDER = "<WRONG_KEY>"
 REDACTED = "<REDACTED>"
 SECRET_HEADERS = ("authorization", "x-api-key", "proxy-authorization", "cookie")
 SECRET_QUERY = ("api_key", "apikey", "access_token")
+RECORDED_ORIGIN = "http://recorded.invalid"
+# Left out of cassettes: they change on every recording (churn in git) and no check reads them.
+NOISY_REQUEST_HEADERS = ("user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid")
+NOISY_RESPONSE_HEADERS = ("date", "server")
 RECORD_COMMAND = "scripts/record-cassettes"
 
 CheckScope = Callable[[str], ContextManager[None]]
@@ -78,13 +83,20 @@ class Scrubber:
         headers = {}
         for name, value in request.headers.items():
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            if name.lower() in NOISY_REQUEST_HEADERS:
+                continue
             if name.lower() in self.secret_headers:  # idempotent: vcrpy runs this hook on stored requests too
                 tags = (KEY_PLACEHOLDER, WRONG_PLACEHOLDER, REDACTED)
                 headers[name] = text if text in tags else self._kinds.get((name.lower(), text), REDACTED)
             else:
                 headers[name] = redact(text, self.forms)
         request.headers = headers
-        request.uri = _redact_query_names(redact(request.uri, self.forms))
+        uri = redact(request.uri, self.forms)
+        parts = urlsplit(uri)
+        # One origin for every recording (a loopback port differs per run; matching ignores it anyway).
+        if parts.netloc and uri.startswith(f"{parts.scheme}://{parts.netloc}"):
+            uri = RECORDED_ORIGIN + uri[len(f"{parts.scheme}://{parts.netloc}"):]
+        request.uri = _redact_query_names(uri)
         if request.body is not None and not hasattr(request.body, "read"):
             request.body = redact(request.body, self.forms)
         return request
@@ -101,7 +113,9 @@ class Scrubber:
                         response["headers"][name] = [str(size)]
         headers = response.get("headers") or {}
         for name in list(headers):
-            if name.lower() in ("set-cookie", "www-authenticate-info", "authorization"):
+            if name.lower() in NOISY_RESPONSE_HEADERS:
+                del headers[name]
+            elif name.lower() in ("set-cookie", "www-authenticate-info", "authorization"):
                 headers[name] = [REDACTED]
             else:
                 headers[name] = redact(headers[name], self.forms)
@@ -331,6 +345,8 @@ def record_reference(vendor: str, directory: Path, *, seed: int = 1, max_example
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``record``: re-record each vendor from a fresh reference server, check that the recording
+    replays to the same verdicts, and only then replace ``<dir>/<vendor>/``."""
     parser = argparse.ArgumentParser(prog="python -m conformance.transport.cassettes",
                                      description="Re-record the shipped cassettes from the reference servers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -341,18 +357,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     for vendor in args.vendor or ("opine", "copper"):
         try:
-            with tempfile.TemporaryDirectory() as reports:
-                report = record_reference(vendor, args.cassettes, report_dir=Path(reports))
+            code = max(code, _rerecord(vendor, Path(args.cassettes)))
         except ConfigError as exc:
             print(f"record {vendor}: {exc}", file=sys.stderr)
             code = 2
-            continue
-        s = report.summary
-        print(f"recorded {vendor} into {Path(args.cassettes) / vendor}/: {len(report.checks)} checks "
-              f"({s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped), {report.requests} requests")
-        if s["failed"]:
-            code = max(code, 1)
     return code
+
+
+def _rerecord(vendor: str, directory: Path) -> int:
+    from conformance.runner import RunRequest, run
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=directory, prefix=f".{vendor}-") as scratch:
+        fresh = Path(scratch)
+        recorded = record_reference(vendor, fresh, report_dir=fresh / "report")
+        replayed = run(RunRequest(vendor=vendor, target="replay", cassettes=fresh))
+        before = {c.name: c.status for c in recorded.checks}
+        after = {c.name: c.status for c in replayed.checks}
+        if before != after:
+            changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+            print(f"record {vendor}: the recording does not replay to the same verdicts ({', '.join(changed)}); "
+                  f"{directory / vendor}/ left as it was", file=sys.stderr)
+            return 1
+        target = directory / vendor
+        if target.exists():
+            shutil.rmtree(target)
+        (fresh / vendor).rename(target)
+    s = recorded.summary
+    print(f"recorded {vendor} into {target}/: {len(recorded.checks)} checks ({s['passed']} passed, "
+          f"{s['failed']} failed, {s['skipped']} skipped), {recorded.requests} requests; replay verified")
+    return 1 if s["failed"] else 0
 
 
 if __name__ == "__main__":
