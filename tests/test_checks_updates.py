@@ -99,6 +99,8 @@ def test_values_match_as_instants_sets_and_rich_text():
     assert not u.value_matches(s.RICH_TEXT, slate, "an older description")
     assert u.value_matches(s.RICH_TEXT, "a **b**", "a **b**")
     assert not u.value_matches(s.RICH_TEXT, "a **b**", "a b c")
+    assert u.value_matches(s.RICH_TEXT, "a **b**\n\nc", "a **b**\nc\n")
+    assert not u.value_matches(s.RICH_TEXT, "a **b**", "a b")
 
 
 def test_comparable_treats_null_as_absent_and_reads_instants():
@@ -118,6 +120,14 @@ def test_side_effects_allowed_by_the_change():
     assert u.allowed_side_effects(before, {"state": "OPEN"}, sh) == {"updatedAt", "state"}
     assert {"vendorEntityKey"} <= u.allowed_side_effects(before, {"vendorEntityUrl": "https://x.example/1"}, sh)
     assert "vendorEntityKey" not in u.allowed_side_effects(before, {"title": "t"}, sh)
+
+
+def test_undocumented_extra_fields_may_change_on_an_update():
+    sh = u.Shape(**{**shape().__dict__, "documented": ("id", "title", "updatedAt")})
+    u.others_kept({"id": 1, "title": "a", "version": 1}, {"id": 1, "title": "b", "version": 2}, {"title": "b"},
+                  sh, "x", [])
+    with pytest.raises(u.Violation):
+        u.unchanged({"id": 1, "version": 1}, {"id": 1, "version": 2}, sh, "x", [])
 
 
 def test_deal_sums_tolerate_float_noise_and_null_without_links():
@@ -159,8 +169,13 @@ class SparseOpine(OpineStore):
 
 class ConvertingOpine(OpineStore):
     """Slate comes back as markdown, instants in +01:00, labels sorted (null when cleared), a cleared
-    description as "", linked deals newest first, sums as binary floats, and a tracker key derived
-    from vendorEntityUrl."""
+    description as "", linked deals newest first, sums as binary floats, a tracker key derived
+    from vendorEntityUrl, and an undocumented revision counter that every write moves."""
+
+    def _touch(self, ticket):
+        super()._touch(ticket)
+        self.revisions = getattr(self, "revisions", {})
+        self.revisions[ticket.id] = self.revisions.get(ticket.id, 0) + 1
 
     def _render(self, t):
         from datetime import timedelta, timezone
@@ -179,6 +194,7 @@ class ConvertingOpine(OpineStore):
         body["labels"] = sorted(body["labels"]) or None
         body["linkedDeals"] = list(reversed(body["linkedDeals"]))
         body["dealAmountSum"] = float(sum(self._deals[d].amount_cents / 100 for d in t.deal_links))
+        body["revision"] = getattr(self, "revisions", {}).get(t.id, 0)
         return body
 
     def _apply_update(self, ticket, changes):

@@ -43,13 +43,14 @@ def shape_of(ctx: RunContext) -> u.Shape:
     kinds = kinds_of(ctx)
     named = {profile.id_field, profile.created_field, writes.updated_at_field, writes.closed_at_field,
              writes.linked_deals_field, writes.deal_sum_field, *kinds}
-    derived = tuple(sorted(name for name in s.response_properties(profile, ctx.spec) if name not in named))
+    documented = tuple(s.response_properties(profile, ctx.spec))
+    derived = tuple(sorted(name for name in documented if name not in named))
     instants = (profile.created_field, writes.updated_at_field, writes.closed_at_field,
                 *(n for n, k in kinds.items() if k == s.DATE_TIME))
     return u.Shape(id_field=profile.id_field, created_at=profile.created_field, updated_at=writes.updated_at_field,
                    closed_at=writes.closed_at_field, state=writes.state_field, kinds=kinds,
                    linked_deals=writes.linked_deals_field, deal_sum=writes.deal_sum_field, instants=instants,
-                   derived=derived)
+                   derived=derived, documented=documented)
 
 
 def _salt(name: str) -> int:
