@@ -325,6 +325,10 @@ def loosely_matches(query: str, reference: Any) -> bool:
     return any(q in r for q, r in zip(_readings(query), _readings(text)))
 
 
+def _after(cursor: Any) -> str:
+    return "on the first page" if cursor is None else f"after {cursor!r}"
+
+
 @dataclass(frozen=True)
 class Window:
     """One search request made with a cursor of the unfiltered walk at the same limit.
@@ -372,7 +376,7 @@ def search_walk_finds_every_match(query: str, windows: Sequence[Window], order: 
             p = position.get(repr(item.get(id_field)))
             if p is None or p < window.start or p <= previous:
                 where = "before its cursor" if p is not None and p < window.start else "out of list order"
-                raise Violation(f"{what}: page after {window.cursor!r} returned {item.get(id_field)} {where}",
+                raise Violation(f"{what}: the page {_after(window.cursor)} returned {item.get(id_field)} {where}",
                                 expected="matching tickets after the cursor, newest first",
                                 actual=[i.get(id_field) for i in window.page.items][:10],
                                 exchanges=[window.page.exchange])
@@ -391,8 +395,8 @@ def search_walk_finds_every_match(query: str, windows: Sequence[Window], order: 
         beyond = max(window.end, previous + 1)
         remaining = [p for p in exact if p >= beyond]
         if remaining and window.page.body.get(has_more_field) is not True:
-            raise Violation(f"{what}: has_more is {window.page.body.get(has_more_field)!r} after "
-                            f"{window.cursor!r} although {order[remaining[0]]} (reference {query!r}) follows",
+            raise Violation(f"{what}: has_more is {window.page.body.get(has_more_field)!r} {_after(window.cursor)} "
+                            f"although {order[remaining[0]]} (reference {query!r}) follows",
                             expected=f"{has_more_field}: true", actual=window.page.body.get(has_more_field),
                             exchanges=[window.page.exchange])
 
@@ -402,7 +406,7 @@ def search_without_matches_is_empty(query: str, windows: Sequence[Window], has_m
     """Every page of a search that matches nothing is empty, and the last unfiltered cursor ends the walk."""
     for window in windows:
         if window.page.items:
-            raise Violation(f"{what}: page after {window.cursor!r} is not empty",
+            raise Violation(f"{what}: the page {_after(window.cursor)} is not empty",
                             expected="an empty list", actual=f"{len(window.page.items)} item(s)",
                             exchanges=[window.page.exchange])
     if last_is_end and windows and windows[-1].page.body.get(has_more_field) is not False:

@@ -124,10 +124,11 @@ def ask(ctx: RunContext, bounds: Sequence[tuple[str, int, str]]) -> tuple[Params
     return filters, filtered_walk(ctx, filters, max_pages=pages), pages
 
 
-def judge(ctx: RunContext, filters: Params, walk: Walk, pages: int, alternatives: Sequence[Expected]) -> None:
+def judge(ctx: RunContext, filters: Params, walk: Walk, pages: int, alternatives: Sequence[Expected],
+          note: str = "") -> None:
     """The walk (stopped after at most ``pages``) agrees with one of the oracle subsets."""
     _, timeline = oracle(ctx)
-    what = describe(filters)
+    what = describe(filters) + (f" ({note})" if note else "")
     complete = walk_ended(walk, what, budget_stop(pages))
     selects_one_of(walk, timeline, alternatives, what, ctx.profile.id_field, complete)
 
@@ -262,7 +263,7 @@ def _offset_agrees(ctx: RunContext, op: str, ns: int, offset: int) -> None:
     if isinstance(walk, Rejected):
         return  # created_accepts_utc_offsets reports it
     _, timeline = oracle(ctx)
-    judge(ctx, filters, walk, pages, [expected_subset(timeline, [(op, ns)])])
+    judge(ctx, filters, walk, pages, [expected_subset(timeline, [(op, ns)])], f"the instant {B.spell(ns)}")
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
@@ -304,7 +305,7 @@ def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
     if ns % B.MS:
         floor = ns - ns % B.MS
         alternatives += [expected_subset(timeline, [(op, floor)]), expected_subset(timeline, [(op, floor + B.MS)])]
-    judge(ctx, filters, walk, pages, alternatives)
+    judge(ctx, filters, walk, pages, alternatives, f"the instant {B.spell(ns)}")
 
 
 def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
