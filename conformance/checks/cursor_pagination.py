@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from conformance.checks.instants import NotAnInstant, parse_instant
 from conformance.exchange import Exchange
-from conformance.suite.walks import Page, Walk
+from conformance.observations import Page, Walk
 from conformance.violations import Skipped, Violation
 
 # -- observations --------------------------------------------------------------------------------

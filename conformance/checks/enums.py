@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from conformance.checks.instants import NotAnInstant, parse_instant
 from conformance.exchange import Exchange
-from conformance.suite.walks import Walk
+from conformance.observations import Walk
 from conformance.violations import Violation
 
 

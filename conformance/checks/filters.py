@@ -27,8 +27,8 @@ from conformance.checks.instants import parse_instant
 from conformance.exchange import Exchange
 from conformance.violations import Violation
 
-if TYPE_CHECKING:  # the walks module lives in the suite package, which imports this one
-    from conformance.suite.walks import Page, Walk
+if TYPE_CHECKING:
+    from conformance.observations import Page, Walk
 
 OPS = ("gt", "gte", "lt", "lte")
 LOWER = ("gt", "gte")

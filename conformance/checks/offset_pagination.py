@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from conformance.exchange import Exchange
-from conformance.suite.walks import Page, Walk
+from conformance.observations import Page, Walk
 from conformance.violations import Violation
 
 
