@@ -85,7 +85,9 @@ def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
     # The reference server is ours to write to; a live vendor only when the user says so.
     writes = request.allow_writes or request.kind == "reference"
     return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes),
-            ClientOptions(rate_limit=request.rate_limit, max_requests=request.max_requests))
+            ClientOptions(rate_limit=request.rate_limit, max_requests=request.max_requests,
+                          # The embedded server is in this process: a 5xx from it is a finding, never a blip.
+                          retries=0 if request.kind == "reference" else ClientOptions.retries))
 
 
 def run(request: RunRequest, report_dir: Path | None = None) -> RunReport:
