@@ -283,7 +283,8 @@ def deal_linked(ticket: Ticket, deal_id: Any, priority: str, shape: Shape, where
     """The deal is linked exactly once, with ``priority``."""
     links = deal_links(ticket, shape)
     key = json.dumps(deal_id)
-    entries = [d for d in ticket.get(shape.linked_deals) or [] if isinstance(d, Mapping) and json.dumps(d.get("id")) == key]
+    entries = [d for d in ticket.get(shape.linked_deals) or []
+               if isinstance(d, Mapping) and json.dumps(d.get("id")) == key]
     if len(entries) > 1:
         raise Violation(f"{where}: deal {deal_id} is linked more than once", expected="one link per deal",
                         actual=entries, exchanges=exchanges)

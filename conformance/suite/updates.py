@@ -180,7 +180,8 @@ def _judge_value(ctx: RunContext, shape: u.Shape, name: str, sent: Any, ticket: 
 
 # -- nullable updates -----------------------------------------------------------------------------
 @check(family="nullable-update", level="MUST", requires=WRITE,
-       proves="Sending null for each nullable field (and [] for labels) clears it, in the update's response and in the list.")
+       proves="Sending null for each nullable field (and [] for labels) clears it, in the update's response "
+              "and in the list.")
 def null_clears_nullable_fields(ctx: RunContext) -> None:
     profile, shape = ctx.profile, shape_of(ctx)
     writes = profile.writes
@@ -255,7 +256,8 @@ def values_replace_fields(ctx: RunContext) -> None:
 
 
 @check(family="nullable-update", level="MUST", requires=WRITE,
-       proves="title, type and state cannot be set to null: the update is refused with a 4xx and the ticket is unchanged.")
+       proves="title, type and state cannot be set to null: the update is refused with a 4xx and the ticket "
+              "is unchanged.")
 def required_fields_cannot_be_null(ctx: RunContext) -> None:
     profile, shape = ctx.profile, shape_of(ctx)
     writes = profile.writes

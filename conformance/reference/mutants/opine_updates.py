@@ -228,7 +228,8 @@ class OpineFirstFieldOnly(OpineStore):
 
 
 MUTANTS = [
-    OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared, OpineAbsentLabelsCleared,
+    OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared,
+    OpineAbsentLabelsCleared,
     OpineDueDateKept, OpineTitleNullAccepted, OpineUpdateNotAtomic, OpineRefusedUpdateTouches,
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
