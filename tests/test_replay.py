@@ -182,6 +182,20 @@ def test_a_check_without_a_cassette_exits_2(recordings, tmp_path, capsys):
     assert str(copy / f"{name}.yaml") in err and "does not exist" in err
 
 
+def test_an_interrupted_recording_does_not_replay(tmp_path, capsys, monkeypatch):
+    from conformance.transport import client as client_module
+
+    monkeypatch.setattr(client_module, "_sleep", lambda seconds: None)  # no real backoff before giving up
+    code = main(["run", "--vendor", "copper", "--base-url", "http://127.0.0.1:9/next", "--api-key", "sk_test_x1",
+                 "--record", "--cassettes", str(tmp_path), "--report-dir", str(tmp_path / "r")])
+    assert code == 2 and (tmp_path / "copper" / RUN_FILE).exists()
+    capsys.readouterr()
+    code = main(["run", "--vendor", "copper", "--target", "replay", "--cassettes", str(tmp_path),
+                 "--report-dir", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and "incomplete" in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize(("args", "needle"), [
     (["--cassettes", "{tmp}/nowhere"], "no cassettes for copper"),
     (["--cassettes", "{rec}", "--seed", "7"], "recorded with --seed 1"),

@@ -187,6 +187,8 @@ def read_run(directory: Path, profile: Profile) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc}") from None
     if not isinstance(data, dict) or data.get("vendor") != profile.name:
         raise ConfigError(f"{path} is not a {profile.name} recording")
+    if not data.get("complete"):
+        raise ConfigError(f"the recording in {where}/ is incomplete (the recorded run ended early): re-record it")
     return data
 
 
