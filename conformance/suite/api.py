@@ -15,6 +15,7 @@ class Api:
         self.client = client
         self.profile = profile
         self._memo: dict[Any, Any] = {}
+        self.notes: dict[Any, Any] = {}  # per-run facts that a write does not make stale (e.g. own tickets)
 
     # -- plain operations ----------------------------------------------------------------------
     def list(self, params: Iterable[tuple[str, str]] | Mapping[str, Any] = (), auth: str = "key") -> Exchange:

@@ -13,10 +13,10 @@ from conformance.exchange import Exchange
 from conformance.profiles.base import Profile, Writes
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.suite.context import RunContext
+from conformance.suite.own import find_listed, own_tickets
 from conformance.suite.registry import check
 from conformance.violations import Skipped
 
-FIND_WINDOW = 5  # tickets either side of a known list position read to find a ticket again
 
 
 def _writes(ctx: RunContext) -> Writes:
@@ -45,47 +45,6 @@ def _total(ctx: RunContext) -> tuple[Any, Exchange]:
     exchange = ctx.api.list({paging.limit: 1})
     body = exchange.json_object() if exchange.status == 200 else {}
     return body.get(getattr(paging, "total", ""), None), exchange
-
-
-def _find(ctx: RunContext, ticket_id: Any, hint: int | None = None) -> tuple[dict[str, Any] | None, Exchange | None]:
-    """The ticket as the list shows it now: near its last known position ``hint`` first (one request),
-    else by walking the collection."""
-    paging, id_field = ctx.profile.paging, ctx.profile.id_field
-    if hint is not None and hasattr(paging, "offset"):
-        exchange = ctx.api.list({paging.limit: 2 * FIND_WINDOW + 1, paging.offset: max(0, hint - FIND_WINDOW)})
-        if exchange.status == 200:
-            for item in exchange.json_object().get(paging.items) or []:
-                if isinstance(item, dict) and item.get(id_field) == ticket_id:
-                    return item, exchange
-    walk = ctx.api.full_walk()
-    for page in walk.pages:
-        for item in page.items:
-            if item.get(id_field) == ticket_id:
-                return dict(item), page.exchange
-    return None, (walk.exchanges[-1] if walk.exchanges else None)
-
-
-def _own_ticket(ctx: RunContext) -> tuple[dict[str, Any], int]:
-    """A ticket this suite created (the first one the list shows), and its list position; one is
-    created when there is none yet."""
-    writes = _writes(ctx)
-
-    def mine() -> tuple[dict[str, Any], int] | None:
-        for index, item in enumerate(ctx.api.full_walk().items):
-            if str(item.get(writes.title_field, "")).startswith(writes.marker):
-                return dict(item), index
-        return None
-
-    found = mine()
-    if found:
-        return found
-    exchange = ctx.api.create(minimal_create_body(ctx.profile, "enum and lifecycle probe"))
-    if not 200 <= exchange.status < 300:
-        raise Skipped(f"could not create a ticket of the suite's own to update (status {exchange.status})")
-    found = mine()
-    if not found:
-        raise Skipped("the ticket the suite created does not show up in the list")
-    return found
 
 
 def _title(profile: Profile, length: int, text: str) -> str:
@@ -118,7 +77,7 @@ def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
     after, listed = _total(ctx)
     en.nothing_created(before, after, refused + [listed], profile.paging.total, "refused creates")
 
-    ticket, index = _own_ticket(ctx)
+    (ticket,) = own_tickets(ctx, 1, purpose="enum and lifecycle probe")
     ticket_id = ticket[profile.id_field]
     bodies = [{field: _unknown(profile, field)} for field in _enum_fields(profile)]
     priority_key = f"{writes.linked_deals_field}[].priority"
@@ -135,7 +94,7 @@ def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
     finally:
         if any(200 <= e.status < 300 for e in refused):  # put the suite's ticket back as it was
             ctx.api.update(ticket_id, {f: ticket[f] for f in _enum_fields(profile) if f in ticket})
-    now, read = _find(ctx, ticket_id, index)
+    now, read = find_listed(ctx, ticket_id)
     en.ticket_unchanged(ticket, now, refused + ([read] if read else []), "refused updates with unknown enum values")
 
 
@@ -184,7 +143,7 @@ def title_length_is_enforced(ctx: RunContext) -> None:
                 # Too short for the marker: retitle it at once, so the suite recognises it later.
                 ctx.api.update(created[id_field], {field: marked_title(profile, "title bound")})
 
-    ticket, index = _own_ticket(ctx)
+    (ticket,) = own_tickets(ctx, 1, purpose="enum and lifecycle probe")
     ticket_id = ticket[id_field]
     refused = []
     try:
@@ -192,7 +151,7 @@ def title_length_is_enforced(ctx: RunContext) -> None:
             exchange = ctx.api.update(ticket_id, {field: _title(profile, length, "title over the bound")})
             refused.append(exchange)
             en.rejected(exchange, f"updating a ticket with a title of {length} characters")
-        now, read = _find(ctx, ticket_id, index)
+        now, read = find_listed(ctx, ticket_id)
         en.ticket_unchanged(ticket, now, refused + ([read] if read else []), "refused title updates")
         for length in (lo, hi):
             title = _title(profile, length, "title updated at the bound")
@@ -211,7 +170,7 @@ def closed_at_follows_state(ctx: RunContext) -> None:
     reopen = next((s for s in states if s != writes.closed_state), None)
     if reopen is None:
         raise Skipped("the profile documents no state other than the closed one")
-    ticket, _ = _own_ticket(ctx)
+    (ticket,) = own_tickets(ctx, 1, purpose="enum and lifecycle probe")
     ticket_id = ticket[profile.id_field]
     if ticket.get(writes.state_field) == writes.closed_state:
         en.accepted(ctx.api.update(ticket_id, {writes.state_field: reopen}), f"reopening a ticket to {reopen}")

@@ -16,10 +16,11 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from conformance.strategies.bodies import marked_title, minimal_create_body
+from conformance.strategies.bodies import marked_title
 from conformance.suite.context import RunContext
+from conformance.suite.own import own_tickets
 from conformance.suite.registry import check
-from conformance.violations import Skipped, Violation
+from conformance.violations import Violation
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 SPEC_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -38,16 +39,7 @@ def _operation(ctx: RunContext, operation_id: str) -> Any:
 
 def _own_ticket_ids(ctx: RunContext) -> list[Any]:
     """Tickets this suite created (by title marker), creating one when there is none yet."""
-    writes = ctx.profile.writes
-    assert writes
-    mine = [t[ctx.profile.id_field] for t in ctx.api.full_walk().items
-            if str(t.get(writes.title_field, "")).startswith(writes.marker)]
-    if mine:
-        return mine[:5]
-    exchange = ctx.api.create(minimal_create_body(ctx.profile, "schema probe"))
-    if exchange.status not in (200, 201):
-        raise Skipped(f"could not create a ticket to update (status {exchange.status})")
-    return [exchange.json_object()[ctx.profile.id_field]]
+    return [t[ctx.profile.id_field] for t in own_tickets(ctx, 1, purpose="schema probe")]
 
 
 def _cases(ctx: RunContext, operation_id: str) -> st.SearchStrategy:

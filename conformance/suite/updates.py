@@ -11,7 +11,6 @@ ticket are judged.
 from __future__ import annotations
 
 import json
-import weakref
 import zlib
 from decimal import Decimal
 from typing import Any, Mapping
@@ -23,13 +22,12 @@ from conformance.exchange import Exchange
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.suite.context import RunContext
+from conformance.suite.own import own_tickets, read_back, remember_own  # noqa: F401  (also used by the machine)
 from conformance.suite.registry import check
 from conformance.violations import Skipped, Violation
 
 WRITE = ("update", "writes")
 CREATE = ("create", "writes")
-# Tickets this run chose or created, per Api (survives Api.forget(), which clears the walk memo).
-_OWN: "weakref.WeakKeyDictionary[Any, list[Any]]" = weakref.WeakKeyDictionary()
 
 
 # -- shared helpers -------------------------------------------------------------------------------
@@ -99,53 +97,6 @@ def first_failure(fn: Any) -> Any:
             raise
 
     return wrapped
-
-
-def read_back(ctx: RunContext, ticket_id: Any) -> tuple[dict[str, Any], Exchange]:
-    """The ticket as the list shows it (walk at the largest page size) and the page it is on."""
-    walk = ctx.api.full_walk()
-    for page in walk.pages:
-        for item in page.items:
-            if item.get(ctx.profile.id_field) == ticket_id:
-                return dict(item), page.exchange
-    writes = [e for e in ctx.exchanges if e.method != "GET"][-1:]  # the write that should show up
-    raise Violation(f"ticket {ticket_id!r} is missing from the list", expected=f"{ctx.profile.id_field} {ticket_id!r} "
-                    "among the listed tickets", actual=f"{len(walk.items)} tickets without it ({walk.stop})",
-                    exchanges=[*writes, *walk.exchanges[-2:]])
-
-
-def own_tickets(ctx: RunContext, count: int = 1) -> list[dict[str, Any]]:
-    """``count`` of the suite's own tickets as currently listed: ones this run used before, then
-    marked tickets in list order, then new ones (created only when there are too few)."""
-    writes = ctx.profile.writes
-    assert writes
-    id_field = ctx.profile.id_field
-    chosen = _OWN.setdefault(ctx.api, [])
-    items = {json.dumps(t.get(id_field)): t for t in ctx.api.full_walk().items}
-    for item in ctx.api.full_walk().items:
-        if len(chosen) >= count:
-            break
-        if str(item.get(writes.title_field, "")).startswith(writes.marker) and item.get(id_field) not in chosen:
-            chosen.append(item.get(id_field))
-    while len(chosen) < count:
-        exchange = ctx.api.create(minimal_create_body(ctx.profile, f"updates {len(chosen) + 1}"))
-        if not 200 <= exchange.status < 300:
-            raise Skipped(f"could not create a ticket of the suite's own to update (status {exchange.status})")
-        chosen.append(exchange.json_object().get(id_field))
-        items = {}
-    if not items:
-        items = {json.dumps(t.get(id_field)): t for t in ctx.api.full_walk().items}
-    tickets = []
-    for ticket_id in chosen[:count]:
-        key = json.dumps(ticket_id)
-        tickets.append(dict(items[key]) if key in items else read_back(ctx, ticket_id)[0])
-    return tickets
-
-
-def remember_own(ctx: RunContext, ticket_id: Any) -> None:
-    chosen = _OWN.setdefault(ctx.api, [])
-    if ticket_id not in chosen:
-        chosen.append(ticket_id)
 
 
 def put(ctx: RunContext, ticket_id: Any, body: Mapping[str, Any], what: str) -> tuple[dict[str, Any], Exchange]:
