@@ -1,0 +1,201 @@
+"""Red-team the Copper suite against an independent server (tests/alt_servers/copper_alt.py).
+
+The alternative server was written from the vendor material only (the Copper seed page,
+vendor-facts section 2 and its gaps, design sections 1 and 3), never from conformance/reference.
+
+* CORRECT configurations choose differently from our reference server wherever the docs are silent;
+  the suite must pass them (exit 0, no MUST failure).
+* BUGGY configurations carry one subtle bug each; the suite must exit 1 with a MUST failure in the
+  expected family.
+
+Cases marked ``xfail(strict=True)`` document a genuine suite gap (a false alarm on a correct
+server, or a bug the suite misses); remove the mark once the suite is fixed.
+
+Every case is one full ``conformance.cli.main(["run", ...])``; they run in a small process pool so
+the file stays around a minute.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+
+from alt_servers.copper_alt import AltConfig, run_suite
+
+# --------------------------------------------------------------------------------------------
+# Correct configurations: each mixes several documented-silent choices
+# --------------------------------------------------------------------------------------------
+
+CORRECT: dict[str, AltConfig] = {
+    # unix seconds (1 s data, so same-second ties), nested errors, 422/400/403, limit>100 refused, one cursor
+    # wins, unknown cursor -> empty, unknown location -> 404, ties by id descending, case-insensitive substring
+    # search, offset-less and date-only bounds refused, extra fields with explicit nulls, charset in Content-Type
+    "unix-nested-strict": AltConfig(
+        created_format="unix", error_envelope="nested", bad_param_status=422, unknown_id_status=400,
+        missing_key_status=403, wrong_key_status=403, limit_over_max="reject", both_cursors="starting_after_wins",
+        unknown_cursor="empty", unknown_location="404", tie_order="id_desc", search_match="icase_substring",
+        naive_created="reject", date_only="reject", extra_fields=True, optional_fields="null", id_format="short",
+        content_type="application/json; charset=utf-8", seed=11),
+    # ISO with +00:00, unknown cursor -> 404, insertion-order ties, prefix search, unix bounds accepted too,
+    # bare uuid ids, raw UTF-8 JSON, unknown query parameters refused, some references null
+    "iso-offset-stripeish": AltConfig(
+        created_format="iso_offset", unknown_cursor="404", tie_order="insertion", search_match="prefix",
+        unix_filter="accept", id_format="bare", ensure_ascii=False, reject_unknown_params=True,
+        null_references=True, seed=12),
+    # datetime.isoformat() (no fraction on whole seconds, else 6 digits), search as a real DB filter (full
+    # pages), ending_before wins over starting_after, JS-like sub-ms truncation of bounds, offset-less values in
+    # the account's zone (UTC-5, date-only too), no `object` on tickets, HTTP/1.0, a small collection
+    "python-iso-prefilter": AltConfig(
+        created_format="iso_python", search_mode="prefilter", both_cursors="ending_before_wins",
+        sub_ms_bounds="truncate", naive_created="local_minus5", object_field=False, http10=True,
+        ticket_count=37, seed=13),
+    # ISO in the account's zone (-05:00), rate limited (429 + Retry-After), substring search with a literal
+    # empty query, unknown location -> 404, a larger collection with a 12-ticket same-ms tie
+    "local-zone-throttled": AltConfig(
+        created_format="iso_local", rate_limit_rps=150, search_match="substring", empty_search="literal",
+        unknown_location="404", tie_order="id_desc", ticket_count=400, bulk_tie=12, extra_fields=True, seed=14),
+    # unix seconds as a float with ms, nested errors + 422, tiny collection, extras with nulls
+    "float-seconds-tiny": AltConfig(
+        created_format="unix_float", error_envelope="nested", bad_param_status=422, wrong_key_status=403,
+        tie_order="insertion", search_match="icase_substring", ticket_count=12, optional_fields="null",
+        extra_fields=True, seed=15),
+}
+
+# Correct per the docs and design section 3, yet the suite fails them today (false alarms).
+FALSE_ALARMS: dict[str, tuple[AltConfig, str]] = {
+    "limit-0-clamped-to-1": (
+        AltConfig(limit_below_min="clamp"),
+        "limit_below_1_is_rejected: docs give limit 1-100 and say nothing of values past either bound; design "
+        "section 3 accepts error or clamping to the bound, but limit=0 clamped to 1 fails as 'not rejected'"),
+    "js-date-parsing": (
+        AltConfig(naive_created="local_minus5", date_only_zone="utc"),
+        "created_date_only_matches_midnight: ECMAScript Date reads '2024-03-16' as UTC but '2024-03-16T00:00:00' "
+        "as local time; a Node server in a non-UTC zone (or reading offset-less values as account-local) is "
+        "told date-only must equal offset-less midnight, which no Copper doc says"),
+    "location-as-object": (
+        AltConfig(location_shape="object"),
+        "list/retrieve_responses_match_spec: the Ticket schema (incl. location's type) is unreadable; the spec "
+        "marks location x-unverified yet fails a nested {id, object} location at MUST level"),
+    "tie-group-over-100": (
+        AltConfig(bulk_tie=130),
+        "cursor_after_a_tie_keeps_its_siblings: for a tie group of 131 it asks limit=131 (> documented max 100) "
+        "and fails the correctly clamped page of 100"),
+}
+
+# --------------------------------------------------------------------------------------------
+# Buggy configurations: one bug each (a TicketStore subclass), on a non-default correct config
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bug:
+    bug: str
+    cfg: AltConfig
+    families: tuple[str, ...]
+
+
+BUGGY: dict[str, Bug] = {
+    "gt-inclusive": Bug("GtInclusive", CORRECT["iso-offset-stripeish"], ("created-filter",)),
+    "ties-dropped-after-cursor": Bug("TiesDroppedAfterCursor", CORRECT["unix-nested-strict"], ("pagination",)),
+    "has-more-when-page-full": Bug("HasMoreWhenPageFull", AltConfig(ticket_count=300, seed=21), ("pagination",)),
+    "ending-before-wrong-slice": Bug("EndingBeforeWrongSlice", AltConfig(
+        tie_order="id_desc", error_envelope="nested", seed=22), ("pagination",)),
+    "location-ignored-after-page-1": Bug("LocationIgnoredAfterFirstPage", AltConfig(
+        unknown_location="404", created_format="iso_python", seed=23), ("pagination", "consistency")),
+    "search-has-more-after-filter": Bug("SearchHasMoreAfterFilter", AltConfig(
+        search_match="icase_substring", tie_order="insertion", seed=24), ("pagination",)),
+    "default-limit-20": Bug("DefaultLimit20", AltConfig(created_format="unix", seed=25), ("pagination",)),
+    "utc-offset-ignored": Bug("OffsetIgnored", AltConfig(created_format="iso_local", naive_created="reject",
+                                                         seed=26), ("created-filter",)),
+    "retrieve-reference-nfd": Bug("RetrieveReferenceNFD", AltConfig(extra_fields=True, seed=27), ("consistency",)),
+    "unknown-id-200": Bug("UnknownId200", AltConfig(unknown_id_status=400, error_envelope="nested", seed=28),
+                          ("consistency",)),
+}
+
+# Real bugs the suite does not catch today (misses).
+MISSES: dict[str, tuple[Bug, str]] = {
+    "has-more-when-page-full-297": (
+        Bug("HasMoreWhenPageFull", AltConfig(ticket_count=297, seed=21), ("pagination",)),
+        "has_more = (len(page) == limit) is only caught when the collection size is a multiple of a walked page "
+        "size (300 at limit=100); no probe asks for an exactly-full last page (starting_after ids[N-L-1], limit=L)"),
+    "has-more-ignores-filters": (
+        Bug("HasMoreIgnoresFilters", AltConfig(seed=31), ("pagination",)),
+        "has_more true on the last page of a location/created-filtered walk (followed by an empty page): "
+        "has_more truthfulness is only checked on unfiltered walks"),
+    "limit-100-gives-99": (
+        Bug("LimitMaxOffByOne", AltConfig(seed=32), ("pagination",)),
+        "limit=100 returns 99 items (has_more true): limit_is_honoured never asks for the documented maximum, and "
+        "limit_above_max_is_capped accepts <= 100"),
+    "ending-before-ignores-filters": (
+        Bug("EndingBeforeIgnoresLocation", AltConfig(seed=33), ("pagination", "consistency")),
+        "ending_before drops location/created filters: no check pages backwards inside a filtered list"),
+    "non-integer-limit-500": (
+        Bug("BadLimit500", AltConfig(seed=34), ("pagination", "schema")),
+        "limit=abc answers 500: no check sends a malformed parameter (a 5xx is never a correct answer to bad "
+        "input; docs: 4xx = a problem with the request)"),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Running: every collected case is submitted once to a process pool
+# --------------------------------------------------------------------------------------------
+
+def _case(name: str) -> tuple[AltConfig, str | None]:
+    if name in CORRECT:
+        return CORRECT[name], None
+    if name in FALSE_ALARMS:
+        return FALSE_ALARMS[name][0], None
+    bug = BUGGY[name] if name in BUGGY else MISSES[name][0]
+    return bug.cfg, bug.bug
+
+
+@pytest.fixture(scope="module")
+def outcomes(request, tmp_path_factory):
+    wanted = []
+    for item in request.session.items:
+        spec = getattr(item, "callspec", None)
+        if item.module is request.module and spec is not None and "case" in spec.params:
+            if spec.params["case"] not in wanted:
+                wanted.append(spec.params["case"])
+    pool = ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn"))
+    futures: dict[str, Future] = {}
+    for name in wanted:
+        cfg, bug = _case(name)
+        futures[name] = pool.submit(run_suite, cfg, bug, str(tmp_path_factory.mktemp(f"alt-{name}")))
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _failures(result: dict) -> list[dict]:
+    return [c for c in result["checks"] if c["status"] == "failed" and c["level"] == "MUST"]
+
+
+def _describe(result: dict) -> str:
+    lines = [f"exit {result['rc']} after {result['seconds']} s"]
+    for c in result["checks"]:
+        if c["status"] == "failed":
+            lines.append(f"  {c['level']} {c['family']}/{c['name']}: {(c['message'] or '')[:700]}")
+    return "\n".join(lines)
+
+
+def _xfail(reason: str):
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+@pytest.mark.parametrize("case", [*CORRECT, *(pytest.param(n, marks=_xfail(r)) for n, (_, r) in FALSE_ALARMS.items())])
+def test_correct_server_passes(case, outcomes):
+    result = outcomes[case].result(timeout=600)
+    assert result["rc"] == 0 and not _failures(result), _describe(result)
+
+
+@pytest.mark.parametrize("case", [*BUGGY, *(pytest.param(n, marks=_xfail(r)) for n, (_, r) in MISSES.items())])
+def test_buggy_server_is_caught(case, outcomes):
+    bug = BUGGY[case] if case in BUGGY else MISSES[case][0]
+    result = outcomes[case].result(timeout=600)
+    families = {c["family"] for c in _failures(result)}
+    assert result["rc"] == 1, f"{bug.bug} was not caught: " + _describe(result)
+    assert families & set(bug.families), (f"{bug.bug} caught, but not by the expected families {bug.families}: "
+                                          + _describe(result))
