@@ -343,7 +343,7 @@ def created_precision_is_read_exactly(ctx: RunContext) -> None:
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="A date-only bound (YYYY-MM-DD), where accepted, selects the same tickets as that day at 00:00:00 "
-              "written without an offset (read in whatever zone the API reads such values).")
+              "written without an offset (read in whatever zone the API reads such values) or at midnight UTC.")
 def created_date_only_matches_midnight(ctx: RunContext) -> None:
     _, timeline = oracle(ctx)
     cap = max_items(ctx)
@@ -364,7 +364,19 @@ def created_date_only_matches_midnight(ctx: RunContext) -> None:
             walk_ended(walk, describe(filters), budget_stop(pages))  # a budget stop: compare equal prefixes
             walks.append(walk)
         if len(walks) == 2:
-            same_selection(walks[0], walks[1], f"{_param(ctx, op)}={day} vs {day}T00:00:00", ctx.profile.id_field)
+            try:
+                same_selection(walks[0], walks[1], f"{_param(ctx, op)}={day} vs {day}T00:00:00",
+                               ctx.profile.id_field)
+            except Violation as offsetless:
+                # A date is also commonly read as midnight UTC while offset-less times are local
+                # (JavaScript's Date does exactly that): the docs allow either reading.
+                utc = filtered_walk(ctx, ((_param(ctx, op), f"{day}T00:00:00Z"),), max_pages=pages)
+                if isinstance(utc, Rejected):
+                    raise offsetless from None
+                try:
+                    same_selection(walks[0], utc, f"{_param(ctx, op)}={day} vs {day}T00:00:00Z", ctx.profile.id_field)
+                except Violation:
+                    raise offsetless from None
     if not tried:
         raise Skipped(f"no day whose midnight is a bound selecting at most {cap} tickets")
 
