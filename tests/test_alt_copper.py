@@ -70,20 +70,15 @@ FALSE_ALARMS: dict[str, tuple[AltConfig, str]] = {
         AltConfig(limit_below_min="clamp"),
         "limit_below_1_is_rejected: docs give limit 1-100 and say nothing of values past either bound; design "
         "section 3 accepts error or clamping to the bound, but limit=0 clamped to 1 fails as 'not rejected'"),
-    "js-date-parsing": (
-        AltConfig(naive_created="local_minus5", date_only_zone="utc"),
-        "created_date_only_matches_midnight: ECMAScript Date reads '2024-03-16' as UTC but '2024-03-16T00:00:00' "
-        "as local time; a Node server in a non-UTC zone (or reading offset-less values as account-local) is "
-        "told date-only must equal offset-less midnight, which no Copper doc says"),
-    "location-as-object": (
-        AltConfig(location_shape="object"),
-        "list/retrieve_responses_match_spec: the Ticket schema (incl. location's type) is unreadable; the spec "
-        "marks location x-unverified yet fails a nested {id, object} location at MUST level"),
     "tie-group-over-100": (
         AltConfig(bulk_tie=130),
         "cursor_after_a_tie_keeps_its_siblings: for a tie group of 131 it asks limit=131 (> documented max 100) "
         "and fails the correctly clamped page of 100"),
 }
+
+# Former false alarms, fixed: a Node-style date reading, and an expanded location object.
+CORRECT["js-date-parsing"] = AltConfig(naive_created="local_minus5", date_only_zone="utc")
+CORRECT["location-as-object"] = AltConfig(location_shape="object")
 
 # --------------------------------------------------------------------------------------------
 # Buggy configurations: one bug each (a TicketStore subclass), on a non-default correct config
@@ -111,6 +106,7 @@ BUGGY: dict[str, Bug] = {
     "utc-offset-ignored": Bug("OffsetIgnored", AltConfig(created_format="iso_local", naive_created="reject",
                                                          seed=26), ("created-filter",)),
     "retrieve-reference-nfd": Bug("RetrieveReferenceNFD", AltConfig(extra_fields=True, seed=27), ("consistency",)),
+    "non-integer-limit-500": Bug("BadLimit500", AltConfig(seed=34), ("pagination", "schema")),
     "unknown-id-200": Bug("UnknownId200", AltConfig(unknown_id_status=400, error_envelope="nested", seed=28),
                           ("consistency",)),
 }
@@ -132,10 +128,6 @@ MISSES: dict[str, tuple[Bug, str]] = {
     "ending-before-ignores-filters": (
         Bug("EndingBeforeIgnoresLocation", AltConfig(seed=33), ("pagination", "consistency")),
         "ending_before drops location/created filters: no check pages backwards inside a filtered list"),
-    "non-integer-limit-500": (
-        Bug("BadLimit500", AltConfig(seed=34), ("pagination", "schema")),
-        "limit=abc answers 500: no check sends a malformed parameter (a 5xx is never a correct answer to bad "
-        "input; docs: 4xx = a problem with the request)"),
 }
 
 
