@@ -66,19 +66,14 @@ CORRECT: dict[str, AltConfig] = {
 
 # Correct per the docs and design section 3, yet the suite fails them today (false alarms).
 FALSE_ALARMS: dict[str, tuple[AltConfig, str]] = {
-    "limit-0-clamped-to-1": (
-        AltConfig(limit_below_min="clamp"),
-        "limit_below_1_is_rejected: docs give limit 1-100 and say nothing of values past either bound; design "
-        "section 3 accepts error or clamping to the bound, but limit=0 clamped to 1 fails as 'not rejected'"),
-    "tie-group-over-100": (
-        AltConfig(bulk_tie=130),
-        "cursor_after_a_tie_keeps_its_siblings: for a tie group of 131 it asks limit=131 (> documented max 100) "
-        "and fails the correctly clamped page of 100"),
 }
 
 # Former false alarms, fixed: a Node-style date reading, and an expanded location object.
 CORRECT["js-date-parsing"] = AltConfig(naive_created="local_minus5", date_only_zone="utc")
 CORRECT["location-as-object"] = AltConfig(location_shape="object")
+# Former false alarms, fixed: limit=0 clamped to 1; a tie group larger than the maximum page (131 tickets).
+CORRECT["limit-0-clamped-to-1"] = AltConfig(limit_below_min="clamp")
+CORRECT["tie-group-over-100"] = AltConfig(bulk_tie=130)
 
 # --------------------------------------------------------------------------------------------
 # Buggy configurations: one bug each (a TicketStore subclass), on a non-default correct config
@@ -111,20 +106,17 @@ BUGGY: dict[str, Bug] = {
                           ("consistency",)),
 }
 
+# Former misses, fixed: has_more on an exactly full last page of 297 tickets; limit=100 answered with 99.
+BUGGY["has-more-when-page-full-297"] = Bug("HasMoreWhenPageFull", AltConfig(ticket_count=297, seed=21),
+                                           ("pagination",))
+BUGGY["limit-100-gives-99"] = Bug("LimitMaxOffByOne", AltConfig(seed=32), ("pagination",))
+
 # Real bugs the suite does not catch today (misses).
 MISSES: dict[str, tuple[Bug, str]] = {
-    "has-more-when-page-full-297": (
-        Bug("HasMoreWhenPageFull", AltConfig(ticket_count=297, seed=21), ("pagination",)),
-        "has_more = (len(page) == limit) is only caught when the collection size is a multiple of a walked page "
-        "size (300 at limit=100); no probe asks for an exactly-full last page (starting_after ids[N-L-1], limit=L)"),
     "has-more-ignores-filters": (
         Bug("HasMoreIgnoresFilters", AltConfig(seed=31), ("pagination",)),
         "has_more true on the last page of a location/created-filtered walk (followed by an empty page): "
         "has_more truthfulness is only checked on unfiltered walks"),
-    "limit-100-gives-99": (
-        Bug("LimitMaxOffByOne", AltConfig(seed=32), ("pagination",)),
-        "limit=100 returns 99 items (has_more true): limit_is_honoured never asks for the documented maximum, and "
-        "limit_above_max_is_capped accepts <= 100"),
     "ending-before-ignores-filters": (
         Bug("EndingBeforeIgnoresLocation", AltConfig(seed=33), ("pagination", "consistency")),
         "ending_before drops location/created filters: no check pages backwards inside a filtered list"),

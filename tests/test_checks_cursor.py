@@ -158,6 +158,28 @@ def test_nothing_after_the_last_page():
         cp.nothing_after_the_last_page(walk, exchange({"data": [T[3]], "has_more": True}), "data", "has_more")
 
 
+def test_exactly_full_last_page_says_no_more():
+    cp.last_page_says_no_more(exchange({"data": T[4:], "has_more": False}), IDS, 2, "data", "has_more", "id")
+    with pytest.raises(Violation, match="has_more on that exactly full last page"):
+        cp.last_page_says_no_more(exchange({"data": T[4:], "has_more": True}), IDS, 2, "data", "has_more", "id")
+    with pytest.raises(Violation, match="is not those tickets"):
+        cp.last_page_says_no_more(exchange({"data": T[5:], "has_more": False}), IDS, 2, "data", "has_more", "id")
+
+
+class _HasMoreWhenPageFull(CopperStore):
+    def _has_more(self, available, limit):
+        return available >= limit
+
+
+@pytest.mark.parametrize("tickets", [297, 320])
+def test_full_last_page_probe_catches_has_more_when_full_whatever_the_count(tickets):
+    """297 tickets: no walk of the sample ends on an exactly full page; the direct probe still does."""
+    report = run(RunRequest(vendor="copper", store=_HasMoreWhenPageFull(tickets=tickets),
+                            checks=["has_more_is_truthful"]))
+    (result,) = report.checks
+    assert result.status == "failed" and "exactly full last page" in result.message
+
+
 def test_page_sizes():
     with pytest.raises(Violation, match="holds 2 item"):
         cp.page_sizes_honour_limit(walk_of([T[:2], T[2:5], T[5:]], limit=3), 3, 6)
@@ -189,6 +211,23 @@ def test_rejected_and_both_cursors(status, ok):
         else:
             with pytest.raises(Violation):
                 fn()
+
+
+def test_below_min_is_rejected_or_clamped():
+    one = exchange({"data": T[:1], "has_more": True}, params=(("limit", "1"),))
+    check = cp.below_min_is_rejected_or_clamped
+    check(exchange({"error": {}}, status=400), one, "data", "id", "0")
+    check(exchange({"error": {}}, status=422), one, "data", "id", "-1")
+    check(exchange({"data": T[:1], "has_more": True}), one, "data", "id", "0")  # clamped to 1
+    with pytest.raises(Violation, match="answered with 500"):
+        check(exchange({"error": {}}, status=500), one, "data", "id", "0")
+    with pytest.raises(Violation, match="3 tickets"):
+        check(exchange({"data": T[:3], "has_more": True}), one, "data", "id", "0")  # e.g. the default page
+    with pytest.raises(Violation, match="an empty page"):
+        check(exchange({"data": [], "has_more": True}), one, "data", "id", "0")
+    with pytest.raises(Violation, match="another ticket"):
+        check(exchange({"data": T[1:2], "has_more": True}), one, "data", "id", "0")
+    check(exchange({"data": [], "has_more": False}), exchange({"data": [], "has_more": False}), "data", "id", "0")
 
 
 def test_capped():
@@ -329,11 +368,22 @@ class _ClampsLimitAndOtherStatuses(CopperStore):
         return after_id, before_id
 
 
+class _ClampsLimitBelowOne(CopperStore):
+    """Clamps limit=0 to 1 (the docs give 1..100 but not what happens past the bound)."""
+
+    def _limit_in_range(self, n):
+        return 0 <= n <= 100
+
+    def _parse_limit(self, raw):
+        return max(super()._parse_limit(raw), 1)
+
+
 MY_CHECKS = [c.name for c in CATALOGUE.all()
              if c.run.__module__ in ("conformance.suite.cursor_pagination", "conformance.suite.consistency")]
 
 
-@pytest.mark.parametrize("store_cls", [_CreatedAsUnixSeconds, _TiesByAscendingId, _ClampsLimitAndOtherStatuses])
+@pytest.mark.parametrize("store_cls", [_CreatedAsUnixSeconds, _TiesByAscendingId, _ClampsLimitAndOtherStatuses,
+                                       _ClampsLimitBelowOne])
 def test_other_correct_choices_pass(store_cls):
     report = run(RunRequest(vendor="copper", store=store_cls(), checks=MY_CHECKS))
     bad = [(c.name, c.status, c.message) for c in report.checks if c.status != "passed"]

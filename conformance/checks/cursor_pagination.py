@@ -189,6 +189,18 @@ def nothing_after_the_last_page(walk: Walk, probe: Exchange, items_key: str, has
                         exchanges=walk.exchanges[-1:] + [probe])
 
 
+def last_page_says_no_more(exchange: Exchange, oracle_ids: Sequence[Any], limit: int, items_key: str,
+                           has_more_key: str, id_field: str) -> None:
+    """``starting_after`` the ticket ``limit + 1`` from the end, with that ``limit``: exactly the last
+    ``limit`` tickets (a full page) and ``has_more`` false, since nothing follows them."""
+    n = len(oracle_ids)
+    cursor = n - limit - 1
+    what = (f"starting_after the ticket at position {cursor} of {n} with limit={limit} (exactly the last "
+            f"{limit} ticket(s) follow it)")
+    page_is(exchange, items_key, id_field, list(oracle_ids[cursor + 1:]), f"{what} is not those tickets")
+    has_more_is(exchange, has_more_key, False, f"{what}: has_more on that exactly full last page")
+
+
 def page_sizes_honour_limit(walk: Walk, limit: int, total: int) -> None:
     """Each page of an unfiltered walk holds exactly ``min(limit, remaining)`` items, never more than limit."""
     consumed = 0
@@ -241,6 +253,26 @@ def rejected(exchange: Exchange, what: str) -> None:
                         exchanges=[exchange])
 
 
+def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Exchange, items_key: str, id_field: str,
+                                     limit: str, limit_key: str = "limit") -> None:
+    """``limit`` below the documented minimum of 1: a 4xx, or (the docs give the bound, not what happens
+    past it) clamping to 1: the same page as ``limit=1``. Never a server error, the default page,
+    more than one ticket, or an empty page where ``limit=1`` has a ticket."""
+    if 400 <= exchange.status < 500:
+        return
+    shown = [exchange, one_page]
+    if exchange.status != 200:
+        raise Violation(f"{limit_key}={limit} was answered with {exchange.status}",
+                        expected="a 4xx, or the page of limit=1 (clamping)", actual=exchange.status, exchanges=shown)
+    got = _ids(page_items(exchange, items_key), id_field)
+    expected = _ids(page_items(one_page, items_key), id_field)
+    if got != expected:
+        how = (f"{len(got)} tickets" if len(got) > 1 else "an empty page" if not got else "another ticket")
+        raise Violation(f"{limit_key}={limit} (below the minimum of 1) was accepted, and not as 1 either: {how}",
+                        expected={"status": "4xx, or a 200 clamped to", "ids": expected},
+                        actual={"status": exchange.status, "ids": got[:5], "count": len(got)}, exchanges=shown)
+
+
 def capped(exchange: Exchange, items_key: str, max_limit: int, what: str) -> None:
     """Past the documented maximum: a 4xx, or a 200 holding at most ``max_limit`` items (clamping)."""
     if 400 <= exchange.status < 500:
@@ -266,6 +298,6 @@ def both_cursors_refused(exchange: Exchange) -> None:
 __all__ = [
     "instants_of", "tie_groups", "page_index_of", "exchanges_at", "pages_do_not_overlap", "walk_terminates",
     "walk_yields_the_oracle_set", "newest_first", "same_order", "has_more_matches_oracle",
-    "nothing_after_the_last_page", "page_sizes_honour_limit", "page_items", "page_is", "has_more_is",
-    "rejected", "capped", "both_cursors_refused", "Page",
+    "nothing_after_the_last_page", "last_page_says_no_more", "page_sizes_honour_limit", "page_items", "page_is", "has_more_is",
+    "rejected", "below_min_is_rejected_or_clamped", "capped", "both_cursors_refused", "Page",
 ]

@@ -39,6 +39,7 @@ SMALL_DRAWS = 2
 LARGE_MIN = 7
 SMALL_MAX = 6
 TIE_GROUPS = 3  # tie groups probed by cursor_after_a_tie_keeps_its_siblings
+TIE_MEMBERS = 6  # members of one group probed in each direction, at most
 REQUIRES = ("cursor-pagination",)
 
 
@@ -181,12 +182,27 @@ def tie_order_is_consistent(ctx: RunContext) -> None:
         cp.same_order(sampled.walk, oracle(ctx), ctx.profile.id_field)
 
 
+def _full_last_page_limits(ctx: RunContext) -> list[int]:
+    """Page sizes L probed with an exactly full last page: 1, 10, the maximum and one drawn size, each
+    below the number of tickets (so the cursor ``ids[N-L-1]`` exists)."""
+    p, n = paging(ctx), len(oracle_ids(ctx))
+    drawn = draw(ctx, st.integers(2, max(2, p.max_limit - 1)), 1, "full-last-page")
+    limits = [1, min(10, p.max_limit), p.max_limit] + drawn
+    return [limit for limit in dict.fromkeys(limits) if 1 <= limit <= p.max_limit and limit < n]
+
+
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="On unfiltered walks has_more is true on every page but the last and false on the last, "
+              "an exactly full last page (starting_after the ticket limit+1 from the end) says has_more false, "
               "and nothing follows the last page.")
 def has_more_is_truthful(ctx: RunContext) -> None:
     p, ids = paging(ctx), oracle_ids(ctx)
     full = oracle(ctx)
+    if full.complete:
+        # Direct probes: a walk only ends on an exactly full page when the count is a multiple of its limit.
+        for limit in _full_last_page_limits(ctx):
+            probe = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[len(ids) - limit - 1]))))
+            cp.last_page_says_no_more(probe, ids, limit, p.items, p.has_more, ctx.profile.id_field)
     cp.has_more_matches_oracle(full, ids, p.has_more, ctx.profile.id_field)
     if full.complete and ids:
         probe = page(ctx, ((p.limit, "1"), (p.after, str(ids[-1]))))
@@ -200,9 +216,12 @@ def has_more_is_truthful(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
-       proves="An unfiltered page holds exactly min(limit, remaining) tickets, never more than limit.")
+       proves="An unfiltered page holds exactly min(limit, remaining) tickets, never more than limit, at drawn "
+              "page sizes and at the documented maximum.")
 def limit_is_honoured(ctx: RunContext) -> None:
     total = len(oracle_ids(ctx))
+    # The documented maximum too: the oracle is the walk at limit=max_limit (it costs nothing more).
+    cp.page_sizes_honour_limit(oracle(ctx), paging(ctx).max_limit, total)
     explicit = [s for s in walk_sample(ctx) if s.limit is not None]
     for sampled in explicit:
         cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total)  # type: ignore[arg-type]
@@ -235,11 +254,16 @@ def default_limit_is_10(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
-       proves="limit=0 and limit=-1 are rejected with a 4xx.")
+       proves="limit=0 and limit=-1 are rejected (4xx) or clamped to 1 (the page of limit=1): never a server error, "
+              "the default page or more than one ticket.")
 def limit_below_1_is_rejected(ctx: RunContext) -> None:
     p = paging(ctx)
     for value in ("0", "-1"):
-        cp.rejected(ctx.api.list([(p.limit, value)]), f"limit={value} (documented minimum 1)")
+        exchange = ctx.api.list([(p.limit, value)])
+        if 400 <= exchange.status < 500:
+            continue
+        one = page(ctx, ((p.limit, "1"),))  # asked only when a 200 (or a 5xx) needs comparing
+        cp.below_min_is_rejected_or_clamped(exchange, one, p.items, ctx.profile.id_field, value, p.limit)
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
@@ -294,6 +318,13 @@ def both_cursors_are_refused(ctx: RunContext) -> None:
     cp.both_cursors_refused(ctx.api.list([(p.after, str(after)), (p.before, str(before))]))
 
 
+def _spread(members: range) -> list[int]:
+    """All members when there are at most TIE_MEMBERS, else TIE_MEMBERS of them evenly spread, both ends included."""
+    if len(members) <= TIE_MEMBERS:
+        return list(members)
+    return sorted({members[i * (len(members) - 1) // (TIE_MEMBERS - 1)] for i in range(TIE_MEMBERS)})
+
+
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="starting_after a member of a created tie group returns its following siblings next, and "
               "ending_before a member returns the preceding ones: no tie is lost at a cursor.")
@@ -304,14 +335,16 @@ def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
         raise Skipped("no two tickets share a created instant in this data: no tie to page across")
     chosen = sorted(groups, key=lambda g: (-(g[1] - g[0]), g[0]))[:TIE_GROUPS]
     for start, stop in sorted(chosen):
-        for q in range(start, stop - 1):
-            limit = stop - q
+        # Every limit sent stays within the documented maximum (a large tie group is compared with a
+        # clamped page's worth of siblings); a group larger than TIE_MEMBERS is probed at spread members.
+        for q in _spread(range(start, stop - 1)):
+            limit = min(stop - q, p.max_limit)
             exchange = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[q + 1:q + 1 + limit],
                        f"starting_after tie member {q - start + 1} of {stop - start} (position {q}) with "
                        f"limit={limit} does not return its following siblings next", cp.exchanges_at(oracle(ctx), q))
-        for q in range(start + 1, stop):
-            limit = q - start + 1
+        for q in _spread(range(start + 1, stop)):
+            limit = min(q - start + 1, p.max_limit)
             exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
                        f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "

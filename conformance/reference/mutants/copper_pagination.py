@@ -110,6 +110,25 @@ class CopperHasMoreTrueOnFullLastPage(CopperStore):
         return available >= limit
 
 
+class CopperHasMoreWhenPageFull(CopperStore):
+    """Forward pages say has_more = (the page is full): wrong on an exactly full last page."""
+
+    catches = "has_more_is_truthful"
+
+    def _apply_cursor(self, ordered, starting_after, ending_before, limit):
+        page, has_more = super()._apply_cursor(ordered, starting_after, ending_before, limit)
+        return page, (has_more if ending_before is not None else len(page) == limit)
+
+
+class CopperMaxLimitOffByOne(CopperStore):
+    """limit=100 (the documented maximum) returns 99 items: the cap is applied as < 100."""
+
+    catches = "limit_is_honoured"
+
+    def _parse_limit(self, raw):
+        return min(super()._parse_limit(raw), 99)
+
+
 class CopperShortPages(CopperStore):
     """Pages that have more after them hold limit - 1 items (the walk still reaches everything)."""
 
@@ -222,7 +241,8 @@ class CopperPreviousPageOnAGrid(CopperStore):
 MUTANTS = [
     CopperCursorRepeatsTieSiblings, CopperCursorIsInclusive, CopperCursorSkipsNextItem,
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
-    CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage, CopperShortPages,
+    CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
+    CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperShortPages,
     CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
     CopperBothCursorsStartingAfterWins, CopperPreviousOfFirstIsFirstPage, CopperPreviousPageOnAGrid,
