@@ -92,7 +92,9 @@ def test_no_ticket_twice_and_total_coverage():
     (200, {"items": [{"id": 1}] * 1000, "limit": 1000}, True),  # clamped and echoed as applied
     (200, {"items": [{"id": 1}] * 130, "limit": 1000}, True),
     (200, {"items": [{"id": 1}] * 1001, "limit": 1000}, False),  # more than the maximum
-    (200, {"items": [{"id": 1}] * 130, "limit": 5000}, False),  # echoes the unapplied limit
+    (200, {"items": [{"id": 1}] * 130, "limit": 5000}, True),  # clamped, echoes the limit asked
+    (200, {"items": [{"id": 1}] * 130, "limit": 2000}, False),  # neither asked nor applicable
+    (200, {"items": [{"id": 1}] * 130, "limit": 100}, False),  # fewer than the items it returned
     (200, {"items": [{"id": 1}] * 130}, False),  # no applied limit echoed
     (500, {}, False),
 ])
@@ -110,7 +112,9 @@ def test_limit_above_max_rejected_or_clamped(status, body, ok):
     (200, {"items": [{"id": 1}], "limit": 1}, True),  # clamped to 1
     (200, {"items": [], "limit": 0}, False),
     (200, {"items": [{"id": 1}, {"id": 2}], "limit": 100}, False),  # the default instead
-    (200, {"items": [{"id": 1}], "limit": 0}, False),  # clamped, but the unapplied limit echoed
+    (200, {"items": [{"id": 1}], "limit": 0}, True),  # clamped, echoes the limit asked
+    (200, {"items": [{"id": 2}], "limit": 1}, False),  # one item, not the limit=1 page
+    (200, {"items": [{"id": 1}], "limit": 7}, False),  # neither asked nor applied
     (500, {}, False),
 ])
 def test_limit_below_one_rejected_or_clamped(status, body, ok):
@@ -120,6 +124,34 @@ def test_limit_below_one_rejected_or_clamped(status, body, ok):
     else:
         with pytest.raises(Violation):
             op.below_min_is_rejected_or_clamped(_exchange(status, body), one, "items", "limit", "id", 0)
+
+
+@pytest.mark.parametrize(("status", "body", "ok"), [
+    (200, {"items": [], "limit": 1000}, True),
+    (200, {"items": [], "limit": 5000}, False),
+    (400, {"error": "x"}, True),
+])
+def test_clamped_limit_is_echoed_as_applied(status, body, ok):
+    if ok:
+        op.clamped_limit_is_echoed_as_applied(_exchange(status, body), "limit", 5000, 1000)
+    else:
+        with pytest.raises(Violation):
+            op.clamped_limit_is_echoed_as_applied(_exchange(status, body), "limit", 5000, 1000)
+
+
+@pytest.mark.parametrize(("status", "body", "ok"), [
+    (200, {"items": [], "totalCount": 10}, True),
+    (400, {"error": "x"}, True), (422, {}, True),  # offset has no documented maximum: refusing is a choice
+    (200, {"items": [{"id": 1}], "totalCount": 10}, False),
+    (200, {"items": [], "totalCount": 0}, False),
+    (500, {}, False),
+])
+def test_past_the_end_is_empty_or_refused(status, body, ok):
+    if ok:
+        op.past_the_end_is_empty(_exchange(status, body), "items", "totalCount", 60, 10)
+    else:
+        with pytest.raises(Violation):
+            op.past_the_end_is_empty(_exchange(status, body), "items", "totalCount", 60, 10)
 
 
 @pytest.mark.parametrize(("status", "ids", "ok"), [

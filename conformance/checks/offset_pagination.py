@@ -159,7 +159,8 @@ def is_client_error(exchange: Exchange, what: str) -> None:
 def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Page, items_key: str, limit_key: str,
                                     id_field: str, limit: int) -> None:
     """``limit`` below the documented minimum of 1: a 4xx, or (the docs give the bound, not what happens
-    past it) clamping to 1: the same page as ``limit=1``, with 1 echoed as the applied limit."""
+    past it) clamping to 1, judged by the items: the same page as ``limit=1``. The envelope may echo the
+    limit asked or the one applied (its meaning is undocumented)."""
     if 400 <= exchange.status < 500:
         return
     shown = [exchange, one_page.exchange]
@@ -170,17 +171,20 @@ def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Page, items_k
     items = body.get(items_key)
     got = [i.get(id_field) for i in items if isinstance(i, dict)] if isinstance(items, list) else items
     expected = [i.get(id_field) for i in one_page.items]
-    if got != expected or not _number(body.get(limit_key)) or body.get(limit_key) != 1:
-        summary = {"ids": got[:5] if isinstance(got, list) else got, limit_key: body.get(limit_key)}
+    echoed = body.get(limit_key)
+    if got != expected or not _number(echoed) or echoed not in (1, limit):
+        summary = {"ids": got[:5] if isinstance(got, list) else got, limit_key: echoed}
         raise Violation(f"{limit_key}={limit} (below the minimum of 1) was accepted, and not as 1 either",
-                        expected={"status": "4xx, or a 200 clamped to", "ids": expected, limit_key: 1},
+                        expected={"status": "4xx, or a 200 clamped to", "ids": expected,
+                                  limit_key: f"1 (applied) or {limit} (asked)"},
                         actual=summary, exchanges=shown)
 
 
 def over_max_is_rejected_or_capped(exchange: Exchange, items_key: str, limit_key: str, limit: int,
                                    max_limit: int) -> None:
-    """``limit`` above the documented maximum: a 4xx, or a 200 page clamped to the maximum (never
-    more items than the maximum, and the applied limit echoed, not the requested one)."""
+    """``limit`` above the documented maximum: a 4xx, or a 200 page clamped to the maximum (never more
+    items than the maximum). The envelope may echo the limit asked or the one applied (its meaning is
+    undocumented); anything else is not an echo."""
     if 400 <= exchange.status < 500:
         return
     if exchange.status != 200:
@@ -194,10 +198,22 @@ def over_max_is_rejected_or_capped(exchange: Exchange, items_key: str, limit_key
         raise Violation(f"limit={limit} returned more than the documented maximum of {max_limit} items",
                         expected=f"at most {max_limit} items", actual=count, exchanges=[exchange])
     echoed = body.get(limit_key)
-    if not _number(echoed) or not 1 <= echoed <= max_limit or count > echoed:
-        raise Violation(f"limit={limit} was accepted, but the envelope does not echo the limit as applied",
-                        expected=f"{limit_key} between {max(1, count)} and {max_limit}", actual=echoed,
-                        exchanges=[exchange])
+    if not _number(echoed) or not (echoed == limit or count <= echoed <= max_limit) or echoed < 1:
+        raise Violation(f"limit={limit} was accepted, but the envelope echoes neither the limit asked nor one "
+                        f"that could have been applied",
+                        expected=f"{limit_key} {limit} (asked) or between {max(1, count)} and {max_limit} (applied)",
+                        actual=echoed, exchanges=[exchange])
+
+
+def clamped_limit_is_echoed_as_applied(exchange: Exchange, limit_key: str, limit: int, max_limit: int) -> None:
+    """A 200 to ``limit`` above the maximum echoes a limit within the bound (the one applied), not more."""
+    if exchange.status != 200:
+        return
+    echoed = exchange.json_object().get(limit_key)
+    if _number(echoed) and echoed > max_limit:
+        raise Violation(f"limit={limit} (above the maximum {max_limit}) was accepted and the envelope echoes "
+                        f"{limit_key} {echoed}: a client reading the echo believes more than the maximum applied",
+                        expected=f"{limit_key} at most {max_limit}", actual=echoed, exchanges=[exchange])
 
 
 def negative_offset_is_rejected_or_clamped(exchange: Exchange, first_page: Page, items_key: str, id_field: str,
@@ -219,10 +235,13 @@ def negative_offset_is_rejected_or_clamped(exchange: Exchange, first_page: Page,
 
 
 def past_the_end_is_empty(exchange: Exchange, items_key: str, total_key: str, offset: int, total: int) -> None:
-    """An offset at or past the end: 200, no items, and ``totalCount`` still the collection size."""
+    """An offset at or past the end: a 4xx (offset has no documented maximum, so refusing it is a
+    choice), or 200 with no items and ``totalCount`` still the collection size."""
+    if 400 <= exchange.status < 500:
+        return
     if exchange.status != 200:
-        raise Violation(f"offset={offset} (the collection has {total} tickets) was not answered with a page",
-                        expected="200 with an empty page", actual=exchange.status, exchanges=[exchange])
+        raise Violation(f"offset={offset} (the collection has {total} tickets) was answered with {exchange.status}",
+                        expected="200 with an empty page, or a 4xx", actual=exchange.status, exchanges=[exchange])
     body = exchange.json_object()
     items = body.get(items_key)
     if items != []:
@@ -238,6 +257,6 @@ __all__ = [
     "no_ticket_twice", "walk_reached_the_end", "walk_covers_the_total", "walk_matches_oracle",
     "total_count_is_constant",
     "page_size_is_exact", "envelope_echoes", "default_page", "is_client_error", "below_min_is_rejected_or_clamped",
-    "over_max_is_rejected_or_capped",
+    "over_max_is_rejected_or_capped", "clamped_limit_is_echoed_as_applied",
     "negative_offset_is_rejected_or_clamped", "past_the_end_is_empty",
 ]

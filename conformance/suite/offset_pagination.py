@@ -48,6 +48,17 @@ def _page(ctx: RunContext, limit: int | None, offset: int | None) -> Page:
     return page_from(_request(ctx, params), params, paging.items)
 
 
+def _page_unless_refused_past_end(ctx: RunContext, limit: int | None, offset: int, total: int) -> Page | None:
+    """Like ``_page``, but None when an offset past the end was refused with a 4xx (a choice the docs
+    allow: offset has no documented maximum; offset_past_the_end_is_empty judges that answer)."""
+    paging = _paging(ctx)
+    params: Params = tuple((k, str(v)) for k, v in ((paging.limit, limit), (paging.offset, offset)) if v is not None)
+    exchange = _request(ctx, params)
+    if offset >= total and 400 <= exchange.status < 500:
+        return None
+    return page_from(exchange, params, paging.items)
+
+
 def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
     """Pages at ``plan.limit`` from ``plan.start``, advancing the offset by the limit, until a short page
     (the end) or ``plan.pages`` pages. The end is judged from page sizes only, not from totalCount."""
@@ -111,8 +122,10 @@ def total_count_is_the_collection_size(ctx: RunContext) -> None:
     paging = _paging(ctx)
     oracle, total = _oracle(ctx)
     walks = [oracle] + [_walk(ctx, plan) for plan in _plans(ctx, total)]
-    beyond = Walk(limit=None, pages=[_page(ctx, None, total + 50)], stop="end")
-    op.total_count_is_constant(walks + [beyond], paging.total, total)
+    beyond = _page_unless_refused_past_end(ctx, None, total + 50, total)
+    if beyond is not None:  # an offset past the end may be refused (offset_past_the_end_is_empty)
+        walks.append(Walk(limit=None, pages=[beyond], stop="end"))
+    op.total_count_is_constant(walks, paging.total, total)
 
 
 def _grow_small_collection(ctx: RunContext, total: int) -> None:
@@ -138,7 +151,9 @@ def offset_page_size_is_exact(ctx: RunContext) -> None:
     pairs = [(paging.max_limit, 0), (min(paging.default_limit + 1, paging.max_limit), 0)]
     pairs += [p for p in _pairs(ctx, total) if p not in pairs]
     for limit, offset in pairs:
-        op.page_size_is_exact(_page(ctx, limit, offset), limit, offset, total)
+        page = _page_unless_refused_past_end(ctx, limit, offset, total)
+        if page is not None:
+            op.page_size_is_exact(page, limit, offset, total)
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
@@ -160,7 +175,8 @@ def offset_default_limit_is_documented(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
-       proves="A limit below 1 (0, -1) is rejected, or clamped to 1; never an empty or a default-sized page.")
+       proves="A limit below 1 (0, -1) is rejected, or served as 1 (the limit=1 page); never an empty or a "
+              "default-sized page.")
 def offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
     paging = _paging(ctx)
     one = _page(ctx, 1, 0)
@@ -178,6 +194,15 @@ def offset_limit_above_max_is_capped(ctx: RunContext) -> None:
         op.over_max_is_rejected_or_capped(exchange, paging.items, paging.limit, limit, paging.max_limit)
 
 
+@check(family="pagination", level="SHOULD", requires=("offset-pagination",),
+       proves="A limit above the maximum that is clamped is echoed as the limit applied, never above the maximum.")
+def clamped_limit_is_echoed_as_applied(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    for limit in (paging.max_limit + 1, 5 * paging.max_limit):
+        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        op.clamped_limit_is_echoed_as_applied(exchange, paging.limit, limit, paging.max_limit)
+
+
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="A negative offset is rejected, or treated as 0; never read from the end of the collection.")
 def negative_offset_is_rejected(ctx: RunContext) -> None:
@@ -190,7 +215,7 @@ def negative_offset_is_rejected(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
-       proves="An offset at or past the end gives an empty page with totalCount still the collection size.")
+       proves="An offset at or past the end gives an empty page with totalCount still the collection size, or a 4xx.")
 def offset_past_the_end_is_empty(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)

@@ -97,9 +97,20 @@ class OpineLimitBelowOneMeansDefault(OpineStore):
 class OpineLimitNotCapped(OpineStore):
     """Applies and echoes a limit above 1000 as requested (e.g. limit=5000)."""
 
+    catches = "clamped_limit_is_echoed_as_applied"
+
+    def _cap_limit(self, limit):
+        return limit
+
+
+class OpineLimitAboveMaxCrashes(OpineStore):
+    """Fails with a 500 on a limit above 1000 instead of refusing (4xx) or clamping it."""
+
     catches = "offset_limit_above_max_is_capped"
 
     def _cap_limit(self, limit):
+        if limit > self.max_limit:
+            raise OverflowError("page size out of range")
         return limit
 
 
@@ -124,6 +135,6 @@ class OpinePastTheEndReturnsLastPage(OpineStore):
 MUTANTS = [
     OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpinePagesCappedAt50,
     OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineLimitZeroAccepted,
-    OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineNegativeOffsetSlicesFromEnd,
+    OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineLimitAboveMaxCrashes, OpineNegativeOffsetSlicesFromEnd,
     OpinePastTheEndReturnsLastPage,
 ]
