@@ -36,4 +36,16 @@ class OpineUpdateCrashesOnSeveralFields(OpineStore):
         self._apply_update(ticket, changes)
 
 
-MUTANTS = [OpineTotalCountAsString, OpineCreateAnswersWithoutId, OpineUpdateCrashesOnSeveralFields]
+class OpineLabelsAsOneString(OpineStore):
+    """Renders labels as one comma-joined string instead of a list (of names or label objects)."""
+
+    catches = "list_responses_match_spec"
+
+    def _render(self, t):
+        rendered = super()._render(t)
+        rendered["labels"] = ",".join(rendered["labels"])
+        return rendered
+
+
+MUTANTS = [OpineTotalCountAsString, OpineCreateAnswersWithoutId, OpineUpdateCrashesOnSeveralFields,
+           OpineLabelsAsOneString]
