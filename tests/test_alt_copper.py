@@ -110,16 +110,13 @@ BUGGY: dict[str, Bug] = {
 BUGGY["has-more-when-page-full-297"] = Bug("HasMoreWhenPageFull", AltConfig(ticket_count=297, seed=21),
                                            ("pagination",))
 BUGGY["limit-100-gives-99"] = Bug("LimitMaxOffByOne", AltConfig(seed=32), ("pagination",))
+# Former misses, fixed: has_more and ending_before on filtered (location / created) walks.
+BUGGY["has-more-ignores-filters"] = Bug("HasMoreIgnoresFilters", AltConfig(seed=31), ("pagination",))
+BUGGY["ending-before-ignores-filters"] = Bug("EndingBeforeIgnoresLocation", AltConfig(seed=33),
+                                             ("pagination", "consistency"))
 
 # Real bugs the suite does not catch today (misses).
 MISSES: dict[str, tuple[Bug, str]] = {
-    "has-more-ignores-filters": (
-        Bug("HasMoreIgnoresFilters", AltConfig(seed=31), ("pagination",)),
-        "has_more true on the last page of a location/created-filtered walk (followed by an empty page): "
-        "has_more truthfulness is only checked on unfiltered walks"),
-    "ending-before-ignores-filters": (
-        Bug("EndingBeforeIgnoresLocation", AltConfig(seed=33), ("pagination", "consistency")),
-        "ending_before drops location/created filters: no check pages backwards inside a filtered list"),
 }
 
 

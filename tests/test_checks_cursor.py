@@ -180,6 +180,27 @@ def test_full_last_page_probe_catches_has_more_when_full_whatever_the_count(tick
     assert result.status == "failed" and "exactly full last page" in result.message
 
 
+def test_filtered_has_more_is_truthful():
+    cp.filtered_has_more_is_truthful(walk_of([T[:3], T[3:]]), "has_more", "loc")
+    cp.filtered_has_more_is_truthful(walk_of([[]], has_more=[False]), "has_more", "nothing matches")
+    cp.filtered_has_more_is_truthful(walk_of([T[:3]], has_more=[True], stop="stopped after 1 pages"), "has_more", "x")
+    with pytest.raises(Violation, match="page 2 says has_more true, but the next page"):
+        cp.filtered_has_more_is_truthful(walk_of([T[:3], T[3:], []], has_more=[True, True, False]), "has_more", "loc")
+
+
+def test_ending_before_pages_back():
+    walk = walk_of([T[:2], T[2:4], T[4:]], limit=2)
+    assert [cp.page_start(walk, i) for i in range(3)] == [0, 2, 4]
+    back = exchange({"data": T[2:4], "has_more": True})
+    cp.ending_before_pages_back(walk, 2, back, 2, "data", "id", "loc")
+    cp.ending_before_pages_back(walk, 0, exchange({"data": [], "has_more": False}), 2, "data", "id", "loc")
+    with pytest.raises(Violation, match="ending_before the first ticket of page 3 does not return page 2"):
+        cp.ending_before_pages_back(walk, 2, exchange({"data": T[1:2] + T[3:4], "has_more": True}), 2, "data", "id",
+                                    "loc")
+    with pytest.raises(Violation, match="nothing matches before it"):
+        cp.ending_before_pages_back(walk, 0, exchange({"data": T[:1], "has_more": True}), 2, "data", "id", "loc")
+
+
 def test_page_sizes():
     with pytest.raises(Violation, match="holds 2 item"):
         cp.page_sizes_honour_limit(walk_of([T[:2], T[2:5], T[5:]], limit=3), 3, 6)

@@ -218,6 +218,40 @@ def page_sizes_honour_limit(walk: Walk, limit: int, total: int) -> None:
         consumed += size
 
 
+# -- filtered walks ------------------------------------------------------------------------------
+
+
+def filtered_has_more_is_truthful(walk: Walk, has_more_key: str, what: str) -> None:
+    """On a filtered walk (no post-hoc filter), ``has_more`` true promises more matching tickets: the
+    next page (``starting_after`` its last ticket, same filters) must not be empty. (``has_more`` false
+    with matches still to come shows as missing tickets in the walk's selection.)"""
+    for index in range(len(walk.pages) - 1):
+        current, following = walk.pages[index], walk.pages[index + 1]
+        if current.body.get(has_more_key) is True and not following.items:
+            raise Violation(
+                f"{what}: page {index + 1} says has_more true, but the next page (starting_after its last "
+                f"ticket, same filters) is empty: has_more did not count the filtered list",
+                expected=f"{has_more_key}: false on the page holding the last matching ticket",
+                actual=f"{has_more_key}: true, then an empty page", exchanges=[current.exchange, following.exchange])
+
+
+def page_start(walk: Walk, index: int) -> int:
+    """Position in the walk of the first item of page ``index``."""
+    return sum(len(page.items) for page in walk.pages[:index])
+
+
+def ending_before_pages_back(walk: Walk, index: int, exchange: Exchange, limit: int, items_key: str,
+                             id_field: str, what: str) -> None:
+    """``ending_before`` the first ticket of page ``index`` (same filters, same limit) returns the
+    ``limit`` tickets right before it in the walk: the previous page (nothing for the first page)."""
+    start = page_start(walk, index)
+    expected = walk.ids(id_field)[max(0, start - limit):start]
+    context = [walk.pages[index].exchange] + ([walk.pages[index - 1].exchange] if index else [])
+    where = (f"the first ticket of page {index + 1}" + (f" does not return page {index}" if index
+                                                            else " (nothing matches before it) is not empty"))
+    page_is(exchange, items_key, id_field, expected, f"{what}: ending_before {where}", context)
+
+
 # -- single pages --------------------------------------------------------------------------------
 
 
@@ -298,6 +332,7 @@ def both_cursors_refused(exchange: Exchange) -> None:
 __all__ = [
     "instants_of", "tie_groups", "page_index_of", "exchanges_at", "pages_do_not_overlap", "walk_terminates",
     "walk_yields_the_oracle_set", "newest_first", "same_order", "has_more_matches_oracle",
-    "nothing_after_the_last_page", "last_page_says_no_more", "page_sizes_honour_limit", "page_items", "page_is", "has_more_is",
+    "nothing_after_the_last_page", "last_page_says_no_more", "page_sizes_honour_limit", "page_items", "page_is",
+    "has_more_is",    "filtered_has_more_is_truthful", "page_start", "ending_before_pages_back",
     "rejected", "below_min_is_rejected_or_clamped", "capped", "both_cursors_refused", "Page",
 ]

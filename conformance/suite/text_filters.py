@@ -13,6 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.checks import cursor_pagination as cp
 from conformance.checks import filters as F
 from conformance.checks.filters import (Window, empty_or_rejected, expected_subset, loosely_matches, no_match_query,
                                         search_results_match, selects_exactly, subset_where, walk_ended)
@@ -82,14 +83,33 @@ def location_filter_selects_exactly_that_location(ctx: RunContext) -> None:
     for value, count in sorted(counts.items(), key=lambda kv: (kv[1], kv[0]))[:3]:  # the cheapest three
         walk, complete = _location_walk(ctx, value, count)
         expected = subset_where(timeline, (i.get(ctx.profile.id_field) for i in walk_all.items if i.get(field) == value))
-        selects_exactly(walk, timeline, expected, describe(((ctx.profile.location.param, value),)),
-                        ctx.profile.id_field, complete)
+        what = describe(((ctx.profile.location.param, value),))
+        selects_exactly(walk, timeline, expected, what, ctx.profile.id_field, complete)
+        cp.filtered_has_more_is_truthful(walk, paging(ctx).has_more, what)
     for value in _unknown_locations(counts):
         exchange = ctx.api.list(((ctx.profile.location.param, value),))
         empty_or_rejected(exchange, paging(ctx).items, f"{ctx.profile.location.param}={value} (no ticket has it)")
 
 
 # -- filters on every page ------------------------------------------------------------------------
+
+
+def _back_pages(walk: Walk) -> list[int]:
+    """Pages probed with ending_before their first ticket: the first, the second and the last non-empty one."""
+    filled = [index for index, page in enumerate(walk.pages) if page.items]
+    return sorted(set(filled[:2] + filled[-1:]))
+
+
+def _has_more_and_back(ctx: RunContext, walk: Walk, filters: Params, limit: int, what: str) -> None:
+    """On a filtered walk: has_more is true only when more matching tickets follow, and ending_before the
+    first ticket of a page (same filters and limit) returns the page before it (nothing, for the first)."""
+    p, id_field = paging(ctx), ctx.profile.id_field
+    cp.filtered_has_more_is_truthful(walk, p.has_more, what)
+    for index in _back_pages(walk):
+        first = walk.pages[index].items[0].get(id_field)
+        params = tuple(filters) + ((p.limit, str(limit)), (p.before, str(first)))
+        exchange = ctx.api.memo(("filtered-before", params), lambda: ctx.api.list(params))
+        cp.ending_before_pages_back(walk, index, exchange, limit, p.items, id_field, what)
 
 
 def _small_walks(ctx: RunContext, limit: int) -> None:
@@ -105,22 +125,33 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
             walk, complete = _location_walk(ctx, value, count, limit)
             field = ctx.profile.location.field
             expected = subset_where(timeline, (i.get(id_field) for i in walk_all.items if i.get(field) == value))
-            selects_exactly(walk, timeline, expected, f"{describe(((ctx.profile.location.param, value),))} "
-                            f"at limit={limit}", id_field, complete)
+            filters: Params = ((ctx.profile.location.param, value),)
+            what = f"{describe(filters)} at limit={limit}"
+            selects_exactly(walk, timeline, expected, what, id_field, complete)
+            _has_more_and_back(ctx, walk, filters, limit, what)
             ran += 1
     if ctx.profile.created_filters:
-        # A lower bound at the ticket about four small pages down the list.
-        position = min(4 * limit - 1, len(timeline) - 1)
+        # About four small pages: an upper bound (lt) half a page down the list, so that newer tickets exist
+        # outside the range (an ending_before that forgets the bounds shows), and a lower bound (gte) four
+        # pages further.
+        params = ctx.profile.created_filters.params
+        top = min(limit // 2 + 1, len(timeline) - 1)
+        position = min(top + 4 * limit - 1, len(timeline) - 1)
         ns = timeline.created[timeline.ids[position]]
-        filters: Params = ((ctx.profile.created_filters.params["gte"], B.spell(ns)),)
-        expected = expected_subset(timeline, [("gte", ns)])
+        bounds = [("gte", ns)]
+        if "lt" in params:
+            bounds.append(("lt", timeline.created[timeline.ids[top]]))
+        filters = tuple((params[op], B.spell(instant)) for op, instant in bounds)
+        expected = expected_subset(timeline, bounds)
         pages = min(pages_for(ctx, len(expected.must) + len(expected.may), limit), SMALL_PAGES)
         walk = filtered_walk(ctx, filters, limit, pages)
         if isinstance(walk, Rejected):
             raise Violation(f"{describe(filters)}: a valid ISO 8601 bound was rejected", expected=200,
                             actual=walk.exchange.status, exchanges=[walk.exchange])
         complete = walk_ended(walk, describe(filters), budget_stop(pages))
-        selects_exactly(walk, timeline, expected, f"{describe(filters)} at limit={limit}", id_field, complete)
+        what = f"{describe(filters)} at limit={limit}"
+        selects_exactly(walk, timeline, expected, what, id_field, complete)
+        _has_more_and_back(ctx, walk, filters, limit, what)
         ran += 1
     if not ran:
         raise Skipped("no location or created filter to walk")
@@ -128,7 +159,8 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
 
 @check(family="pagination", level="MUST", requires=("cursor-pagination",),
        proves="A walk at a small page size keeps applying location and created filters on every page: each page "
-              "holds only matching tickets and the walk returns exactly the matching subset.")
+              "holds only matching tickets, the walk returns exactly the matching subset, has_more is true only "
+              "when more matching tickets follow, and ending_before a page's first ticket returns the page before.")
 def filters_apply_on_every_page(ctx: RunContext) -> None:
     if not (ctx.profile.location or ctx.profile.created_filters):
         raise Skipped("the API documents no location or created filter")

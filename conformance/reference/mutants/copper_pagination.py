@@ -129,6 +129,27 @@ class CopperMaxLimitOffByOne(CopperStore):
         return min(super()._parse_limit(raw), 99)
 
 
+class CopperHasMoreIgnoresFilters(CopperStore):
+    """has_more says whether any ticket at all follows the page's last one: the last page of a filtered walk says true."""
+
+    catches = "filters_apply_on_every_page"
+
+    def _apply_cursor(self, ordered, starting_after, ending_before, limit):
+        page, has_more = super()._apply_cursor(ordered, starting_after, ending_before, limit)
+        if ending_before is None and page:
+            has_more = page[-1] is not self.tickets[-1]
+        return page, has_more
+
+
+class CopperEndingBeforeIgnoresFilters(CopperStore):
+    """ending_before pages through the unfiltered list: location and created filters are dropped going back."""
+
+    catches = "filters_apply_on_every_page"
+
+    def _before(self, ordered, cursor):
+        return super()._before(list(self.tickets), cursor)
+
+
 class CopperShortPages(CopperStore):
     """Pages that have more after them hold limit - 1 items (the walk still reaches everything)."""
 
@@ -242,7 +263,8 @@ MUTANTS = [
     CopperCursorRepeatsTieSiblings, CopperCursorIsInclusive, CopperCursorSkipsNextItem,
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
-    CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperShortPages,
+    CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperHasMoreIgnoresFilters, CopperEndingBeforeIgnoresFilters,
+    CopperShortPages,
     CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
     CopperBothCursorsStartingAfterWins, CopperPreviousOfFirstIsFirstPage, CopperPreviousPageOnAGrid,
