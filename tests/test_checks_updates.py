@@ -126,8 +126,27 @@ def test_undocumented_extra_fields_may_change_on_an_update():
     sh = u.Shape(**{**shape().__dict__, "documented": ("id", "title", "updatedAt")})
     u.others_kept({"id": 1, "title": "a", "version": 1}, {"id": 1, "title": "b", "version": 2}, {"title": "b"},
                   sh, "x", [])
+    # Nor on a read: an undocumented field may be computed at read time (e.g. fetchedAt).
+    u.unchanged({"id": 1, "fetchedAt": "2026-01-01T00:00:00.000Z"}, {"id": 1, "fetchedAt": "2026-01-01T00:00:01.000Z"},
+                sh, "x", [])
+    u.listed_like_response({"id": 1, "title": "a", "fetchedAt": "1"}, {"id": 1, "title": "a", "fetchedAt": "2"},
+                           sh, "x", [])
     with pytest.raises(u.Violation):
-        u.unchanged({"id": 1, "version": 1}, {"id": 1, "version": 2}, sh, "x", [])
+        u.unchanged({"id": 1, "title": "a", "version": 1}, {"id": 1, "title": "b", "version": 1}, sh, "x", [])
+
+
+def test_a_field_an_endpoint_never_returns_is_not_observable_there():
+    sh = u.Shape(**{**shape().__dict__, "unobservable": ("labels",)})
+    # labels returned by the write, never by the list: not "changed"
+    u.listed_like_response({"id": 1, "title": "a"}, {"id": 1, "title": "a", "labels": ["x"]}, sh, "x", [])
+    u.others_kept({"id": 1, "title": "a", "labels": ["x"]}, {"id": 1, "title": "b"}, {"title": "b"}, sh, "x", [])
+    # present on both sides: compared ([] is a cleared list, not a missing key)
+    with pytest.raises(u.Violation):
+        u.others_kept({"id": 1, "title": "a", "labels": ["x"]}, {"id": 1, "title": "b", "labels": []},
+                      {"title": "b"}, sh, "x", [])
+    # other fields: absent still means null
+    with pytest.raises(u.Violation):
+        u.unchanged({"id": 1, "description": "d"}, {"id": 1}, sh, "x", [])
 
 
 def test_deal_sums_tolerate_float_noise_and_null_without_links():

@@ -61,16 +61,27 @@ def update_schema(profile: Profile, spec: Mapping[str, Any]) -> Mapping[str, Any
     return _resolve(spec, schema)
 
 
-def response_properties(profile: Profile, spec: Mapping[str, Any]) -> list[str]:
-    """The fields the update's success response documents (its 2xx JSON schema's properties)."""
+def _response_schema(profile: Profile, spec: Mapping[str, Any]) -> Mapping[str, Any]:
     assert profile.writes
     operation = spec.get("paths", {}).get(profile.item, {}).get(profile.writes.update_method.lower(), {})
     for status, response in sorted(operation.get("responses", {}).items()):
         if str(status).startswith("2"):
             content = _resolve(spec, response).get("content", {})
-            schema = _resolve(spec, next(iter(content.values()), {}).get("schema", {})) if content else {}
-            return list(schema.get("properties", {}))
-    return []
+            return _resolve(spec, next(iter(content.values()), {}).get("schema", {})) if content else {}
+    return {}
+
+
+def response_properties(profile: Profile, spec: Mapping[str, Any]) -> list[str]:
+    """The fields the update's success response documents (its 2xx JSON schema's properties)."""
+    return list(_response_schema(profile, spec).get("properties", {}))
+
+
+def undocumented_in_responses(profile: Profile, spec: Mapping[str, Any]) -> list[str]:
+    """Response fields the spec flags ``x-undocumented-in-response`` (accepted on writes, but absent from
+    the vendor's response documentation): an endpoint may never return them, so a key missing from
+    one side of a comparison is not observable there, not changed."""
+    properties = _response_schema(profile, spec).get("properties", {})
+    return sorted(n for n, node in properties.items() if _resolve(spec, node).get("x-undocumented-in-response"))
 
 
 def field_kind(spec: Mapping[str, Any], node: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks import enums as en
+from conformance.checks import updates as u
 from conformance.exchange import Exchange
 from conformance.profiles.base import Profile, Writes
 from conformance.strategies.bodies import marked_title, minimal_create_body
@@ -38,6 +39,14 @@ def _unknown(profile: Profile, key: str) -> str:
     while value in profile.enums.get(key, ()):
         value += "_X"
     return value
+
+
+def _unchanged(ctx: RunContext, before: Any, after: Any, exchanges: list[Exchange], what: str) -> None:
+    """``en.ticket_unchanged`` over the fields a comparison judges (documented ones; see ``u.not_compared``)."""
+    from conformance.suite.updates import shape_of
+
+    skip = u.not_compared(before, after, shape_of(ctx)) if before is not None and after is not None else set()
+    en.ticket_unchanged(before, after, exchanges, what, skip=sorted(skip))
 
 
 def _total(ctx: RunContext) -> tuple[Any, Exchange]:
@@ -95,7 +104,7 @@ def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
         if any(200 <= e.status < 300 for e in refused):  # put the suite's ticket back as it was
             ctx.api.update(ticket_id, {f: ticket[f] for f in _enum_fields(profile) if f in ticket})
     now, read = find_listed(ctx, ticket_id)
-    en.ticket_unchanged(ticket, now, refused + ([read] if read else []), "refused updates with unknown enum values")
+    _unchanged(ctx, ticket, now, refused + ([read] if read else []), "refused updates with unknown enum values")
 
 
 @check(family="enum", level="SHOULD", requires=("enums", "create", "writes"),
@@ -152,7 +161,7 @@ def title_length_is_enforced(ctx: RunContext) -> None:
             refused.append(exchange)
             en.rejected(exchange, f"updating a ticket with a title of {length} characters")
         now, read = find_listed(ctx, ticket_id)
-        en.ticket_unchanged(ticket, now, refused + ([read] if read else []), "refused title updates")
+        _unchanged(ctx, ticket, now, refused + ([read] if read else []), "refused title updates")
         for length in (lo, hi):
             title = _title(profile, length, "title updated at the bound")
             exchange = ctx.api.update(ticket_id, {field: title})

@@ -48,7 +48,8 @@ def shape_of(ctx: RunContext) -> u.Shape:
     return u.Shape(id_field=profile.id_field, created_at=profile.created_field, updated_at=writes.updated_at_field,
                    closed_at=writes.closed_at_field, state=writes.state_field, kinds=kinds,
                    linked_deals=writes.linked_deals_field, deal_sum=writes.deal_sum_field, instants=instants,
-                   derived=derived, documented=documented)
+                   derived=derived, documented=documented,
+                   unobservable=tuple(s.undocumented_in_responses(profile, ctx.spec)))
 
 
 def _salt(name: str) -> int:

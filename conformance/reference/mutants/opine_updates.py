@@ -227,6 +227,18 @@ class OpineFirstFieldOnly(OpineStore):
         super()._apply_update(ticket, dict(list(changes.items())[:1]))
 
 
+class OpineListedLabelsEmpty(OpineStore):
+    """Lists every ticket with an empty labels list (the labels a write answers with are lost)."""
+
+    catches = "created_ticket_is_listed"
+
+    def list_tickets(self, limit=None, offset=None):
+        envelope = super().list_tickets(limit, offset)
+        for item in envelope["items"]:
+            item["labels"] = []
+        return envelope
+
+
 MUTANTS = [
     OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared,
     OpineAbsentLabelsCleared,
@@ -234,4 +246,5 @@ MUTANTS = [
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
     OpineDealSumStale, OpineDealSumIncremental, OpineDealSumOnlyOnDelete, OpineFirstFieldOnly,
+    OpineListedLabelsEmpty,
 ]
