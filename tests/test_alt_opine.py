@@ -181,10 +181,6 @@ def test_unstable_tie_order_is_caught(tmp_path: Path) -> None:
 
 # Bugs no MUST check catches today (genuine misses): (families searched, why it is a bug).
 MISSES = {
-    "unauth_put_applies": (
-        ("auth",),
-        "a PUT with a wrong key is applied, then answered 401: unauthenticated_writes_are_refused "
-        "only tries POST"),
     "title_bytes": (
         ("enum",),
         "title max counted in UTF-8 bytes (256 non-ASCII characters refused): the bound is only "
@@ -204,6 +200,22 @@ MISSES = {
         "type 'bug' accepted and then returned as 'bug', an undocumented value: the suite sees it "
         "(lowercase_enum_values_are_rejected) but only at SHOULD level"),
 }
+
+
+# Former misses, fixed: a MUST check in these families now catches the bug.
+FIXED_MISSES = {
+    "unauth_put_applies": (
+        ("auth",),
+        "a PUT with a wrong key is applied, then answered 401: unauthenticated_writes_are_refused "
+        "only tries POST"),
+}
+
+
+@pytest.mark.parametrize("bug", list(FIXED_MISSES))
+def test_fixed_miss_is_caught(bug: str, tmp_path: Path) -> None:
+    families, why = FIXED_MISSES[bug]
+    rc, report = run_suite(OpineAltConfig(bug=bug), tmp_path, family_checks(*families))
+    assert rc == 1 and failures(report), f"{why}\n{explain(report)}"
 
 
 @pytest.mark.parametrize("bug", list(MISSES))

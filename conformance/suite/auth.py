@@ -33,7 +33,8 @@ def wrong_key_is_refused(ctx: RunContext) -> None:
 
 
 @check(family="auth", level="MUST", requires=("create", "writes"),
-       proves="Writing without a valid key is refused with 401/403 and creates or changes nothing.")
+       proves="Writing (create, and update of the suite's own ticket) without a valid key is refused with 401/403 "
+              "and creates or changes nothing.")
 def unauthenticated_writes_are_refused(ctx: RunContext) -> None:
     from conformance.checks.auth import nothing_created
 
@@ -47,3 +48,33 @@ def unauthenticated_writes_are_refused(ctx: RunContext) -> None:
         if before is not None:
             after = api.list({profile.paging.limit: 1}).json_object().get(total_key)
             nothing_created(before, after, exchange)
+    if "update" in profile.operations:
+        _unauthenticated_updates_change_nothing(ctx)
+
+
+def _unauthenticated_updates_change_nothing(ctx: RunContext) -> None:
+    """An update without a key or with a wrong one, of one of the suite's own tickets: refused, and the
+    ticket read back through the list is as before (a server must not apply it, then refuse)."""
+    from conformance.checks import updates as u
+    from conformance.strategies.bodies import marked_title
+    from conformance.suite.own import own_tickets, read_back
+    from conformance.suite.updates import shape_of
+
+    api, profile = ctx.api, ctx.profile
+    writes = profile.writes
+    assert writes
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    title = marked_title(profile, "unauthenticated update")
+    if ticket.get(writes.title_field) == title:
+        title = marked_title(profile, "unauthenticated update again")
+    for auth, what in (("none", "no API key"), ("wrong", "a wrong API key")):
+        before, _ = read_back(ctx, ticket_id)
+        exchange = api.update(ticket_id, {writes.title_field: title}, auth=auth)
+        try:
+            refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), f"{what} (update)")
+            after, page = read_back(ctx, ticket_id)
+            u.unchanged(before, after, shape_of(ctx), f"listed after an update with {what}", [exchange, page])
+        except Exception:
+            api.update(ticket_id, {writes.title_field: before.get(writes.title_field)})  # put it back
+            raise

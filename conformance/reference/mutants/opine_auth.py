@@ -1,6 +1,7 @@
 """Opine mutants for the auth checks."""
 
 from conformance.reference.opine import OpineStore
+from conformance.reference.opine.errors import unauthorized
 
 
 class OpineAuthOff(OpineStore):
@@ -30,4 +31,33 @@ class OpineCreateWithoutKey(OpineStore):
         return method != "POST"
 
 
-MUTANTS = [OpineAuthOff, OpineAnyKeyAccepted, OpineCreateWithoutKey]
+class OpineUpdateWithoutKey(OpineStore):
+    """Leaves PUT /v1/tickets/{id} unguarded: anyone can change a ticket without a key."""
+
+    catches = "unauthenticated_writes_are_refused"
+
+    def _key_required(self, method):
+        return method != "PUT"
+
+
+class OpineUpdateAppliedBeforeAuth(OpineStore):
+    """Applies a PUT first and checks the key afterwards (the 401 comes, but the change is made)."""
+
+    catches = "unauthenticated_writes_are_refused"
+    _refuse_after_update = False
+
+    def authenticate(self, headers, method="GET"):
+        self._refuse_after_update = method == "PUT" and not self._authenticate(headers)
+        if not self._refuse_after_update:
+            super().authenticate(headers, method)
+
+    def update_ticket(self, raw_id, body):
+        rendered = super().update_ticket(raw_id, body)
+        if self._refuse_after_update:
+            self._refuse_after_update = False
+            raise unauthorized()
+        return rendered
+
+
+MUTANTS = [OpineAuthOff, OpineAnyKeyAccepted, OpineCreateWithoutKey, OpineUpdateWithoutKey,
+           OpineUpdateAppliedBeforeAuth]
