@@ -251,6 +251,18 @@ def test_below_min_is_rejected_or_clamped():
     check(exchange({"data": [], "has_more": False}), exchange({"data": [], "has_more": False}), "data", "id", "0")
 
 
+@pytest.mark.parametrize(("status", "body", "ok"), [
+    (400, {"error": {}}, True), (404, {"error": {}}, True), (200, {"data": [], "has_more": False}, True),
+    (200, {"data": T[:3], "has_more": True}, False), (500, {"error": {}}, False)])
+def test_unknown_cursor_refused(status, body, ok):
+    answer = exchange(body, status=status)
+    if ok:
+        cp.unknown_cursor_refused(answer, "data", "id", "starting_after", "zz")
+    else:
+        with pytest.raises(Violation, match="starting_after=zz"):
+            cp.unknown_cursor_refused(answer, "data", "id", "starting_after", "zz")
+
+
 def test_capped():
     cp.capped(exchange({"error": {}}, status=400), "data", 3, "limit=4")
     cp.capped(exchange({"data": T[:3], "has_more": True}), "data", 3, "limit=4")  # clamped

@@ -321,6 +321,22 @@ def capped(exchange: Exchange, items_key: str, max_limit: int, what: str) -> Non
                         exchanges=[exchange])
 
 
+def unknown_cursor_refused(exchange: Exchange, items_key: str, id_field: str, param: str, cursor: Any) -> None:
+    """A cursor id the list never returned: a 4xx, or a 200 with an empty page. Never tickets (the cursor
+    silently ignored, e.g. the first page) nor a server error. The docs are silent: a SHOULD."""
+    if 400 <= exchange.status < 500:
+        return
+    if exchange.status != 200:
+        raise Violation(f"{param}={cursor} (an id the list never returned) was answered with {exchange.status}",
+                        expected="any 4xx, or 200 with an empty page", actual=exchange.status, exchanges=[exchange])
+    items = page_items(exchange, items_key)
+    if items:
+        raise Violation(f"{param}={cursor} (an id the list never returned) silently returned tickets, as if the "
+                        f"cursor were not there", expected="any 4xx, or 200 with an empty page",
+                        actual=f"200 with {len(items)} ticket(s), first {items[0].get(id_field)!r}",
+                        exchanges=[exchange])
+
+
 def both_cursors_refused(exchange: Exchange) -> None:
     """``starting_after`` with ``ending_before`` is a client error: any 4xx."""
     if not 400 <= exchange.status < 500:
@@ -334,5 +350,5 @@ __all__ = [
     "walk_yields_the_oracle_set", "newest_first", "same_order", "has_more_matches_oracle",
     "nothing_after_the_last_page", "last_page_says_no_more", "page_sizes_honour_limit", "page_items", "page_is",
     "has_more_is",    "filtered_has_more_is_truthful", "page_start", "ending_before_pages_back",
-    "rejected", "below_min_is_rejected_or_clamped", "capped", "both_cursors_refused", "Page",
+    "rejected", "below_min_is_rejected_or_clamped", "capped", "unknown_cursor_refused", "both_cursors_refused", "Page",
 ]

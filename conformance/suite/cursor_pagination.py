@@ -23,6 +23,7 @@ from typing import Any, Sequence
 from hypothesis import strategies as st
 
 from conformance.checks import cursor_pagination as cp
+from conformance.checks.consistency import unknown_ids
 from conformance.exchange import Exchange
 from conformance.machines.cursor import cursor_navigation
 from conformance.profiles.base import CursorPaging
@@ -323,6 +324,19 @@ def _spread(members: range) -> list[int]:
     if len(members) <= TIE_MEMBERS:
         return list(members)
     return sorted({members[i * (len(members) - 1) // (TIE_MEMBERS - 1)] for i in range(TIE_MEMBERS)})
+
+
+@check(family="pagination", level="SHOULD", requires=REQUIRES,
+       proves="starting_after or ending_before an id the list never returned is refused (4xx) or answers an empty "
+              "page, never silently the first page (the docs are silent, so this is SHOULD).")
+def unknown_cursor_is_refused(ctx: RunContext) -> None:
+    p, ids = paging(ctx), _require_tickets(ctx)
+    unknown = unknown_ids(ids)
+    if not unknown:
+        raise Skipped("could not derive an id the list never returned")
+    for param in (p.after, p.before):
+        cp.unknown_cursor_refused(ctx.api.list([(param, unknown[0])]), p.items, ctx.profile.id_field, param,
+                                  unknown[0])
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,

@@ -236,6 +236,15 @@ class CopperBothCursorsStartingAfterWins(CopperStore):
         return after_id, (None if after_id is not None else before_id)
 
 
+class CopperUnknownCursorIgnored(CopperStore):
+    """An unknown cursor id is ignored: the first page comes back."""
+
+    catches = "unknown_cursor_is_refused"
+
+    def _unknown_cursor(self, ticket_id, param):
+        return None
+
+
 class CopperPreviousOfFirstIsFirstPage(CopperStore):
     """ending_before the newest ticket (nothing before it) falls back to the first page."""
 
@@ -264,8 +273,8 @@ MUTANTS = [
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
     CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperHasMoreIgnoresFilters, CopperEndingBeforeIgnoresFilters,
-    CopperShortPages,
-    CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitUncapped,
+    CopperShortPages, CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
-    CopperBothCursorsStartingAfterWins, CopperPreviousOfFirstIsFirstPage, CopperPreviousPageOnAGrid,
+    CopperBothCursorsStartingAfterWins, CopperUnknownCursorIgnored, CopperPreviousOfFirstIsFirstPage,
+    CopperPreviousPageOnAGrid,
 ]
