@@ -189,9 +189,6 @@ MISSES = {
         ("pagination",),
         "documented default offset 0 not honoured (a request without offset starts at the 2nd "
         "ticket): every check sends an explicit offset"),
-    "deferred_rejected_on_put": (
-        ("enum", "nullable-update"),
-        "a documented state (DEFERRED) is refused on PUT: no check writes every documented enum value"),
     "url_not_validated": (
         ("enum", "nullable-update"),
         "vendorEntityUrl (format: uri) accepts 'not a url': no check sends an invalid URI"),
@@ -208,6 +205,9 @@ FIXED_MISSES = {
         ("auth",),
         "a PUT with a wrong key is applied, then answered 401: unauthenticated_writes_are_refused "
         "only tries POST"),
+    "deferred_rejected_on_put": (
+        ("enum", "nullable-update"),
+        "a documented state (DEFERRED) is refused on PUT: no check writes every documented enum value"),
 }
 
 

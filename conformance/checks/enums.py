@@ -83,6 +83,31 @@ def returned_intact(ticket: Mapping[str, Any], field: str, sent: Any, exchange: 
                         exchanges=[exchange])
 
 
+def documented_value_accepted(exchange: Exchange, field: str, value: str, what: str) -> dict[str, Any]:
+    """A documented enum value is accepted (2xx) and comes back exactly as sent."""
+    if not 200 <= exchange.status < 300:
+        raise Violation(f"{what}: the documented value {value!r} was refused", expected=f"a 2xx with {field} {value!r}",
+                        actual=f"{exchange.status} {exchange.body[:300]!r}", exchanges=[exchange])
+    ticket = exchange.json_object()
+    if ticket.get(field) != value:
+        raise Violation(f"{what}: {field} did not come back as the documented value sent", expected=value,
+                        actual=ticket.get(field), exchanges=[exchange])
+    return ticket
+
+
+def deal_priority_accepted(exchange: Exchange, links_field: str, deal_id: Any, priority: str, what: str) -> None:
+    """A documented deal priority is accepted (2xx) and the link comes back with exactly that priority."""
+    if not 200 <= exchange.status < 300:
+        raise Violation(f"{what}: the documented priority {priority!r} was refused",
+                        expected=f"a 2xx linking deal {deal_id!r} as {priority!r}",
+                        actual=f"{exchange.status} {exchange.body[:300]!r}", exchanges=[exchange])
+    links = exchange.json_object().get(links_field) or []
+    got = [link.get("priority") for link in links if isinstance(link, Mapping) and link.get("id") == deal_id]
+    if got != [priority]:
+        raise Violation(f"{what}: deal {deal_id!r} is not linked with the documented priority sent",
+                        expected=[priority], actual=got, exchanges=[exchange])
+
+
 def nothing_created(before: Any, after: Any, exchanges: Sequence[Exchange], total_key: str, what: str) -> None:
     if before != after:
         raise Violation(f"{what} changed the collection ({total_key} before and after)", expected=before,

@@ -107,6 +107,44 @@ def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
     _unchanged(ctx, ticket, now, refused + ([read] if read else []), "refused updates with unknown enum values")
 
 
+@check(family="enum", level="MUST", requires=("enums", "create", "update", "writes"),
+       proves="Every documented type and state is accepted on update (and on create) and comes back exactly; so is "
+              "every documented deal priority on a deal link.")
+def documented_enum_values_are_accepted(ctx: RunContext) -> None:
+    profile, writes = ctx.profile, _writes(ctx)
+    id_field, fields = profile.id_field, _enum_fields(profile)
+    # One create carries the last documented value of each field (the first is what every create sends).
+    body = minimal_create_body(profile, "documented enum values")
+    body.update({field: profile.enums[field][-1] for field in fields})
+    exchange = ctx.api.create(body)
+    for field in fields:
+        en.documented_value_accepted(exchange, field, body[field], f"creating a ticket with {field}={body[field]!r}")
+
+    (ticket,) = own_tickets(ctx, 1, purpose="enum and lifecycle probe")
+    ticket_id = ticket[id_field]
+    links_field, priority_key = writes.linked_deals_field, f"{writes.linked_deals_field}[].priority"
+    linked = {repr(d) for d in en.values_at(ticket, f"{links_field}[].id")}
+    deal_ids = [d for item in ctx.api.full_walk().items for d in en.values_at(item, f"{links_field}[].id")
+                if d is not None and repr(d) not in linked]
+    try:
+        for field in fields:
+            for value in profile.enums[field]:
+                exchange = ctx.api.update(ticket_id, {field: value})
+                en.documented_value_accepted(exchange, field, value, f"updating a ticket to {field}={value!r}")
+        if priority_key in profile.enums and deal_ids:
+            deal_id = deal_ids[0]
+            try:
+                for priority in profile.enums[priority_key]:
+                    exchange = ctx.api.update(ticket_id, {writes.deals_field: [{"id": deal_id, "priority": priority}]})
+                    en.deal_priority_accepted(exchange, links_field, deal_id, priority,
+                                              f"linking deal {deal_id!r} with priority {priority!r}")
+            finally:
+                ctx.api.update(ticket_id, {writes.deals_field: [
+                    {"id": deal_id, "priority": profile.enums[priority_key][0], "delete": True}]})
+    finally:  # put the suite's ticket back as it was
+        ctx.api.update(ticket_id, {f: ticket[f] for f in fields if f in ticket})
+
+
 @check(family="enum", level="SHOULD", requires=("enums", "create", "writes"),
        proves="Enum values are case-sensitive: a documented value in lower case is rejected on create.")
 def lowercase_enum_values_are_rejected(ctx: RunContext) -> None:

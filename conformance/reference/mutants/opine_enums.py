@@ -115,9 +115,30 @@ class OpineClosedAtNotCleared(OpineStore):
             ticket.closed_at = self._clock.now()
 
 
+class OpineDeferredRefusedOnUpdate(OpineStore):
+    """Refuses the documented state DEFERRED on PUT (create still accepts it)."""
+
+    catches = "documented_enum_values_are_accepted"
+
+    def _validate_update(self, body):
+        if isinstance(body, dict) and body.get("state") == "DEFERRED":
+            self._validate_enum("DEFERRED", (), ["state"])
+        return super()._validate_update(body)
+
+
+class OpineLastPriorityStoredAsFirst(OpineStore):
+    """Stores the documented deal priority NICE_TO_HAVE as BLOCKER."""
+
+    catches = "documented_enum_values_are_accepted"
+
+    def _link_deal(self, ticket, deal_id, priority):
+        super()._link_deal(ticket, deal_id, "BLOCKER" if priority == "NICE_TO_HAVE" else priority)
+
+
 MUTANTS = [
     OpineEnumLowercaseForSomeTickets, OpineUnknownStateAccepted, OpineUnknownDealPriorityAccepted,
     OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257,
     OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
+    OpineDeferredRefusedOnUpdate, OpineLastPriorityStoredAsFirst,
 ]
