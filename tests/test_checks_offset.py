@@ -319,3 +319,12 @@ def test_without_writes_a_small_collection_is_checked_as_it_is():
     by_status = {r.name: r.status for r in results}
     assert all(by_status[name] == "passed" for name in PAGINATION + ["returned_enums_are_documented"])
     assert all(by_status[name] == "skipped" for name in ENUM if name != "returned_enums_are_documented")
+
+
+def test_default_offset_is_0():
+    first = _page([1, 2, 3], 3, 0, 10)
+    op.default_offset_is_0(_page([1, 2, 3], 3, 0, 10), first, "offset", "id")
+    with pytest.raises(Violation, match="does not return the offset=0 page"):
+        op.default_offset_is_0(_page([2, 3, 4], 3, 0, 10), first, "offset", "id")
+    with pytest.raises(Violation, match="does not echo the default offset 0"):
+        op.default_offset_is_0(_page([1, 2, 3], 3, 1, 10), first, "offset", "id")

@@ -149,6 +149,22 @@ def default_page(page: Page, limit_key: str, default_limit: int, total: int) -> 
                         actual=echoed, exchanges=[page.exchange])
 
 
+def default_offset_is_0(page: Page, first_page: Page, offset_key: str, id_field: str) -> None:
+    """A request without ``offset`` is the page at offset 0 (the documented default): the same tickets
+    as the same request with ``offset=0``, and offset 0 echoed."""
+    got = [i.get(id_field) for i in page.items]
+    expected = [i.get(id_field) for i in first_page.items]
+    if got != expected:
+        at = next((k for k, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+        raise Violation(f"a request without {offset_key} does not return the {offset_key}=0 page (first difference "
+                        f"at position {at})", expected=expected[max(0, at - 1):at + 4],
+                        actual=got[max(0, at - 1):at + 4], exchanges=[page.exchange, first_page.exchange])
+    echoed = page.body.get(offset_key)
+    if not _number(echoed) or echoed != 0:
+        raise Violation(f"a request without {offset_key} does not echo the default {offset_key} 0", expected=0,
+                        actual=echoed, exchanges=[page.exchange])
+
+
 def is_client_error(exchange: Exchange, what: str) -> None:
     """The request was refused with a 4xx (any: the docs name no status)."""
     if not 400 <= exchange.status < 500:
@@ -256,7 +272,7 @@ def past_the_end_is_empty(exchange: Exchange, items_key: str, total_key: str, of
 __all__ = [
     "no_ticket_twice", "walk_reached_the_end", "walk_covers_the_total", "walk_matches_oracle",
     "total_count_is_constant",
-    "page_size_is_exact", "envelope_echoes", "default_page", "is_client_error", "below_min_is_rejected_or_clamped",
+    "page_size_is_exact", "envelope_echoes", "default_page", "default_offset_is_0", "is_client_error", "below_min_is_rejected_or_clamped",
     "over_max_is_rejected_or_capped", "clamped_limit_is_echoed_as_applied",
     "negative_offset_is_rejected_or_clamped", "past_the_end_is_empty",
 ]

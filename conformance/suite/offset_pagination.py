@@ -175,6 +175,17 @@ def offset_default_limit_is_documented(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Without an offset a list starts at offset 0 (the documented default) and echoes offset 0.")
+def offset_defaults_to_0(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    small = min(10, paging.max_limit, max(total, 1))
+    op.default_offset_is_0(_page(ctx, small, None), _page(ctx, small, 0), paging.offset, ctx.profile.id_field)
+    op.default_offset_is_0(_page(ctx, None, None), _page(ctx, paging.default_limit, 0), paging.offset,
+                           ctx.profile.id_field)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="A limit below 1 (0, -1) is rejected, or served as 1 (the limit=1 page); never an empty or a "
               "default-sized page.")
 def offset_limit_below_1_is_rejected(ctx: RunContext) -> None:

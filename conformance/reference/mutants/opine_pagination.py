@@ -75,6 +75,15 @@ class OpineDefaultLimit50(OpineStore):
     default_limit = 50
 
 
+class OpineDefaultOffset1(OpineStore):
+    """Starts a list without an offset at the second ticket (default offset 1 instead of 0)."""
+
+    catches = "offset_defaults_to_0"
+
+    def _parse_offset(self, raw):
+        return 1 if raw is None else super()._parse_offset(raw)
+
+
 class OpineLimitZeroAccepted(OpineStore):
     """Accepts a limit below 1 (limit=0 answers an empty page)."""
 
@@ -134,7 +143,8 @@ class OpinePastTheEndReturnsLastPage(OpineStore):
 
 MUTANTS = [
     OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpinePagesCappedAt50,
-    OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineLimitZeroAccepted,
+    OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineDefaultOffset1,
+    OpineLimitZeroAccepted,
     OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineLimitAboveMaxCrashes, OpineNegativeOffsetSlicesFromEnd,
     OpinePastTheEndReturnsLastPage,
 ]
