@@ -149,6 +149,20 @@ def other_case_is_refused(exchange: Exchange, field: str, sent: str, documented:
                     exchanges=[exchange])
 
 
+def other_case_comes_back_documented(exchange: Exchange, field: str, sent: str, documented: Iterable[str]) -> None:
+    """Where a documented value in another case is accepted (refusing it is what
+    ``other_case_is_refused`` asks, at SHOULD level), the value that comes back is the documented
+    spelling: a value outside the documented set must never be stored."""
+    if not 200 <= exchange.status < 300:
+        return
+    returned = exchange.json_object().get(field)
+    spelled = [v for v in documented if v.lower() == sent.lower()]
+    if returned not in spelled:
+        raise Violation(f"{field}={sent!r} (a documented value in another case) was accepted and comes back as "
+                        f"{returned!r}, which is not a documented value", expected=spelled or list(documented),
+                        actual=returned, exchanges=[exchange])
+
+
 def closed_at_is_set(ticket: Mapping[str, Any], field: str, created_field: str, state: str,
                      exchange: Exchange) -> None:
     """A ticket that became ``state`` (closed) carries a parseable closedAt, not before its creation."""

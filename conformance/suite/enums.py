@@ -72,7 +72,8 @@ def returned_enums_are_documented(ctx: RunContext) -> None:
 
 
 @check(family="enum", level="MUST", requires=("enums", "create", "update", "writes"),
-       proves="Unknown type/state/priority values are rejected on create and update, changing nothing.")
+       proves="Unknown type/state/priority values are rejected on create and update, changing nothing; a documented "
+              "value in lower case, where accepted, comes back in the documented spelling.")
 def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
     profile, writes = ctx.profile, _writes(ctx)
     before, _ = _total(ctx)
@@ -105,6 +106,20 @@ def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
             ctx.api.update(ticket_id, {f: ticket[f] for f in _enum_fields(profile) if f in ticket})
     now, read = find_listed(ctx, ticket_id)
     _unchanged(ctx, ticket, now, refused + ([read] if read else []), "refused updates with unknown enum values")
+
+    # A documented value in lower case: refusing it is a SHOULD (lowercase_enum_values_are_rejected);
+    # accepting it and storing it as sent puts an undocumented value in the ticket (MUST).
+    probes: list[Exchange] = []
+    try:
+        for field in _enum_fields(profile):
+            documented = profile.enums[field]
+            lower = next((v.lower() for v in documented if v.lower() not in documented), None)
+            if lower is not None:
+                probes.append(ctx.api.update(ticket_id, {field: lower}))
+                en.other_case_comes_back_documented(probes[-1], field, lower, documented)
+    finally:
+        if any(200 <= e.status < 300 for e in probes):
+            ctx.api.update(ticket_id, {f: now[f] for f in _enum_fields(profile) if now and f in now})
 
 
 @check(family="enum", level="MUST", requires=("enums", "create", "update", "writes"),

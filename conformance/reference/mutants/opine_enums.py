@@ -61,6 +61,17 @@ class OpineEnumCaseInsensitive(OpineStore):
         return super()._validate_enum(value, options, path)
 
 
+class OpineEnumCaseInsensitiveStoredAsSent(OpineStore):
+    """Accepts enum values in any case and stores them as sent ("bug" stays "bug")."""
+
+    catches = "unknown_enum_values_are_rejected"
+
+    def _validate_enum(self, value, options, path):
+        if isinstance(value, str) and value not in options and value.upper() in options:
+            return value
+        return super()._validate_enum(value, options, path)
+
+
 class OpineTitleMax255(OpineStore):
     """Rejects titles of the documented maximum length (256): the bound is off by one."""
 
@@ -140,5 +151,5 @@ MUTANTS = [
     OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257,
     OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
-    OpineDeferredRefusedOnUpdate, OpineLastPriorityStoredAsFirst,
+    OpineDeferredRefusedOnUpdate, OpineLastPriorityStoredAsFirst, OpineEnumCaseInsensitiveStoredAsSent,
 ]
