@@ -65,6 +65,18 @@ def _title(profile: Profile, length: int, text: str) -> str:
     return f"{marker} {text} ".ljust(length, "x")[:length]
 
 
+NON_ASCII = "é日ñ語ü中"  # BMP characters: one code point and one UTF-16 unit each, 2-3 bytes in UTF-8
+
+
+def _non_ascii_title(profile: Profile, length: int) -> str:
+    """A title of exactly ``length`` characters (code points, and UTF-16 units alike): the marker, then
+    non-ASCII characters, so that a bound counted in bytes shows."""
+    assert profile.writes
+    head = f"{profile.writes.marker} "
+    filler = NON_ASCII * (length // len(NON_ASCII) + 1)
+    return (head + filler)[:length] if length > len(head) else filler[:length]
+
+
 @check(family="enum", level="MUST", requires=("enums",),
        proves="Every type, state and deal priority the API returns is one of the documented values, exactly.")
 def returned_enums_are_documented(ctx: RunContext) -> None:
@@ -175,7 +187,8 @@ def lowercase_enum_values_are_rejected(ctx: RunContext) -> None:
 
 
 @check(family="enum", level="MUST", requires=("create", "update", "writes"),
-       proves="Titles of 1 and of the maximum length are accepted intact on create and update; "
+       proves="Titles of 1 and of the maximum length (also of non-ASCII characters) are accepted intact on create "
+              "and update; "
               "empty and over-long titles are rejected, changing nothing.")
 def title_length_is_enforced(ctx: RunContext) -> None:
     profile, writes = ctx.profile, _writes(ctx)
@@ -193,13 +206,16 @@ def title_length_is_enforced(ctx: RunContext) -> None:
     after, listed = _total(ctx)
     en.nothing_created(before, after, refused + [listed], profile.paging.total, "refused creates")
 
-    for length in (hi, lo):
+    for length, title, kind in ((hi, _title(profile, hi, "title at the bound"), ""),
+                                (hi, _non_ascii_title(profile, hi), " non-ASCII"),
+                                (lo, _title(profile, lo, "title at the bound"), "")):
         body = minimal_create_body(profile, "title bound")
-        body[field] = _title(profile, length, "title at the bound")
+        body[field] = title
         exchange = ctx.api.create(body)
-        created = en.accepted(exchange, f"creating a ticket with a title of {length} characters")
+        created = en.accepted(exchange, f"creating a ticket with a title of {length}{kind} characters")
         try:
-            en.returned_intact(created, field, body[field], exchange, f"a title of {length} characters on create")
+            en.returned_intact(created, field, body[field], exchange,
+                               f"a title of {length}{kind} characters on create")
         finally:
             if not body[field].startswith(writes.marker) and id_field in created:
                 # Too short for the marker: retitle it at once, so the suite recognises it later.
@@ -215,11 +231,12 @@ def title_length_is_enforced(ctx: RunContext) -> None:
             en.rejected(exchange, f"updating a ticket with a title of {length} characters")
         now, read = find_listed(ctx, ticket_id)
         _unchanged(ctx, ticket, now, refused + ([read] if read else []), "refused title updates")
-        for length in (lo, hi):
-            title = _title(profile, length, "title updated at the bound")
+        for length, title, kind in ((lo, _title(profile, lo, "title updated at the bound"), ""),
+                                    (hi, _title(profile, hi, "title updated at the bound"), ""),
+                                    (hi, _non_ascii_title(profile, hi), " non-ASCII")):
             exchange = ctx.api.update(ticket_id, {field: title})
-            updated = en.accepted(exchange, f"updating a ticket with a title of {length} characters")
-            en.returned_intact(updated, field, title, exchange, f"a title of {length} characters on update")
+            updated = en.accepted(exchange, f"updating a ticket with a title of {length}{kind} characters")
+            en.returned_intact(updated, field, title, exchange, f"a title of {length}{kind} characters on update")
     finally:
         ctx.api.update(ticket_id, {field: ticket[field]})
 

@@ -79,6 +79,18 @@ class OpineTitleMax255(OpineStore):
     title_max = 255
 
 
+class OpineTitleMaxInUtf8Bytes(OpineStore):
+    """Counts the title maximum in UTF-8 bytes, so 256 non-ASCII characters are refused."""
+
+    catches = "title_length_is_enforced"
+
+    def _validate_title(self, value, path):
+        title = super()._validate_title(value, path)
+        if len(title.encode("utf-8")) > self.title_max:
+            return super()._validate_title("x" * (self.title_max + 1), path)
+        return title
+
+
 class OpineTitleMax257(OpineStore):
     """Accepts titles one character longer than the documented maximum of 256."""
 
@@ -152,4 +164,5 @@ MUTANTS = [
     OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
     OpineDeferredRefusedOnUpdate, OpineLastPriorityStoredAsFirst, OpineEnumCaseInsensitiveStoredAsSent,
+    OpineTitleMaxInUtf8Bytes,
 ]
