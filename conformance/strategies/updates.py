@@ -219,8 +219,9 @@ def invalid_values(profile: Profile, kinds: Mapping[str, str]) -> list[tuple[str
     """(field, value) pairs that break a documented constraint, one rule each, deterministic order.
 
     Only constraints every reasonable server enforces: the title length bounds, enum membership, a
-    date-time that is not one, a list that is not a list. Not ``format: uri``: the docs' own response
-    example holds "text" there, so a server that stores any string is not plainly wrong.
+    date-time that is not one, a list that is not a list, and for ``format: uri`` a text with spaces
+    ("not a url"), which is no URI and no URI reference under any reading (the docs' response example
+    holds "text" there, so a bare word is not probed: a relative reference is arguable).
     """
     assert profile.writes
     out: list[tuple[str, Any]] = []
@@ -237,6 +238,8 @@ def invalid_values(profile: Profile, kinds: Mapping[str, str]) -> list[tuple[str
             out.append((name, "not-a-date"))
         elif kind == NAMES:
             out.append((name, "not-a-list"))
+        elif kind == URI:
+            out.append((name, "not a url"))
     return out
 
 

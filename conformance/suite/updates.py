@@ -242,9 +242,14 @@ def failed_update_changes_nothing(ctx: RunContext) -> None:
         return st.sampled_from(others).flatmap(
             lambda n: s.distinct_values(profile, shape.kinds, n).map(lambda vs: (n, vs)))
 
-    strategy = st.sampled_from(invalid).flatmap(lambda bad: st.tuples(st.just(bad), valid_for(bad)))
+    # Every invalid value is sent (each next to a drawn valid change): none may be left out by the draw.
+    strategy = st.tuples(*(st.tuples(st.just(bad), valid_for(bad)) for bad in invalid))
 
-    def test(drawn: tuple[tuple[str, Any], tuple[str, list[Any]]]) -> None:
+    def test(drawn: tuple[tuple[tuple[str, Any], tuple[str, list[Any]]], ...]) -> None:
+        for pair in drawn:
+            probe(pair)
+
+    def probe(drawn: tuple[tuple[str, Any], tuple[str, list[Any]]]) -> None:
         (bad_name, bad_value), (name, candidates) = drawn
         before, _ = read_back(ctx, ticket_id)
         kind = shape.kind(name)
@@ -259,7 +264,8 @@ def failed_update_changes_nothing(ctx: RunContext) -> None:
         u.unchanged(before, after, shape, f"listed after a refused update (valid {name}, invalid {bad_name})",
                     [exchange, page])
 
-    explore(ctx, strategy, test, max_examples=_examples(ctx, 2), salt=_salt("failed_update_changes_nothing"))
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 12), salt=_salt("failed_update_changes_nothing"),
+            skip_simplest=True)
 
 
 @check(family="nullable-update", level="MUST", requires=WRITE,

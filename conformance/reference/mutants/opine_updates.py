@@ -227,6 +227,15 @@ class OpineFirstFieldOnly(OpineStore):
         super()._apply_update(ticket, dict(list(changes.items())[:1]))
 
 
+class OpineUrlNotValidated(OpineStore):
+    """Accepts any string as vendorEntityUrl (format: uri not enforced): "not a url" is stored."""
+
+    catches = "failed_update_changes_nothing"
+
+    def _is_http_url(self, text):
+        return True
+
+
 class OpineListedLabelsEmpty(OpineStore):
     """Lists every ticket with an empty labels list (the labels a write answers with are lost)."""
 
@@ -246,5 +255,5 @@ MUTANTS = [
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
     OpineDealSumStale, OpineDealSumIncremental, OpineDealSumOnlyOnDelete, OpineFirstFieldOnly,
-    OpineListedLabelsEmpty,
+    OpineListedLabelsEmpty, OpineUrlNotValidated,
 ]
