@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from conformance.exchange import Exchange
 from conformance.violations import Violation
@@ -10,13 +10,14 @@ from conformance.violations import Violation
 REFUSED = (401, 403)
 
 
-def _ticket_like(value: Any, id_field: str, marker_fields: tuple[str, ...]) -> bool:
+def carries_a_ticket(value: Any, id_field: str, marker_fields: Sequence[str]) -> bool:
+    """Whether a JSON body holds, at any depth, an object with an id and a ticket field."""
     if isinstance(value, dict):
         if id_field in value and any(f in value for f in marker_fields):
             return True
-        return any(_ticket_like(v, id_field, marker_fields) for v in value.values())
+        return any(carries_a_ticket(v, id_field, marker_fields) for v in value.values())
     if isinstance(value, list):
-        return any(_ticket_like(v, id_field, marker_fields) for v in value)
+        return any(carries_a_ticket(v, id_field, marker_fields) for v in value)
     return False
 
 
@@ -30,7 +31,7 @@ def refused_without_ticket_data(exchange: Exchange, id_field: str, marker_fields
         body = exchange.json()
     except Exception:  # noqa: BLE001 - a non-JSON refusal leaks nothing we could parse
         return
-    if _ticket_like(body, id_field, marker_fields):
+    if carries_a_ticket(body, id_field, marker_fields):
         raise Violation(f"the refusal of a request with {what} carries ticket data",
                         expected="an error body without tickets", actual=body, exchanges=[exchange])
 

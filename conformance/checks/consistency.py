@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from conformance.checks.auth import carries_a_ticket
 from conformance.checks.instants import NotAnInstant, parse_instant
 from conformance.exchange import BadResponse, Exchange
 from conformance.violations import Violation
@@ -44,16 +45,6 @@ def retrieved_matches_listed(listed: Mapping[str, Any], retrieved: Exchange, lis
             actual={k: body.get(k, "<absent>") for k in missing + differing}, exchanges=shown)
 
 
-def _ticket_like(value: Any, id_field: str, markers: Sequence[str]) -> bool:
-    if isinstance(value, dict):
-        if id_field in value and any(m in value for m in markers):
-            return True
-        return any(_ticket_like(v, id_field, markers) for v in value.values())
-    if isinstance(value, list):
-        return any(_ticket_like(v, id_field, markers) for v in value)
-    return False
-
-
 def unknown_id_refused(exchange: Exchange, id_field: str, markers: Sequence[str]) -> None:
     """An id the list never returned is refused with a 4xx whose body carries no ticket."""
     if not 400 <= exchange.status < 500:
@@ -63,7 +54,7 @@ def unknown_id_refused(exchange: Exchange, id_field: str, markers: Sequence[str]
         body = exchange.json()
     except BadResponse:
         return  # a non-JSON refusal carries no ticket we could read
-    if _ticket_like(body, id_field, markers):
+    if carries_a_ticket(body, id_field, markers):
         raise Violation("the refusal of an unknown id carries ticket data", expected="an error body without a ticket",
                         actual=body, exchanges=[exchange])
 
