@@ -89,6 +89,10 @@ CORRECT = {
     # a few tickets, every seeded createdAt equal, no deal linked anywhere
     "tiny_ties": OpineAltConfig(tickets=5, created_ties="all", order="newest_first", seed_deals=False,
                                 error_body="empty"),
+    # round 2: ids descending, "" description stored as null, an empty PUT refused, linkedDeals
+    # sorted by deal id, titles trimmed (the reference calls "no trimming" a choice: docs silent)
+    "round2_choices": OpineAltConfig(order="id_desc", empty_description="null", empty_put="reject",
+                                     deals_order="id", title_trim=True),
 }
 
 
@@ -162,6 +166,19 @@ BUGGY = {
     "deal_sum_first_only": ("deal_amount_sum_is_consistent",),
     "create_returns_200": ("create_responses_match_spec",),
     "put_skips_enum_validation": ("unknown_enum_values_are_rejected",),
+    # round 2
+    "limit_as_end": ("offset_page_size_is_exact",),
+    "limit_1000_rejected": ("offset_walk_is_complete_and_stable",),
+    "title_256_update_rejected": ("title_length_is_enforced",),
+    "due_date_null_epoch": ("null_clears_nullable_fields",),
+    "labels_empty_ignored": ("null_clears_nullable_fields",),
+    "post_offset_wall_time": ("created_ticket_is_listed",),
+    "closed_rejected_on_create": ("documented_enum_values_are_accepted",),
+    "deal_priority_lowercased": ("returned_enums_are_documented",),
+    "url_trailing_slash": ("values_replace_fields",),
+    "total_excludes_created": ("created_ticket_is_listed",),
+    "description_not_persisted": ("values_replace_fields",),
+    "get_bumps_updated_at": ("failed_update_changes_nothing",),
 }
 
 
@@ -204,6 +221,10 @@ FIXED_MISSES = {
     "url_not_validated": (
         ("enum", "nullable-update"),
         "vendorEntityUrl (format: uri) accepts 'not a url': no check sends an invalid URI"),
+    "deals_only_resets_state": (
+        ("consistency",),
+        "a PUT sending only deals also resets state to OPEN: deal_links_follow_updates only looked at "
+        "the links, absent_fields_are_kept never sends deals alone"),
 }
 
 

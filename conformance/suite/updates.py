@@ -390,11 +390,19 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
     strategy = st.tuples(st.sampled_from(free), st.permutations(priorities).map(lambda p: p[:2]))
     deals = writes.deals_field
 
+    # A deals-only update may change the links and their sum (and updatedAt), nothing else.
+    link_fields = {shape.linked_deals: None, shape.deal_sum: None}
+
     def test(drawn: tuple[Any, tuple[str, str]]) -> None:
         deal_id, (first, second) = drawn
         try:
+            before, _ = read_back(ctx, ticket_id)
+            states = [v for v in profile.enums.get(shape.state, ())[1:-1] if v != before.get(shape.state)]
+            if states:   # a state other than the first and the closed one: a reset to a default shows
+                before, _ = put(ctx, ticket_id, {shape.state: states[0]}, "moving the ticket to another state")
             got, added = put(ctx, ticket_id, {deals: [_deal_item(deal_id, first)]}, "linking a deal")
             u.deal_linked(got, deal_id, first, shape, "response to linking a deal", [added])
+            u.others_kept(before, got, link_fields, shape, "response to a PUT of only deals", [added])
             got, changed = put(ctx, ticket_id, {deals: [_deal_item(deal_id, second)]}, "re-prioritising a deal link")
             u.deal_linked(got, deal_id, second, shape, "response to re-prioritising", [added, changed])
             listed, page = read_back(ctx, ticket_id)
@@ -403,6 +411,8 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
             u.deal_unlinked(got, deal_id, shape, "response to delete: true", [added, removed])
             listed, page = read_back(ctx, ticket_id)
             u.deal_unlinked(listed, deal_id, shape, "listed after delete: true", [added, removed, page])
+            u.others_kept(before, listed, link_fields, shape, "listed after PUTs of only deals",
+                          [added, changed, removed, page])
         except Violation:
             ctx.api.update(ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]})  # leave no link behind
             raise

@@ -85,6 +85,20 @@ BUGS = {
     "priority_not_validated": "a deal link's priority is not validated (any string is stored)",
     "url_lowercased": "vendorEntityUrl is stored lower-cased",
     "post_ignores_labels": "labels sent on POST are dropped",
+    # round 2
+    "limit_as_end": "a page is items[offset:limit] (limit read as an end index, not a size)",
+    "limit_1000_rejected": "limit=1000 (the documented maximum) is refused as too big",
+    "title_256_update_rejected": "a 256-character title is accepted on create but refused on update",
+    "due_date_null_epoch": "targetDueDate: null on PUT stores 1970-01-01T00:00:00Z",
+    "deals_only_resets_state": "a PUT that sends only deals also resets state to OPEN",
+    "post_offset_wall_time": "on POST only, a targetDueDate with a UTC offset is stored as its wall time in UTC",
+    "labels_empty_ignored": "labels: [] on PUT is ignored (null still clears)",
+    "closed_rejected_on_create": "state CLOSED (documented) is refused on POST",
+    "deal_priority_lowercased": "linkedDeals priorities are returned in lower case",
+    "url_trailing_slash": "vendorEntityUrl is stored with a '/' appended when it lacks one",
+    "total_excludes_created": "totalCount counts only the seeded tickets, not API-created ones",
+    "description_not_persisted": "a PUT's description shows in its response but is not stored",
+    "get_bumps_updated_at": "listing a ticket stamps its updatedAt with the read time",
 }
 
 
@@ -144,6 +158,10 @@ class OpineAltConfig:
     reject_control_chars: bool = False      # NUL / C0 controls in strings are a validation error
     offset_past_end: str = "empty"          # empty | reject (an offset past the last ticket is a 400)
     enum_case: str = "strict"               # strict | normalize ('bug' accepted and stored as 'BUG')
+    empty_description: str = "keep"         # keep | null (description "" stored as null)
+    empty_put: str = "accept"               # accept | reject (a PUT with no known field is a 400)
+    deals_order: str = "link"               # link (order linked) | id (linkedDeals sorted by deal id)
+    title_trim: bool = False                # titles stored with surrounding whitespace trimmed
     bug: str | None = None
 
     def __post_init__(self) -> None:
@@ -392,6 +410,7 @@ class Store:
             self.tickets[t.id] = t
             self.next_id += 1 if k % 9 else 2       # ids have gaps
         self._clock = max((t.updated_at for t in self.tickets.values()), default=base) + timedelta(days=1)
+        self._first_api_id = self.next_id
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self, t: Ticket, *, listed: bool = False) -> dict[str, Any]:
@@ -415,8 +434,9 @@ class Store:
             "targetDueDate": render_datetime(t.target_due_date, ds),
             "linkedDeals": [
                 {"id": d, "evaluationId": self.deals[d].evaluation_id, "name": self.deals[d].name,
-                 "priority": p, "sharedWithBuyer": self.deals[d].shared_with_buyer}
-                for d, p in t.deals.items()
+                 "priority": p.lower() if c.bug == "deal_priority_lowercased" else p,
+                 "sharedWithBuyer": self.deals[d].shared_with_buyer}
+                for d, p in (sorted(t.deals.items()) if c.deals_order == "id" else t.deals.items())
             ],
             "dealAmountSum": self._deal_sum(t),
             "vendorEntityUrl": t.vendor_entity_url,
@@ -484,6 +504,8 @@ class Store:
                 ts.sort(key=lambda t: (t.created_at, t.id), reverse=True)
         elif o == "title":
             ts.sort(key=lambda t: (t.title.casefold(), t.title, t.id))
+        elif o == "id_desc":
+            ts.sort(key=lambda t: t.id, reverse=True)
         elif o == "updated_desc":
             ts.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
         else:
@@ -518,6 +540,9 @@ class Store:
                 raise self.validation([{"code": "too_small", "path": ["limit"], "minimum": 1,
                                         "message": "Number must be greater than or equal to 1"}])
             limit = 1
+        if limit == 1000 and c.bug == "limit_1000_rejected":
+            raise self.validation([{"code": "too_big", "path": ["limit"], "maximum": 999,
+                                    "message": "Number must be less than 1000"}])
         if limit > 1000 and c.bug != "limit_over_max_served":
             if c.limit_over_max == "reject":
                 raise self.validation([{"code": "too_big", "path": ["limit"], "maximum": 1000,
@@ -538,8 +563,16 @@ class Store:
             start = offset + 1 if (c.bug == "offset_off_by_one" and offset > 0) else offset
             served = min(limit, 100) if c.bug == "silent_cap_100" else limit
             page = ts[start:start + served] if start >= 0 else ts[start:][:served]
+            if c.bug == "limit_as_end":
+                page = ts[start:served]
+            if c.bug == "get_bumps_updated_at":
+                for t in page:
+                    if t.id >= self._first_api_id:
+                        t.updated_at = max(self.now(), t.updated_at)
             items = [self._render_listed(t) for t in page]
             total = len(items) if c.bug == "total_is_page_size" else len(ts)
+            if c.bug == "total_excludes_created":
+                total = sum(1 for t in ts if t.id < self._first_api_id)
             if c.bug == "total_stale_after_create":
                 if self._total_cache is None:
                     self._total_cache = len(ts)
@@ -575,7 +608,8 @@ class Store:
         bug = self.cfg.bug
         if (bug == "rejects_custom_5" and value == "CUSTOM_5") or (
                 bug == "priority_nice_rejected" and value == "NICE_TO_HAVE") or (
-                bug == "deferred_rejected_on_put" and value == "DEFERRED" and not self._creating):
+                bug == "deferred_rejected_on_put" and value == "DEFERRED" and not self._creating) or (
+                bug == "closed_rejected_on_create" and value == "CLOSED" and self._creating):
             allowed = tuple(a for a in allowed if a != value)
         if isinstance(value, str):
             if value in allowed:
@@ -634,7 +668,8 @@ class Store:
                              "message": "Expected string"}
                 else:
                     n = self._title_len(value)
-                    mx = 255 if c.bug == "title_max_255" else 256
+                    mx = 255 if c.bug == "title_max_255" or (
+                        c.bug == "title_256_update_rejected" and not create) else 256
                     if (n < 1 and c.bug != "empty_title_accepted") or (
                             c.title_blank_reject and not value.strip()):
                         issue = {"code": "too_small", "path": ["title"], "minimum": 1,
@@ -667,7 +702,8 @@ class Store:
                 else:
                     try:
                         value = parse_datetime(value, date_only=c.accept_date_only,
-                                               wall_time_bug=c.bug == "offset_dates_wall_time")
+                                               wall_time_bug=c.bug == "offset_dates_wall_time" or (
+                                                   c.bug == "post_offset_wall_time" and create))
                         if c.bug == "date_seconds_precision":
                             value = value.replace(microsecond=0)
                     except ValueError:
@@ -757,7 +793,7 @@ class Store:
     def _apply(self, t: Ticket, key: str, value: Any) -> None:
         c = self.cfg
         if key == "title":
-            t.title = value
+            t.title = value.strip() if c.title_trim and value.strip() else value
         elif key == "type":
             t.type = value
         elif key == "state":
@@ -774,13 +810,22 @@ class Store:
             elif isinstance(value, str) and c.description_canonical == "slate":
                 value = [{"type": "paragraph", "children": [{"text": line}]}
                          for line in value.split("\n")]
+            if value == "" and c.empty_description == "null":
+                value = None
+            if c.bug == "description_not_persisted" and not self._creating:
+                self._shown_description = value
+                return
             t.description = value
         elif key == "targetDueDate":
             if value is None and c.bug == "null_ignored":
                 return
+            if value is None and c.bug == "due_date_null_epoch":
+                value = datetime(1970, 1, 1, tzinfo=UTC)
             t.target_due_date = value
         elif key == "labels":
             if value == [] and c.bug == "labels_null_ignored" and self._labels_null:
+                return
+            if value == [] and c.bug == "labels_empty_ignored" and not self._labels_null:
                 return
             names = list(dict.fromkeys(value))
             if c.bug == "labels_case_insensitive":
@@ -795,6 +840,8 @@ class Store:
                 return
             if value is not None and c.bug == "url_lowercased":
                 value = value.lower()
+            if value is not None and c.bug == "url_trailing_slash" and not value.endswith("/"):
+                value += "/"
             t.vendor_entity_url = value
         elif key == "deals":
             for did, prio, delete in value:
@@ -854,9 +901,15 @@ class Store:
                     if t.closed_at == "pending":
                         t.closed_at = t.updated_at
                 raise self.validation(issues)
+            if c.empty_put == "reject" and not changes:
+                raise self.validation([{"code": "custom", "path": [],
+                                        "message": "At least one field must be sent"}])
             before = self.render(t)
+            self._shown_description = _UNSET = object()
             for key, value, _ in changes:
                 self._apply(t, key, value)
+            if c.bug == "deals_only_resets_state" and isinstance(body, dict) and set(body) == {"deals"}:
+                self._apply(t, "state", "OPEN")
             if c.bug == "absent_clears_description" and "description" not in body:
                 t.description = None
             pending = t.closed_at == "pending"
@@ -876,7 +929,10 @@ class Store:
                 t.created_at = t.updated_at
             if c.bug == "put_response_stale":
                 return before
-            return self.render(t)
+            out = self.render(t)
+            if self._shown_description is not _UNSET:
+                out["description"] = self._shown_description
+            return out
 
 
 # ---------------------------------------------------------------------------------------------

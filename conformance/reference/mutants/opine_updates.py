@@ -248,6 +248,16 @@ class OpineListedLabelsEmpty(OpineStore):
         return envelope
 
 
+class OpineDealsResetState(OpineStore):
+    """A PUT that changes deal links also puts the ticket back in state OPEN."""
+
+    catches = "deal_links_follow_updates"
+
+    def _apply_deal_changes(self, ticket, deals):
+        super()._apply_deal_changes(ticket, deals)
+        ticket.state = "OPEN"
+
+
 MUTANTS = [
     OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared,
     OpineAbsentLabelsCleared,
@@ -255,5 +265,5 @@ MUTANTS = [
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
     OpineDealSumStale, OpineDealSumIncremental, OpineDealSumOnlyOnDelete, OpineFirstFieldOnly,
-    OpineListedLabelsEmpty, OpineUrlNotValidated,
+    OpineListedLabelsEmpty, OpineUrlNotValidated, OpineDealsResetState,
 ]
