@@ -115,8 +115,38 @@ BUGGY["has-more-ignores-filters"] = Bug("HasMoreIgnoresFilters", AltConfig(seed=
 BUGGY["ending-before-ignores-filters"] = Bug("EndingBeforeIgnoresLocation", AltConfig(seed=33),
                                              ("pagination", "consistency"))
 
+# Round 2: bugs caught as they stand.
+BUGGY["retrieve-list-envelope"] = Bug("RetrieveListEnvelope", AltConfig(created_format="unix", seed=43),
+                                      ("consistency", "schema"))
+BUGGY["after-last-gives-first-page"] = Bug("AfterLastGivesFirstPage", AltConfig(unknown_cursor="empty", seed=44),
+                                           ("pagination",))
+BUGGY["ending-before-limit-1-empty"] = Bug("EndingBeforeLimit1Empty", AltConfig(tie_order="insertion", seed=45),
+                                           ("pagination",))
+BUGGY["lt-read-minus-5"] = Bug("LtBoundReadMinus5", AltConfig(created_format="iso_offset", seed=47),
+                               ("created-filter",))
+BUGGY["has-more-filtered-after-cursor"] = Bug("HasMoreTrueOnFilteredCursorEnd", AltConfig(seed=49),
+                                              ("pagination",))
+BUGGY["retrieve-mojibake"] = Bug("RetrieveNonAsciiMojibake", AltConfig(ensure_ascii=False, seed=51),
+                                 ("consistency",))
+BUGGY["default-limit-11-after-cursor"] = Bug("DefaultLimit11AfterCursor", AltConfig(seed=52), ("pagination",))
+BUGGY["default-limit-ties-dropped"] = Bug("DefaultLimitTiesDropped", AltConfig(bulk_tie=6, seed=53),
+                                          ("pagination",))
+# Round 2, former miss, fixed: created[gte] dropped when location is also given.
+BUGGY["gte-ignored-with-location"] = Bug("GteIgnoredWithLocation", AltConfig(seed=46), ("pagination",))
+# Round 2 correct choices: unknown location 400/422, retrieve richer than the list; has_more false under
+# ending_before (a SHOULD only), prefilter search, unknown cursor -> empty, limit>100 refused.
+CORRECT["unknown-location-422-detail"] = AltConfig(unknown_location="400", retrieve_detail=True,
+                                                   bad_param_status=422, seed=56)
+
 # Real bugs the suite does not catch today (misses).
 MISSES: dict[str, tuple[Bug, str]] = {
+    "limit-100-gives-99-when-filtered": (
+        Bug("Limit100With99WhenFiltered", AltConfig(seed=48), ("pagination",)),
+        "limit_is_honoured counts full pages on unfiltered walks only; filtered walks at limit=100 accept a "
+        "99-item page as long as the walk is complete"),
+    "search-ignored-with-ending-before": (
+        Bug("SearchIgnoredWithEndingBefore", AltConfig(search_match="icase_substring", seed=50), ("consistency",)),
+        "search_query is never sent together with ending_before"),
 }
 
 

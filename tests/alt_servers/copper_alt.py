@@ -57,7 +57,7 @@ class AltConfig:
     limit_over_max: str = "clamp"          # "clamp" or "reject"
     both_cursors: str = "reject"           # "reject", "starting_after_wins", "ending_before_wins"
     unknown_cursor: str = "bad_param"      # "bad_param" (bad_param_status), "404", "empty"
-    unknown_location: str = "empty"        # "empty" or "404"
+    unknown_location: str = "empty"        # "empty", "404" or "400" (bad_param_status)
     tie_order: str = "id_asc"              # "id_asc", "id_desc", "insertion"
     search_match: str = "exact"            # "exact", "icase_substring", "prefix", "substring"
     naive_created: str = "utc"             # offset-less filter values: "utc", "reject", "local_minus5"
@@ -77,6 +77,7 @@ class AltConfig:
     date_only_zone: str = "naive"          # date-only bounds: "naive" (same zone as offset-less values) or "utc" (JS)
     location_shape: str = "id"             # ticket's location: "id" (string), "object" ({"id", "object"})
     object_field: bool = True              # tickets carry object: "ticket"
+    retrieve_detail: bool = False          # retrieve adds detail fields the list omits (receipt_url, events)
     bulk_tie: int = 0                      # one extra group of this many tickets sharing one created ms (an import)
     rate_limit_rps: float = 0              # > 0: token bucket; over it, 429 with Retry-After: 1 (undocumented)
     http10: bool = False                   # HTTP/1.0, a connection per request
@@ -392,6 +393,8 @@ class TicketStore:
             if self.cfg.unknown_location == "404":
                 raise ApiError(404, "invalid_request_error", f"No such location: '{location}'", "location",
                                "resource_missing")
+            if self.cfg.unknown_location == "400":
+                raise self._bad(f"No such location: '{location}'", "location")
         after, before = params.get("starting_after"), params.get("ending_before")
         if after is not None and before is not None:
             if self.cfg.both_cursors == "reject":
@@ -483,7 +486,11 @@ class TicketStore:
         return out
 
     def render_retrieved(self, t: Ticket) -> dict[str, Any]:
-        return self.render(t)
+        out = self.render(t)
+        if self.cfg.retrieve_detail:
+            out["receipt_url"] = f"https://pay.example/r/{t.id}"
+            out["events"] = [{"type": "created", "at": out["created"]}]
+        return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -946,6 +953,145 @@ BUGS: dict[str, type[TicketStore]] = {
                 SortBySecond, EndingBeforeReversed, LocationPrefixMatch, UnknownCursor500, UnknownCursorIgnored,
                 BadLimit500, BadLimitIgnored, BothCursors500, UnknownLocation500)
 }
+
+
+# ---- round 2 -------------------------------------------------------------------------------
+
+
+class HasMoreAsString(TicketStore):
+    """has_more is rendered as the string "true"/"false"."""
+
+    def _envelope(self, data, more):
+        return {"object": "list", "data": data, "has_more": "true" if more else "false"}
+
+
+class EnvelopeObjectTickets(TicketStore):
+    """The list envelope says object: "tickets" instead of "list"."""
+
+    def _envelope(self, data, more):
+        return {"object": "tickets", "data": data, "has_more": more}
+
+
+class RetrieveListEnvelope(TicketStore):
+    """Retrieve wraps the ticket in a list envelope."""
+
+    def render_retrieved(self, t):
+        return {"object": "list", "data": [self.render(t)], "has_more": False}
+
+
+class AfterLastGivesFirstPage(TicketStore):
+    """starting_after the last ticket of the list answers the first page again."""
+
+    def _after(self, items, cursor_idx):
+        if cursor_idx == len(self.ordered) - 1:
+            return list(items)
+        return super()._after(items, cursor_idx)
+
+
+class EndingBeforeLimit1Empty(TicketStore):
+    """ending_before with limit=1 returns an empty page (the slice is off by one)."""
+
+    def _page_backward(self, rest, limit):
+        if limit == 1:
+            return [], len(rest) > 0
+        return super()._page_backward(rest, limit)
+
+
+class GteIgnoredWithLocation(TicketStore):
+    """created[gte] is dropped when location is also given."""
+
+    def list(self, params):
+        if "location" in params and "created[gte]" in params:
+            params = {k: v for k, v in params.items() if k != "created[gte]"}
+        return super().list(params)
+
+
+class LtBoundReadMinus5(TicketStore):
+    """created[lt] is read in the server's zone (UTC-5) even when the bound says Z."""
+
+    def _matches_created(self, t, bounds):
+        if "lt" in bounds:
+            bounds = dict(bounds)
+            bounds["lt"] = bounds["lt"] + 5 * 3600
+        return super()._matches_created(t, bounds)
+
+
+class Limit100With99WhenFiltered(TicketStore):
+    """limit=100 returns 99 items when a location or created filter is given."""
+
+    def list(self, params):
+        if params.get("limit") == "100" and any(k == "location" or k.startswith("created[") for k in params):
+            params = dict(params, limit="99")
+        return super().list(params)
+
+
+class HasMoreTrueOnFilteredCursorEnd(TicketStore):
+    """On a filtered walk, pages after a cursor say has_more true when the database has more (unfiltered) rows."""
+
+    def list(self, params):
+        out = super().list(params)
+        if ("starting_after" in params and not out["has_more"] and out["data"]
+                and any(k == "location" or k.startswith("created[") for k in params)):
+            out["has_more"] = self.index[out["data"][-1]["id"]] < len(self.ordered) - 1
+        return out
+
+
+class SearchIgnoredWithEndingBefore(TicketStore):
+    """search_query is ignored under ending_before."""
+
+    def list(self, params):
+        if "ending_before" in params:
+            params = {k: v for k, v in params.items() if k != "search_query"}
+        return super().list(params)
+
+
+class RetrieveNonAsciiMojibake(TicketStore):
+    """Retrieve returns non-ASCII references as UTF-8 bytes read as Latin-1 (mojibake)."""
+
+    def render_retrieved(self, t):
+        out = self.render(t)
+        if isinstance(out.get("reference"), str):
+            out["reference"] = out["reference"].encode("utf-8").decode("latin-1")
+        return out
+
+
+class DefaultLimit11AfterCursor(TicketStore):
+    """Without limit, pages after a cursor hold 11 tickets (the first page holds 10)."""
+
+    def list(self, params):
+        if "limit" not in params and ("starting_after" in params or "ending_before" in params):
+            params = dict(params, limit="11")
+        return super().list(params)
+
+
+class DefaultLimitTiesDropped(TicketStore):
+    """Without limit, starting_after drops the cursor's same-ms siblings (a keyset on created alone)."""
+
+    def list(self, params):
+        self._default = "limit" not in params
+        return super().list(params)
+
+    def _after(self, items, cursor_idx):
+        if getattr(self, "_default", False):
+            c = self.ordered[cursor_idx].created_ms
+            return [t for t in items if t.created_ms < c]
+        return super()._after(items, cursor_idx)
+
+
+class TicketObjectWrong(TicketStore):
+    """Tickets carry object: "list" (copied from the envelope)."""
+
+    def render(self, t):
+        out = super().render(t)
+        out["object"] = "list"
+        return out
+
+
+BUGS.update({cls.__name__: cls for cls in (
+    HasMoreAsString, EnvelopeObjectTickets, RetrieveListEnvelope, AfterLastGivesFirstPage, EndingBeforeLimit1Empty,
+    GteIgnoredWithLocation, LtBoundReadMinus5, Limit100With99WhenFiltered, HasMoreTrueOnFilteredCursorEnd,
+    SearchIgnoredWithEndingBefore, RetrieveNonAsciiMojibake, DefaultLimit11AfterCursor, DefaultLimitTiesDropped,
+    TicketObjectWrong)})
 
 
 # --------------------------------------------------------------------------------------------

@@ -236,6 +236,20 @@ class CopperCreatedDroppedAfterFirstPage(CopperStore):
         return super()._filtered(ordered, params)
 
 
+class CopperCreatedDroppedWithLocation(CopperStore):
+    """When location is given, the created bounds are ignored (only one filter reaches the query)."""
+
+    catches = "filters_apply_on_every_page"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        if params.location is not None:
+            params = replace(params, created=())
+        return super()._filtered(ordered, params)
+
+
+
 # -- search -----------------------------------------------------------------------------------------
 
 
@@ -283,6 +297,7 @@ MUTANTS = [
     CopperBoundTruncatedToSecond, CopperLongFractionMisread,
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
+    CopperCreatedDroppedWithLocation,
     CopperSearchFirstCharsOnly, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
     CopperSearchFallsBackToAll,
 ]
