@@ -99,6 +99,9 @@ BUGS = {
     "total_excludes_created": "totalCount counts only the seeded tickets, not API-created ones",
     "description_not_persisted": "a PUT's description shows in its response but is not stored",
     "get_bumps_updated_at": "listing a ticket stamps its updatedAt with the read time",
+    "list_slate_as_null": "the list shows a Slate description as null (write responses show it)",
+    "updated_at_on_failed_put": "a refused PUT (validation error) still stamps updatedAt",
+    "closed_at_on_any_change": "closedAt is stamped on every state change, not only to CLOSED",
 }
 
 
@@ -594,7 +597,10 @@ class Store:
             if t.id not in self._cache:
                 self._cache[t.id] = self.render(t)
             return self._cache[t.id]
-        return self.render(t, listed=True)
+        out = self.render(t, listed=True)
+        if self.cfg.bug == "list_slate_as_null" and isinstance(t.description, list):
+            out["description"] = None
+        return out
 
     # -- validation of write bodies -------------------------------------------------------------
     def _title_len(self, s: str) -> int:
@@ -800,7 +806,9 @@ class Store:
             old = t.state
             t.state = value
             if c.closed_at_lifecycle and c.bug != "closed_at_never_set":
-                if value == "CLOSED" and old != "CLOSED":
+                if c.bug == "closed_at_on_any_change" and value != old:
+                    t.closed_at = "pending"
+                elif value == "CLOSED" and old != "CLOSED":
                     t.closed_at = "pending"          # stamped with updatedAt below
                 elif value != "CLOSED":
                     t.closed_at = None
@@ -900,6 +908,8 @@ class Store:
                         self._apply(t, key, value)
                     if t.closed_at == "pending":
                         t.closed_at = t.updated_at
+                if c.bug == "updated_at_on_failed_put":
+                    t.updated_at = self.now()
                 raise self.validation(issues)
             if c.empty_put == "reject" and not changes:
                 raise self.validation([{"code": "custom", "path": [],
