@@ -371,7 +371,8 @@ def _deal_item(deal_id: Any, priority: str, delete: bool = False) -> dict[str, A
 
 @check(family="consistency", level="MUST", requires=WRITE,
        proves="A deal link added by an update appears with its priority, a new priority replaces the old one, "
-              "and delete: true removes it, in the response and in the list.")
+              "and delete: true removes it, in the response and in the list; an update sending only deals "
+              "changes nothing else.")
 def deal_links_follow_updates(ctx: RunContext) -> None:
     profile, shape = ctx.profile, shape_of(ctx)
     writes = profile.writes
