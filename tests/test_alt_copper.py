@@ -133,6 +133,9 @@ BUGGY["default-limit-ties-dropped"] = Bug("DefaultLimitTiesDropped", AltConfig(b
                                           ("pagination",))
 # Round 2, former miss, fixed: created[gte] dropped when location is also given.
 BUGGY["gte-ignored-with-location"] = Bug("GteIgnoredWithLocation", AltConfig(seed=46), ("pagination",))
+# Round 2, former miss, fixed: search_query ignored under ending_before.
+BUGGY["search-ignored-with-ending-before"] = Bug("SearchIgnoredWithEndingBefore", AltConfig(
+    search_match="icase_substring", seed=50), ("consistency",))
 # Round 2 correct choices: unknown location 400/422, retrieve richer than the list; has_more false under
 # ending_before (a SHOULD only), prefilter search, unknown cursor -> empty, limit>100 refused.
 CORRECT["unknown-location-422-detail"] = AltConfig(unknown_location="400", retrieve_detail=True,
@@ -144,9 +147,6 @@ MISSES: dict[str, tuple[Bug, str]] = {
         Bug("Limit100With99WhenFiltered", AltConfig(seed=48), ("pagination",)),
         "limit_is_honoured counts full pages on unfiltered walks only; filtered walks at limit=100 accept a "
         "99-item page as long as the walk is complete"),
-    "search-ignored-with-ending-before": (
-        Bug("SearchIgnoredWithEndingBefore", AltConfig(search_match="icase_substring", seed=50), ("consistency",)),
-        "search_query is never sent together with ending_before"),
 }
 
 

@@ -292,15 +292,28 @@ def _each_query(ctx: RunContext, test, salt: int) -> None:
 
 @check(family="consistency", level="MUST", requires=("search", "cursor-pagination"),
        proves="Every ticket a search_query returns is a ticket of the unfiltered list whose reference contains the "
-              "query (under any case or accent folding).")
+              "query (under any case or accent folding), paging forward or back (ending_before).")
 def search_results_match_the_query(ctx: RunContext) -> None:
     assert ctx.profile.search
     references = _references(ctx)
 
+    walk, _ = oracle(ctx)
+    cursor_paging, id_field = paging(ctx), ctx.profile.id_field
+
     def test(query: str) -> None:
         windows, _ = search_windows(ctx, query)
-        search_results_match(query, windows, references, ctx.profile.id_field,
-                             f"{ctx.profile.search.param}={query}")
+        what = f"{ctx.profile.search.param}={query}"
+        search_results_match(query, windows, references, id_field, what)
+        if len(walk.pages) > 1 and walk.pages[1].items:
+            # The same search paging back: ending_before the first ticket of the second unfiltered page.
+            cursor = walk.pages[1].items[0].get(id_field)
+            params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)),
+                              (cursor_paging.before, str(cursor)))
+            exchange = ctx.api.memo(("search-before", query), lambda: ctx.api.list(params))
+            if exchange.status == 200:
+                page = page_from(exchange, params, cursor_paging.items)
+                search_results_match(query, [Window(cursor, 0, len(walk.pages[0].items), page)], references,
+                                     id_field, f"{what} with ending_before={cursor}")
 
     _each_query(ctx, test, 521)
 

@@ -290,6 +290,15 @@ class CopperSearchFallsBackToAll(CopperStore):
         return super()._post_filter(page, params) or page
 
 
+class CopperSearchDroppedWithEndingBefore(CopperStore):
+    """search_query is not applied to ending_before pages (the previous page comes back unfiltered)."""
+
+    catches = "search_results_match_the_query"
+
+    def _post_filter(self, page, params):
+        return page if params.ending_before is not None else super()._post_filter(page, params)
+
+
 MUTANTS = [
     CopperGtInclusive, CopperGteExclusive, CopperGteLosesTies, CopperLtInclusive, CopperLteExclusive,
     CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes,
@@ -299,5 +308,5 @@ MUTANTS = [
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation,
     CopperSearchFirstCharsOnly, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
-    CopperSearchFallsBackToAll,
+    CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore,
 ]
