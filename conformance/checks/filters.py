@@ -238,6 +238,14 @@ def selection_error(walk: Walk, timeline: Timeline, expected: Expected, what: st
         return Violation(f"{what}: {len(missing)} matching ticket(s) missing, e.g. {', '.join(shown)}",
                          expected=f"{len(expected.must)} ticket(s) incl. {shown}", actual=f"{len(ids)} ticket(s)",
                          exchanges=_evidence(walk, max(at, 0)))
+    if walk.limit:
+        # location and created are query filters, not post-hoc ones: every page a further page follows is full.
+        for index, page in enumerate(walk.pages[:-1]):
+            if len(page.items) != walk.limit:
+                return Violation(f"{what}: page {index + 1} holds {len(page.items)} ticket(s) at limit={walk.limit}, "
+                                 f"yet another page follows it",
+                                 expected=f"{walk.limit} tickets on every page but the last", actual=len(page.items),
+                                 exchanges=[page.exchange])
     return None
 
 

@@ -290,6 +290,23 @@ class CopperSearchFallsBackToAll(CopperStore):
         return super()._post_filter(page, params) or page
 
 
+class CopperFilteredMaxPageShort(CopperStore):
+    """limit=100 with a created filter returns 99 tickets a page (the cap is applied as < 100 there)."""
+
+    catches = "created_lt_is_exclusive"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        if params.created and params.limit == 100:
+            params = replace(params, limit=99)
+        self._short = params.limit
+        return super()._filtered(ordered, params)
+
+    def _apply_cursor(self, ordered, starting_after, ending_before, limit):
+        return super()._apply_cursor(ordered, starting_after, ending_before, min(limit, self._short))
+
+
 class CopperSearchDroppedWithEndingBefore(CopperStore):
     """search_query is not applied to ending_before pages (the previous page comes back unfiltered)."""
 
@@ -308,5 +325,5 @@ MUTANTS = [
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation,
     CopperSearchFirstCharsOnly, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
-    CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore,
+    CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore, CopperFilteredMaxPageShort,
 ]
