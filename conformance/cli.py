@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -88,7 +88,7 @@ def _default_report_dir(vendor: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from conformance.runner import RunRequest, run
+    from conformance.run.runner import RunRequest, run
 
     request = RunRequest(vendor=args.vendor, target=args.target, base_url=args.base_url, api_key=args.api_key,
                          allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
@@ -109,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from conformance.diff import run_diff
+    from conformance.report.diff import run_diff
 
     text, code = run_diff(args.old, args.new)
     sys.stdout.write(text)
@@ -125,7 +125,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from conformance.profiles import get_profile
     from conformance.reference import http
-    from conformance.target import reference_app, reference_store
+    from conformance.transport.targets import reference_app, reference_store
 
     profile = get_profile(args.vendor)
     # The key from the environment, so that `run --base-url` with the same environment just works.
@@ -154,7 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_checks(args: argparse.Namespace) -> int:
-    from conformance import catalogue_doc
+    from conformance.report import catalogue as catalogue_doc
 
     if args.write:
         print(f"wrote {catalogue_doc.write()}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 
 _STATE = pytest.StashKey[dict]()
 
@@ -36,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _request(config: pytest.Config) -> Any:
-    from conformance.runner import RunRequest
+    from conformance.run.runner import RunRequest
 
     return RunRequest(vendor=config.getoption("vendor"), target=config.getoption("conformance_target"),
                       base_url=config.getoption("conformance_base_url"), api_key=None,
@@ -86,8 +86,8 @@ class ConformanceFailure(AssertionError):
 def _engine_session(config: pytest.Config) -> Any:
     state = config.stash[_STATE]
     if "session" not in state:
-        from conformance.engine import Session
-        from conformance.runner import open_target, options_for, validate
+        from conformance.run.engine import Session
+        from conformance.run.runner import open_target, options_for, validate
 
         request = state["request"]
         try:
@@ -112,10 +112,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     vendor = config.getoption("vendor")
     if not vendor:
         return
-    from conformance.engine import select_checks
+    from conformance.run.engine import select_checks
     from conformance.profiles import get_profile
 
-    from conformance.runner import recorded_settings
+    from conformance.run.runner import recorded_settings
 
     request = _request(config)
     try:
@@ -139,7 +139,7 @@ def _baseline(config: pytest.Config, vendor: str) -> Any:
     path = config.getoption("conformance_baseline")
     if not path:
         return None
-    from conformance import baseline
+    from conformance.report import baseline
 
     return baseline.load(path, baseline.catalogue_names(vendor))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.runner import RunRequest, run
+from conformance.run.runner import RunRequest, run
 
 
 @pytest.fixture(scope="session")

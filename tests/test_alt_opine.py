@@ -47,9 +47,9 @@ def explain(report: dict[str, Any]) -> str:
 
 def family_checks(*families: str) -> tuple[str, ...]:
     """Names of the catalogue's Opine checks in these families (so a check added later is included)."""
-    import conformance.suite  # noqa: F401  (importing the package registers the checks)
+    import conformance.checks  # noqa: F401  (importing the package registers the checks)
     from conformance.profiles import get_profile
-    from conformance.suite.registry import CATALOGUE
+    from conformance.checks.registry import CATALOGUE
 
     capabilities = get_profile("opine").capabilities
     return tuple(spec.name for spec in CATALOGUE.for_capabilities(capabilities) if spec.family in families)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance import baseline, cli
-from conformance.errors import ConfigError
+from conformance import cli
+from conformance.report import baseline
+from conformance.model.errors import ConfigError
 from conformance.report.model import CheckResult, RunReport
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +124,7 @@ def test_check_of_another_vendor_is_unknown(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    import conformance.runner as runner
+    import conformance.run.runner as runner
 
     monkeypatch.setattr(runner, "execute", lambda *a, **k: make_report())
 

@@ -9,17 +9,17 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from conformance.checks import consistency as cc
-from conformance.checks import cursor_pagination as cp
-from conformance.exchange import Exchange
+from conformance.oracles import consistency as cc
+from conformance.oracles import cursor_pagination as cp
+from conformance.model.exchange import Exchange
 from conformance.machines.cursor import cursor_navigation
 from conformance.profiles.base import CursorPaging
 from conformance.reference.copper import CopperError, CopperStore
-from conformance.runner import RunRequest, run
+from conformance.run.runner import RunRequest, run
 from conformance.strategies.cursors import splits_a_group, splitting_limits
-from conformance.suite import CATALOGUE
-from conformance.suite.walks import Page, Walk
-from conformance.violations import Skipped, Violation
+from conformance.checks import CATALOGUE
+from conformance.observe.walks import Page, Walk
+from conformance.model.violations import Skipped, Violation
 
 pytestmark = pytest.mark.copper  # run with the Copper self-test (-k copper)
 
@@ -412,7 +412,7 @@ class _ClampsLimitBelowOne(CopperStore):
 
 
 MY_CHECKS = [c.name for c in CATALOGUE.all()
-             if c.run.__module__ in ("conformance.suite.cursor_pagination", "conformance.suite.consistency")]
+             if c.run.__module__ in ("conformance.checks.cursor_pagination", "conformance.checks.consistency")]
 
 
 @pytest.mark.parametrize("store_cls", [_CreatedAsUnixSeconds, _TiesByAscendingId, _ClampsLimitAndOtherStatuses,

@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import filters as F
-from conformance.checks.instants import NS_PER_MS, parse_instant
-from conformance.exchange import Exchange
+from conformance.oracles import filters as F
+from conformance.oracles.instants import NS_PER_MS, parse_instant
+from conformance.model.exchange import Exchange
 from conformance.strategies import bounds as B
-from conformance.suite.walks import Page, Walk
-from conformance.violations import Violation
+from conformance.observe.walks import Page, Walk
+from conformance.model.violations import Violation
 
 MS = NS_PER_MS
 
@@ -298,7 +298,7 @@ def test_drawn_bounds_are_cheap(data):
 from fractions import Fraction  # noqa: E402
 
 from conformance.reference.copper import CopperStore  # noqa: E402
-from conformance.runner import RunRequest, run  # noqa: E402
+from conformance.run.runner import RunRequest, run  # noqa: E402
 
 CREATED = ["created_gt_is_exclusive", "created_gte_is_inclusive", "created_lt_is_exclusive",
            "created_lte_is_inclusive", "created_range_combines_bounds", "created_offsets_name_the_same_instant",

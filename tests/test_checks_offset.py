@@ -9,20 +9,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import enums as en
-from conformance.checks import offset_pagination as op
-from conformance.engine import Session, select_checks
-from conformance.exchange import Exchange
+from conformance.oracles import enums as en
+from conformance.oracles import offset_pagination as op
+from conformance.run.engine import Session, select_checks
+from conformance.model.exchange import Exchange
 from conformance.profiles import get_profile
 from conformance.reference.mutants.opine_pagination import OpineOrderDependsOnLimit, OpinePagesCappedAt50
 from conformance.reference.opine import OpineStore
 from conformance.reference.opine.errors import fail
-from conformance.runner import RunRequest, open_target, run
+from conformance.run.runner import RunRequest, open_target, run
 from conformance.strategies.pages import limit_offset_pairs, non_divisors, walk_plans
-from conformance.suite.context import RunOptions
-from conformance.suite.enums import _title
-from conformance.suite.walks import Page, Walk
-from conformance.violations import Violation
+from conformance.observe.context import RunOptions
+from conformance.checks.enums import _title
+from conformance.observe.walks import Page, Walk
+from conformance.model.violations import Violation
 
 OPINE = get_profile("opine")
 PAGINATION = [c.name for c in select_checks(OPINE) if c.family == "pagination" and "offset-pagination" in c.requires]

@@ -1,4 +1,4 @@
-"""The write checks (conformance.suite.updates): pure functions, strategies, and whole runs against
+"""The write checks (conformance.checks.updates): pure functions, strategies, and whole runs against
 reference stores that make OTHER reasonable choices where the docs are silent (they must pass), a
 store without deals (deal checks skip, the rest pass), and the promise that only the suite's own
 tickets are ever written."""
@@ -12,20 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.checks import updates as u
-from conformance.checks.instants import parse_instant
-from conformance.engine import load_spec
+from conformance.oracles import updates as u
+from conformance.oracles.instants import parse_instant
+from conformance.run.engine import load_spec
 from conformance.profiles import get_profile
 from conformance.reference.opine import OpineStore
 from conformance.reference.opine.errors import OpineError
 from conformance.reference.opine.model import format_instant
-from conformance.runner import RunRequest, run
+from conformance.run.runner import RunRequest, run
 from conformance.strategies import updates as s
-from conformance.suite import CATALOGUE
+from conformance.checks import CATALOGUE
 
 OPINE = get_profile("opine")
 SPEC = load_spec(OPINE)
-WRITE_CHECKS = [c.name for c in CATALOGUE.all() if c.run.__module__ == "conformance.suite.updates"]
+WRITE_CHECKS = [c.name for c in CATALOGUE.all() if c.run.__module__ == "conformance.checks.updates"]
 DEAL_CHECKS = {"deal_links_follow_updates", "deal_amount_sum_is_consistent"}
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conformance import cli
-from conformance.diff import compare, load_report, render
-from conformance.errors import ConfigError
+from conformance.report.diff import compare, load_report, render
+from conformance.model.errors import ConfigError
 from conformance.report.model import CheckResult, RunReport
 from conformance.report.writers import write_all
 

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parents[1] / "conformance" / "reference"
-FORBIDDEN = ("conformance.checks", "conformance.profiles", "conformance.suite", "conformance.machines",
+FORBIDDEN = ("conformance.oracles", "conformance.profiles", "conformance.checks", "conformance.machines",
              "conformance.strategies")
 
 

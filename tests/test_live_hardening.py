@@ -25,9 +25,9 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 import requests
 
-from conformance import engine
+from conformance.run import engine
 from conformance.cli import main
-from conformance.errors import BudgetExhausted, TransportError
+from conformance.model.errors import BudgetExhausted, TransportError
 from conformance.profiles import get_profile
 from conformance.transport import client as client_module
 from conformance.transport.client import BrokenResponse, Client, ClientOptions, retry_after_seconds
@@ -130,7 +130,7 @@ def _handler(app, fault: Fault):
 @contextmanager
 def faulty(rule: Callable[[int, str, str], str | tuple | None] = lambda n, m, t: None) -> Iterator[tuple[str, Fault]]:
     """A Copper reference API on loopback with ``rule`` injecting faults; yields (base URL, fault)."""
-    from conformance.target import reference_app, reference_store
+    from conformance.transport.targets import reference_app, reference_store
 
     fault = Fault(rule)
     app = reference_app(COPPER, reference_store(COPPER, tickets=30, api_key=KEY))
@@ -378,7 +378,7 @@ class _Tty(io.StringIO):
 
 
 def test_progress_is_shown_on_a_terminal_and_cleared_at_the_end(monkeypatch, tmp_path):
-    from conformance.runner import RunRequest, run
+    from conformance.run.runner import RunRequest, run
 
     fake = _Tty()
     monkeypatch.setattr(sys, "stderr", fake)

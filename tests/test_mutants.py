@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine import select_checks
+from conformance.run.engine import select_checks
 from conformance.profiles import get_profile
 from conformance.reference.mutants import VENDORS, describe, mutants
-from conformance.runner import RunRequest, run
-from conformance.suite import CATALOGUE
+from conformance.run.runner import RunRequest, run
+from conformance.checks import CATALOGUE
 
 ALL_MUTANTS = [(vendor, mutant) for vendor in VENDORS for mutant in mutants(vendor)]
 

@@ -15,7 +15,7 @@ import yaml
 from openapi_spec_validator import validate as openapi_validate
 
 from conformance import cli
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 from conformance.publish import changelog, lint as lints, publish
 from conformance.publish.lint import lint, validate, walk, x_notes
 

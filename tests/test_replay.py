@@ -21,9 +21,9 @@ import pytest
 import yaml
 
 from conformance.cli import main
-from conformance.engine import select_checks
+from conformance.run.engine import select_checks
 from conformance.profiles import get_profile
-from conformance.runner import RunRequest, run
+from conformance.run.runner import RunRequest, run
 from conformance.transport.cassettes import RUN_FILE, record_reference
 
 pytest_plugins = ["pytester"]
@@ -255,7 +255,7 @@ def test_shipped_copper_cassettes_replay_offline_from_the_command_line(clean_rep
 
 @pytest.mark.skipif(not (SHIPPED / "opine" / RUN_FILE).exists(), reason="no shipped cassettes for opine")
 def test_shipped_opine_cassettes_replay_to_the_reference_verdicts(clean_reports, tmp_path):
-    from conformance.errors import ConfigError
+    from conformance.model.errors import ConfigError
 
     reference = verdicts(clean_reports("opine"))
     try:

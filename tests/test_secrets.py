@@ -10,10 +10,10 @@ from urllib.parse import quote
 import pytest
 
 from conformance.cli import main
-from conformance.engine import select_checks
+from conformance.run.engine import select_checks
 from conformance.profiles import get_profile
 from conformance.reference import http
-from conformance.target import reference_app, reference_store
+from conformance.transport.targets import reference_app, reference_store
 from conformance.transport.client import redact, secret_forms
 
 KEY = "sk_test_SECRET_canary_123"

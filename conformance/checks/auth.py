@@ -1,42 +1,80 @@
-"""What must hold when a request carries no key or a wrong one."""
+"""Auth checks: no key and a wrong key are refused on every operation, without leaking tickets."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-from conformance.exchange import Exchange
-from conformance.violations import Violation
-
-REFUSED = (401, 403)
+from conformance.oracles.auth import refused_without_ticket_data
+from conformance.strategies.bodies import minimal_create_body
+from conformance.observe.context import RunContext
+from conformance.checks.registry import check
 
 
-def carries_a_ticket(value: Any, id_field: str, marker_fields: Sequence[str]) -> bool:
-    """Whether a JSON body holds, at any depth, an object with an id and a ticket field."""
-    if isinstance(value, dict):
-        if id_field in value and any(f in value for f in marker_fields):
-            return True
-        return any(carries_a_ticket(v, id_field, marker_fields) for v in value.values())
-    if isinstance(value, list):
-        return any(carries_a_ticket(v, id_field, marker_fields) for v in value)
-    return False
+def _markers(ctx: RunContext) -> tuple[str, ...]:
+    return (ctx.profile.created_field, "title", "reference")
 
 
-def refused_without_ticket_data(exchange: Exchange, id_field: str, marker_fields: tuple[str, ...],
-                                what: str) -> None:
-    """The request must be refused with 401 or 403, and the body must not leak a ticket."""
-    if exchange.status not in REFUSED:
-        raise Violation(f"a request with {what} was not refused", expected="401 or 403",
-                        actual=exchange.status, exchanges=[exchange])
-    try:
-        body = exchange.json()
-    except Exception:  # noqa: BLE001 - a non-JSON refusal leaks nothing we could parse
-        return
-    if carries_a_ticket(body, id_field, marker_fields):
-        raise Violation(f"the refusal of a request with {what} carries ticket data",
-                        expected="an error body without tickets", actual=body, exchanges=[exchange])
+def _refused_everywhere(ctx: RunContext, auth: str, what: str) -> None:
+    api, profile = ctx.api, ctx.profile
+    refused_without_ticket_data(api.list(auth=auth), profile.id_field, _markers(ctx), what)
+    if "retrieve" in profile.operations:
+        items = api.full_walk().items
+        if items:
+            exchange = api.retrieve(items[0][profile.id_field], auth=auth)
+            refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), what)
 
 
-def nothing_created(before_total: int, after_total: int, exchange: Exchange) -> None:
-    if after_total != before_total:
-        raise Violation("an unauthenticated write changed the collection", expected=before_total,
-                        actual=after_total, exchanges=[exchange])
+@check(family="auth", level="MUST", proves="Reading without an API key is refused with 401/403 and no ticket data.")
+def missing_key_is_refused(ctx: RunContext) -> None:
+    _refused_everywhere(ctx, "none", "no API key")
+
+
+@check(family="auth", level="MUST", proves="Reading with a wrong API key is refused with 401/403 and no ticket data.")
+def wrong_key_is_refused(ctx: RunContext) -> None:
+    _refused_everywhere(ctx, "wrong", "a wrong API key")
+
+
+@check(family="auth", level="MUST", requires=("create", "writes"),
+       proves="Writing (create, and update of the suite's own ticket) without a valid key is refused with 401/403 "
+              "and creates or changes nothing.")
+def unauthenticated_writes_are_refused(ctx: RunContext) -> None:
+    from conformance.oracles.auth import nothing_created
+
+    api, profile = ctx.api, ctx.profile
+    total_key = getattr(profile.paging, "total", None)
+    before = api.list({profile.paging.limit: 1}).json_object().get(total_key) if total_key else None
+    body = minimal_create_body(profile, "unauthenticated")
+    for auth, what in (("none", "no API key"), ("wrong", "a wrong API key")):
+        exchange = api.create(body, auth=auth)
+        refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), f"{what} (create)")
+        if before is not None:
+            after = api.list({profile.paging.limit: 1}).json_object().get(total_key)
+            nothing_created(before, after, exchange)
+    if "update" in profile.operations:
+        _unauthenticated_updates_change_nothing(ctx)
+
+
+def _unauthenticated_updates_change_nothing(ctx: RunContext) -> None:
+    """An update without a key or with a wrong one, of one of the suite's own tickets: refused, and the
+    ticket read back through the list is as before (a server must not apply it, then refuse)."""
+    from conformance.oracles import updates as u
+    from conformance.strategies.bodies import marked_title
+    from conformance.observe.own import own_tickets, read_back
+    from conformance.checks.updates import shape_of
+
+    api, profile = ctx.api, ctx.profile
+    writes = profile.writes
+    assert writes
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    title = marked_title(profile, "unauthenticated update")
+    if ticket.get(writes.title_field) == title:
+        title = marked_title(profile, "unauthenticated update again")
+    for auth, what in (("none", "no API key"), ("wrong", "a wrong API key")):
+        before, _ = read_back(ctx, ticket_id)
+        exchange = api.update(ticket_id, {writes.title_field: title}, auth=auth)
+        try:
+            refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), f"{what} (update)")
+            after, page = read_back(ctx, ticket_id)
+            u.unchanged(before, after, shape_of(ctx), f"listed after an update with {what}", [exchange, page])
+        except Exception:
+            api.update(ticket_id, {writes.title_field: before.get(writes.title_field)})  # put it back
+            raise

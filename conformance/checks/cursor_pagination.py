@@ -1,354 +1,402 @@
-"""What must hold when a cursor-paginated list (``starting_after`` / ``ending_before``) is walked.
+"""Cursor pagination (``starting_after`` / ``ending_before`` / ``limit`` / ``has_more``).
 
-Pure functions over observations: walks (``conformance.suite.walks.Walk``), single pages and their
-exchanges. The oracle is always what the API itself returned (usually the walk at the largest page
-size), never seed data. Positions are 0-based indices into the oracle's id sequence.
+The oracle is the unfiltered walk at the largest page size (``ctx.api.full_walk()``, walked once per
+run). Walk-based checks share one *walk sample*, drawn once per run from the seed and memoized:
+
+* the walk at the default limit (no ``limit`` parameter);
+* ``LARGE_DRAWS`` walks at a drawn limit >= 7, favouring limits whose page boundaries fall inside a
+  tie group; each is a complete walk when the collection is small enough to walk in
+  ``WALK_PAGES`` pages at that limit, otherwise the first ``WALK_PAGES`` pages;
+* ``SMALL_DRAWS`` prefix walks at a drawn limit 1..6 (the first ``SMALL_WALK_PAGES`` pages).
+
+So a default run pays for about three walks at limit >= 7 plus two short ones, whatever the
+number of walk-based checks, and a live vendor with a large collection is never walked at a
+small page size to its end.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import zlib
+from dataclasses import dataclass
+from typing import Any, Sequence
 
-from conformance.checks.instants import NotAnInstant, parse_instant
-from conformance.exchange import Exchange
-from conformance.observations import Page, Walk
-from conformance.violations import Skipped, Violation
+from hypothesis import strategies as st
 
-# -- observations --------------------------------------------------------------------------------
+from conformance.oracles import cursor_pagination as cp
+from conformance.oracles.consistency import unknown_ids
+from conformance.model.exchange import Exchange
+from conformance.machines.cursor import cursor_navigation
+from conformance.profiles.base import CursorPaging
+from conformance.strategies.cursors import cursor_pages, positions, walk_limits
+from conformance.observe.context import RunContext
+from conformance.checks.registry import check
+from conformance.observe.walks import Params, Walk, page_from, walk_cursor
+from conformance.model.violations import Skipped, Violation
 
-
-def instants_of(items: Sequence[Mapping[str, Any]], created_field: str) -> list[int | None]:
-    """Each item's ``created`` as exact ns since the epoch, ``None`` where it is not an instant."""
-    out: list[int | None] = []
-    for item in items:
-        try:
-            out.append(parse_instant(item.get(created_field)))
-        except NotAnInstant:
-            out.append(None)
-    return out
-
-
-def tie_groups(instants: Sequence[int | None]) -> list[tuple[int, int]]:
-    """Runs of >= 2 adjacent equal instants as ``(start, stop)`` positions (stop exclusive)."""
-    groups: list[tuple[int, int]] = []
-    start = 0
-    for i in range(1, len(instants) + 1):
-        if i < len(instants) and instants[i] is not None and instants[i] == instants[start]:
-            continue
-        if i - start >= 2:
-            groups.append((start, i))
-        start = i
-    return groups
+TAIL_PAGES = 6  # pages walked before the end when the list is too long to walk whole at a small size
+WALK_PAGES = 50  # a walk needing more pages than this is cut to its first WALK_PAGES pages
+SMALL_WALK_PAGES = 8
+LARGE_DRAWS = 2  # plus the walk at the default limit
+SMALL_DRAWS = 2
+LARGE_MIN = 7
+SMALL_MAX = 6
+TIE_GROUPS = 3  # tie groups probed by cursor_after_a_tie_keeps_its_siblings
+TIE_MEMBERS = 6  # members of one group probed in each direction, at most
+REQUIRES = ("cursor-pagination",)
 
 
-def page_index_of(walk: Walk, position: int) -> int:
-    """The index of the page holding item ``position`` of the walk (the last page when past the end)."""
-    seen = 0
-    for index, page in enumerate(walk.pages):
-        seen += len(page.items)
-        if position < seen:
-            return index
-    return len(walk.pages) - 1
+def _salt(name: str) -> int:
+    return zlib.crc32(name.encode())
 
 
-def exchanges_at(walk: Walk, *positions: int) -> list[Exchange]:
-    found: list[Exchange] = []
-    for position in positions:
-        if not walk.pages:
+# -- shared observations -------------------------------------------------------------------------
+
+
+def paging(ctx: RunContext) -> CursorPaging:
+    assert isinstance(ctx.profile.paging, CursorPaging)
+    return ctx.profile.paging
+
+
+def oracle(ctx: RunContext) -> Walk:
+    return ctx.api.full_walk()
+
+
+def oracle_ids(ctx: RunContext) -> list[Any]:
+    return oracle(ctx).ids(ctx.profile.id_field)
+
+
+def oracle_groups(ctx: RunContext) -> list[tuple[int, int]]:
+    """Tie groups of the oracle walk: positions of tickets sharing one ``created`` instant."""
+    return ctx.api.memo(("cursor-tie-groups",), lambda: cp.tie_groups(
+        cp.instants_of(oracle(ctx).items, ctx.profile.created_field)))
+
+
+def page(ctx: RunContext, params: Params) -> Exchange:
+    """One list request, memoized by its exact parameters (checks asking the same page share it)."""
+    return ctx.api.memo(("cursor-page", tuple(params)), lambda: ctx.api.list(list(params)))
+
+
+def draw(ctx: RunContext, strategy: st.SearchStrategy, examples: int, salt: str) -> list[Any]:
+    """Distinct values drawn from ``strategy``, reproducibly from the run's seed."""
+    drawn: list[Any] = []
+
+    def keep(value: Any) -> None:
+        if value not in drawn:
+            drawn.append(value)
+
+    ctx.explore(strategy, keep, max_examples=examples, salt=_salt(salt))
+    return drawn
+
+
+@dataclass(frozen=True)
+class Sampled:
+    walk: Walk
+    limit: int | None  # None: no limit parameter (the default)
+    complete: bool  # walked to the end (else: the first pages only, by design)
+
+
+def _walk(ctx: RunContext, limit: int | None, pages: int) -> Walk:
+    return ctx.api.memo(("cursor-walk", limit, pages), lambda: walk_cursor(
+        ctx.api.list, paging(ctx), limit, (), ctx.profile.id_field, max_pages=pages))
+
+
+def _sampled(ctx: RunContext, limit: int | None, budget: int) -> Sampled:
+    size = limit if limit is not None else paging(ctx).default_limit
+    needed = len(oracle_ids(ctx)) // size + 1
+    if needed + 2 <= budget:
+        # Room for the end, an empty last page and slack: the guard only fires on a walk that fails to end.
+        return Sampled(_walk(ctx, limit, needed + 3), limit, True)
+    return Sampled(_walk(ctx, limit, budget), limit, False)
+
+
+def walk_sample(ctx: RunContext) -> list[Sampled]:
+    """The walks every walk-based check reasons about (see the module docstring)."""
+
+    def build() -> list[Sampled]:
+        p = paging(ctx)
+        n, groups = len(oracle_ids(ctx)), oracle_groups(ctx)
+        # Complete walks where affordable: the smallest limit that walks n tickets in WALK_PAGES pages.
+        lo = max(LARGE_MIN, -(-(n + 1) // (WALK_PAGES - 3)))
+        if lo > p.max_limit - 1:
+            lo = LARGE_MIN
+        large = draw(ctx, walk_limits(groups, lo, p.max_limit - 1), LARGE_DRAWS, "walk-sample-large")
+        small = draw(ctx, walk_limits(groups, 1, min(SMALL_MAX, p.max_limit), SMALL_WALK_PAGES),
+                     SMALL_DRAWS, "walk-sample-small")
+        sample = [_sampled(ctx, None, WALK_PAGES)]
+        sample += [_sampled(ctx, limit, WALK_PAGES) for limit in large]
+        sample += [Sampled(_walk(ctx, limit, SMALL_WALK_PAGES), limit, False) for limit in small]
+        return sample
+
+    return ctx.api.memo(("cursor-walk-sample",), build)
+
+
+def _require_tickets(ctx: RunContext, at_least: int = 1) -> list[Any]:
+    ids = oracle_ids(ctx)
+    if len(ids) < at_least:
+        raise Skipped(f"needs at least {at_least} ticket(s); the list holds {len(ids)}")
+    return ids
+
+
+# -- walk-based checks ---------------------------------------------------------------------------
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="A starting_after walk, at the default, drawn and maximal page sizes, never returns a ticket twice.")
+def pages_do_not_overlap(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
+    cp.pages_do_not_overlap(oracle(ctx), ctx.profile.id_field)
+    for sampled in walk_sample(ctx):
+        cp.pages_do_not_overlap(sampled.walk, ctx.profile.id_field)
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="A starting_after walk at any page size ends with has_more false and yields exactly the "
+              "tickets of the walk at the largest page size.")
+def walk_reaches_every_ticket(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
+    cp.walk_terminates(oracle(ctx))
+    complete = [s for s in walk_sample(ctx) if s.complete]
+    if not complete:
+        # Too long to walk to its end at a small page size: walk the tail of the list instead, from
+        # a cursor TAIL_PAGES pages before the end, which must reach exactly the oracle's tail.
+        _tail_reaches_the_end(ctx, next(s.limit for s in walk_sample(ctx) if s.limit) or LARGE_MIN)
+    for sampled in complete:
+        if not sampled.walk.complete:
+            raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end where the list ends",
+                            expected=f"has_more false after {len(oracle_ids(ctx))} tickets",
+                            actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
+        cp.walk_yields_the_oracle_set(sampled.walk, oracle(ctx), ctx.profile.id_field)
+
+
+def _tail_reaches_the_end(ctx: RunContext, limit: int) -> None:
+    ids, p = oracle_ids(ctx), paging(ctx)
+    start = max(0, len(ids) - TAIL_PAGES * limit - 1)
+    expected, got, shown = ids[start + 1:], [], []
+    cursor, has_more = ids[start], True
+    for _ in range(TAIL_PAGES + 2):
+        exchange = ctx.api.list([(p.limit, str(limit)), (p.after, str(cursor))])
+        shown.append(exchange)
+        page_ = page_from(exchange, (), p.items).items
+        got += [item.get(ctx.profile.id_field) for item in page_]
+        has_more = exchange.json_object().get(p.has_more) is True
+        if not has_more or not page_:
             break
-        exchange = walk.pages[page_index_of(walk, position)].exchange
-        if exchange not in found:
-            found.append(exchange)
-    return found
+        cursor = page_[-1].get(ctx.profile.id_field)
+    if has_more or sorted(map(repr, got)) != sorted(map(repr, expected)):
+        raise Violation(f"a walk at limit={limit} from {len(expected)} tickets before the end does not reach "
+                        "exactly the last tickets of the list", expected=f"the last {len(expected)} tickets, "
+                        "then has_more false", actual=f"{len(got)} tickets, has_more {has_more}",
+                        exchanges=shown[-2:])
 
 
-def _describe(walk: Walk) -> str:
-    return f"the walk at limit={walk.limit if walk.limit is not None else 'default'}"
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Lists come back newest first: created never increases along a walk, across page boundaries.")
+def list_is_newest_first(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
+    cp.newest_first(oracle(ctx), ctx.profile.created_field)
+    for sampled in walk_sample(ctx):
+        cp.newest_first(sampled.walk, ctx.profile.created_field)
 
 
-def _ids(items: Sequence[Mapping[str, Any]], id_field: str) -> list[Any]:
-    return [item.get(id_field) for item in items]
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Walks at different page sizes return the tickets in the same order, ties included.")
+def tie_order_is_consistent(ctx: RunContext) -> None:
+    _require_tickets(ctx, 2)
+    for sampled in walk_sample(ctx):
+        cp.same_order(sampled.walk, oracle(ctx), ctx.profile.id_field)
 
 
-# -- walks ---------------------------------------------------------------------------------------
+def _full_last_page_limits(ctx: RunContext) -> list[int]:
+    """Page sizes L probed with an exactly full last page: 1, 10, the maximum and one drawn size, each
+    below the number of tickets (so the cursor ``ids[N-L-1]`` exists)."""
+    p, n = paging(ctx), len(oracle_ids(ctx))
+    drawn = draw(ctx, st.integers(2, max(2, p.max_limit - 1)), 1, "full-last-page")
+    limits = [1, min(10, p.max_limit), p.max_limit] + drawn
+    return [limit for limit in dict.fromkeys(limits) if 1 <= limit <= p.max_limit and limit < n]
 
 
-def pages_do_not_overlap(walk: Walk, id_field: str) -> None:
-    """No id appears twice in a ``starting_after`` walk."""
-    first_seen: dict[Any, int] = {}
-    for position, ticket_id in enumerate(walk.ids(id_field)):
-        key = repr(ticket_id)
-        if key in first_seen:
-            earlier = first_seen[key]
-            raise Violation(
-                f"{_describe(walk)} returned {ticket_id!r} twice (positions {earlier} and {position})",
-                expected="every id at most once", actual=f"{ticket_id!r} on pages {page_index_of(walk, earlier) + 1} "
-                                                         f"and {page_index_of(walk, position) + 1}",
-                exchanges=exchanges_at(walk, earlier, position))
-        first_seen[key] = position
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="On unfiltered walks has_more is true on every page but the last and false on the last, "
+              "an exactly full last page (starting_after the ticket limit+1 from the end) says has_more false, "
+              "and nothing follows the last page.")
+def has_more_is_truthful(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    full = oracle(ctx)
+    if full.complete:
+        # Direct probes: a walk only ends on an exactly full page when the count is a multiple of its limit.
+        for limit in _full_last_page_limits(ctx):
+            probe = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[len(ids) - limit - 1]))))
+            cp.last_page_says_no_more(probe, ids, limit, p.items, p.has_more, ctx.profile.id_field)
+    cp.has_more_matches_oracle(full, ids, p.has_more, ctx.profile.id_field)
+    if full.complete and ids:
+        probe = page(ctx, ((p.limit, "1"), (p.after, str(ids[-1]))))
+        cp.nothing_after_the_last_page(full, probe, p.items, p.has_more)
+    for sampled in walk_sample(ctx):
+        cp.has_more_matches_oracle(sampled.walk, ids, p.has_more, ctx.profile.id_field)
+        if sampled.complete and not sampled.walk.complete:
+            raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end with has_more false",
+                            expected="has_more false on the page holding the last ticket",
+                            actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
 
 
-def walk_terminates(walk: Walk) -> None:
-    """An unfiltered walk ends because ``has_more`` became false: not in a loop, not on an empty page
-    claiming more. (A walk cut by its page budget is a prefix by design and passes.)"""
-    if walk.stop != "end" and not walk.stop.startswith("stopped after"):
-        raise Violation(f"{_describe(walk)} did not end with has_more false",
-                        expected="has_more false on the last page", actual=walk.stop, exchanges=walk.exchanges[-2:])
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="An unfiltered page holds exactly min(limit, remaining) tickets, never more than limit, at drawn "
+              "page sizes and at the documented maximum.")
+def limit_is_honoured(ctx: RunContext) -> None:
+    total = len(oracle_ids(ctx))
+    # The documented maximum too: the oracle is the walk at limit=max_limit (it costs nothing more).
+    cp.page_sizes_honour_limit(oracle(ctx), paging(ctx).max_limit, total)
+    explicit = [s for s in walk_sample(ctx) if s.limit is not None]
+    for sampled in explicit:
+        cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total)  # type: ignore[arg-type]
 
 
-def walk_yields_the_oracle_set(walk: Walk, oracle: Walk, id_field: str) -> None:
-    """A complete walk yields exactly the tickets of the oracle walk (as a set)."""
-    mine, theirs = walk.ids(id_field), oracle.ids(id_field)
-    mine_keys, theirs_keys = {repr(i) for i in mine}, {repr(i) for i in theirs}
-    missing = [i for i in theirs if repr(i) not in mine_keys]
-    extra = [i for i in mine if repr(i) not in theirs_keys]
-    if not missing and not extra:
+# -- single-request checks -----------------------------------------------------------------------
+
+
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Without limit a page holds min(default, total) tickets (default 10 for Copper) and has_more "
+              "says whether more follow, also after a cursor.")
+def default_limit_is_10(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    default, n = p.default_limit, len(ids)
+    first = page(ctx, ())
+    cp.page_is(first, p.items, ctx.profile.id_field, ids[:default],
+               f"the first page without limit is not the first min({default}, {n}) tickets")
+    cp.has_more_is(first, p.has_more, n > default, f"has_more of the first page without limit ({n} tickets)")
+    if n < 2:
         return
-    shown: list[Exchange] = []
-    if missing:
-        where = theirs.index(missing[0])
-        before = theirs[where - 1] if where else None
-        if where and repr(before) in mine_keys:
-            shown += exchanges_at(walk, mine.index(before), mine.index(before) + 1)  # where it should have been
-        shown += exchanges_at(oracle, where)
-    if extra:
-        shown += exchanges_at(walk, mine.index(extra[0]))
-    raise Violation(
-        f"{_describe(walk)} ({len(mine)} items) does not yield the tickets of the walk at "
-        f"limit={oracle.limit} ({len(theirs)} items)",
-        expected=f"the same {len(theirs_keys)} tickets",
-        actual={"missing": missing[:5], "missing_count": len(missing), "extra": extra[:5],
-                "extra_count": len(extra)},
-        exchanges=shown[:3] or walk.exchanges[-1:])
+
+    def probe(position: int) -> None:
+        exchange = page(ctx, ((p.after, str(ids[position])),))
+        cp.page_is(exchange, p.items, ctx.profile.id_field, ids[position + 1:position + 1 + default],
+                   f"the page after position {position} without limit is not the next min({default}, "
+                   f"remaining) tickets")
+
+    for position in draw(ctx, positions(n - 1, []), 2, "default-limit-cursor"):
+        probe(position)
 
 
-def newest_first(walk: Walk, created_field: str) -> None:
-    """``created`` never increases along the walk (newest first, ties allowed)."""
-    items = walk.items
-    instants = instants_of(items, created_field)
-    bad = [i for i, v in enumerate(instants) if v is None]
-    if bad:
-        raise Skipped(f"{created_field} of item {bad[0]} is not an instant ({items[bad[0]].get(created_field)!r}): "
-                      "cannot judge the order")
-    for i in range(1, len(items)):
-        if instants[i] > instants[i - 1]:  # type: ignore[operator]
-            raise Violation(
-                f"{_describe(walk)} is not newest first at position {i}",
-                expected=f"{created_field} <= {items[i - 1].get(created_field)!r} (the item before)",
-                actual=items[i].get(created_field), exchanges=exchanges_at(walk, i - 1, i))
-
-
-def same_order(walk: Walk, oracle: Walk, id_field: str) -> None:
-    """The walk's id sequence equals the oracle's (a prefix of it, for a walk stopped by a guard)."""
-    mine, theirs = walk.ids(id_field), oracle.ids(id_field)
-    for i, (a, b) in enumerate(zip(mine, theirs)):
-        if a != b:
-            raise Violation(
-                f"{_describe(walk)} orders the tickets differently from the walk at limit={oracle.limit}, "
-                f"from position {i} on", expected=theirs[i:i + 4], actual=mine[i:i + 4],
-                exchanges=exchanges_at(walk, i) + exchanges_at(oracle, i))
-    if walk.complete and len(mine) != len(theirs):
-        i = min(len(mine), len(theirs))
-        raise Violation(f"{_describe(walk)} and the walk at limit={oracle.limit} differ in length",
-                        expected=f"{len(theirs)} ids ending {theirs[i:i + 3]}",
-                        actual=f"{len(mine)} ids ending {mine[i:i + 3]}", exchanges=walk.exchanges[-1:])
-
-
-def has_more_matches_oracle(walk: Walk, oracle_ids: Sequence[Any], has_more_key: str, id_field: str) -> None:
-    """On an unfiltered walk, ``has_more`` is true exactly when tickets follow the page's last one."""
-    position_of = {repr(i): p for p, i in enumerate(oracle_ids)}
-    for index, page in enumerate(walk.pages):
-        has_more = page.body.get(has_more_key)
-        if not page.items:
-            if has_more is not False:
-                raise Violation(f"{_describe(walk)}: page {index + 1} is empty but has_more is {has_more!r}",
-                                expected="has_more false on an empty unfiltered page", actual=has_more,
-                                exchanges=walk.exchanges[max(0, index - 1):index + 1])
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="limit=0 and limit=-1 are rejected (4xx) or clamped to 1 (the page of limit=1): never a server error, "
+              "the default page or more than one ticket.")
+def limit_below_1_is_rejected(ctx: RunContext) -> None:
+    p = paging(ctx)
+    for value in ("0", "-1"):
+        exchange = ctx.api.list([(p.limit, value)])
+        if 400 <= exchange.status < 500:
             continue
-        last = position_of.get(repr(page.items[-1].get(id_field)))
-        if last is None:
-            continue
-        expected = last < len(oracle_ids) - 1
-        if has_more is not expected:
-            left = len(oracle_ids) - 1 - last
-            raise Violation(
-                f"{_describe(walk)}: page {index + 1} of {len(walk.pages)} has has_more={has_more!r}, "
-                f"but {left} ticket(s) follow its last one",
-                expected=expected, actual=has_more, exchanges=[page.exchange])
+        one = page(ctx, ((p.limit, "1"),))  # asked only when a 200 (or a 5xx) needs comparing
+        cp.below_min_is_rejected_or_clamped(exchange, one, p.items, ctx.profile.id_field, value, p.limit)
 
 
-def nothing_after_the_last_page(walk: Walk, probe: Exchange, items_key: str, has_more_key: str) -> None:
-    """After the page that said ``has_more: false``, ``starting_after`` its last id finds nothing."""
-    if probe.status != 200:
-        return  # a refusal is not a page of tickets; other checks judge statuses
-    body = probe.json_object()
-    items = body.get(items_key)
-    if isinstance(items, list) and items:
-        raise Violation(f"{_describe(walk)} ended with has_more false, yet more tickets follow its last one",
-                        expected="no tickets after the last page", actual=f"{len(items)} item(s)",
-                        exchanges=walk.exchanges[-1:] + [probe])
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="A limit above the documented maximum is rejected (4xx) or clamped: never more items than the maximum.")
+def limit_above_max_is_capped(ctx: RunContext) -> None:
+    p = paging(ctx)
+    for value in (p.max_limit + 1, p.max_limit * 10):
+        cp.capped(ctx.api.list([(p.limit, str(value))]), p.items, p.max_limit,
+                  f"limit={value} (documented maximum {p.max_limit})")
 
 
-def last_page_says_no_more(exchange: Exchange, oracle_ids: Sequence[Any], limit: int, items_key: str,
-                           has_more_key: str, id_field: str) -> None:
-    """``starting_after`` the ticket ``limit + 1`` from the end, with that ``limit``: exactly the last
-    ``limit`` tickets (a full page) and ``has_more`` false, since nothing follows them."""
-    n = len(oracle_ids)
-    cursor = n - limit - 1
-    what = (f"starting_after the ticket at position {cursor} of {n} with limit={limit} (exactly the last "
-            f"{limit} ticket(s) follow it)")
-    page_is(exchange, items_key, id_field, list(oracle_ids[cursor + 1:]), f"{what} is not those tickets")
-    has_more_is(exchange, has_more_key, False, f"{what}: has_more on that exactly full last page")
+def _ending_before_draws(ctx: RunContext) -> list[tuple[int, int]]:
+    ids = _require_tickets(ctx)
+    strategy = cursor_pages(len(ids), oracle_groups(ctx), paging(ctx).max_limit)
+    return draw(ctx, strategy, max(4, ctx.options.max_examples // 2), "ending-before")
 
 
-def page_sizes_honour_limit(walk: Walk, limit: int, total: int) -> None:
-    """Each page of an unfiltered walk holds exactly ``min(limit, remaining)`` items, never more than limit."""
-    consumed = 0
-    for index, page in enumerate(walk.pages):
-        size = len(page.items)
-        expected = max(0, min(limit, total - consumed))
-        if size > limit:
-            raise Violation(f"page {index + 1} of {_describe(walk)} holds more items than the limit",
-                            expected=f"at most {limit}", actual=size, exchanges=[page.exchange])
-        if size != expected:
-            raise Violation(
-                f"page {index + 1} of {_describe(walk)} holds {size} item(s) with {total - consumed} of "
-                f"{total} tickets left (no post-hoc filter in play)",
-                expected=expected, actual=size, exchanges=[page.exchange])
-        consumed += size
+def _ending_before(ctx: RunContext, position: int, limit: int) -> Exchange:
+    p = paging(ctx)
+    return page(ctx, ((p.limit, str(limit)), (p.before, str(oracle_ids(ctx)[position]))))
 
 
-# -- filtered walks ------------------------------------------------------------------------------
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="ending_before=<id> returns the limit tickets immediately before that id, newest first.")
+def ending_before_returns_the_preceding_page(ctx: RunContext) -> None:
+    p, ids = paging(ctx), oracle_ids(ctx)
+    for position, limit in _ending_before_draws(ctx):
+        expected = ids[max(0, position - limit):position]
+        cp.page_is(_ending_before(ctx, position, limit), p.items, ctx.profile.id_field, expected,
+                   f"ending_before the ticket at position {position} with limit={limit} is not the "
+                   f"{len(expected)} ticket(s) right before it", cp.exchanges_at(oracle(ctx), position))
 
 
-def filtered_has_more_is_truthful(walk: Walk, has_more_key: str, what: str) -> None:
-    """On a filtered walk (no post-hoc filter), ``has_more`` true promises more matching tickets: the
-    next page (``starting_after`` its last ticket, same filters) must not be empty. (``has_more`` false
-    with matches still to come shows as missing tickets in the walk's selection.)"""
-    for index in range(len(walk.pages) - 1):
-        current, following = walk.pages[index], walk.pages[index + 1]
-        if current.body.get(has_more_key) is True and not following.items:
-            raise Violation(
-                f"{what}: page {index + 1} says has_more true, but the next page (starting_after its last "
-                f"ticket, same filters) is empty: has_more did not count the filtered list",
-                expected=f"{has_more_key}: false on the page holding the last matching ticket",
-                actual=f"{has_more_key}: true, then an empty page", exchanges=[current.exchange, following.exchange])
+@check(family="pagination", level="SHOULD", requires=REQUIRES,
+       proves="Under ending_before, has_more says whether newer tickets exist beyond the page (the docs' "
+              "has_more row is cut off, so this is SHOULD).")
+def ending_before_has_more_is_truthful(ctx: RunContext) -> None:
+    p = paging(ctx)
+    for position, limit in _ending_before_draws(ctx):
+        exchange = _ending_before(ctx, position, limit)
+        cp.page_items(exchange, p.items)
+        cp.has_more_is(exchange, p.has_more, position - limit > 0,
+                       f"has_more of ending_before the ticket at position {position} with limit={limit} "
+                       f"({position} newer ticket(s) exist)")
 
 
-def page_start(walk: Walk, index: int) -> int:
-    """Position in the walk of the first item of page ``index``."""
-    return sum(len(page.items) for page in walk.pages[:index])
+@check(family="pagination", level="SHOULD", requires=REQUIRES,
+       proves="starting_after together with ending_before (documented as mutually exclusive) is refused with a 4xx.")
+def both_cursors_are_refused(ctx: RunContext) -> None:
+    p, ids = paging(ctx), _require_tickets(ctx, 2)
+    after, before = ids[len(ids) // 2], ids[0]
+    cp.both_cursors_refused(ctx.api.list([(p.after, str(after)), (p.before, str(before))]))
 
 
-def ending_before_pages_back(walk: Walk, index: int, exchange: Exchange, limit: int, items_key: str,
-                             id_field: str, what: str) -> None:
-    """``ending_before`` the first ticket of page ``index`` (same filters, same limit) returns the
-    ``limit`` tickets right before it in the walk: the previous page (nothing for the first page)."""
-    start = page_start(walk, index)
-    expected = walk.ids(id_field)[max(0, start - limit):start]
-    context = [walk.pages[index].exchange] + ([walk.pages[index - 1].exchange] if index else [])
-    where = (f"the first ticket of page {index + 1}" + (f" does not return page {index}" if index
-                                                            else " (nothing matches before it) is not empty"))
-    page_is(exchange, items_key, id_field, expected, f"{what}: ending_before {where}", context)
+def _spread(members: range) -> list[int]:
+    """All members when there are at most TIE_MEMBERS, else TIE_MEMBERS of them evenly spread, both ends included."""
+    if len(members) <= TIE_MEMBERS:
+        return list(members)
+    return sorted({members[i * (len(members) - 1) // (TIE_MEMBERS - 1)] for i in range(TIE_MEMBERS)})
 
 
-# -- single pages --------------------------------------------------------------------------------
+@check(family="pagination", level="SHOULD", requires=REQUIRES,
+       proves="starting_after or ending_before an id the list never returned is refused (4xx) or answers an empty "
+              "page, never silently the first page (the docs are silent, so this is SHOULD).")
+def unknown_cursor_is_refused(ctx: RunContext) -> None:
+    p, ids = paging(ctx), _require_tickets(ctx)
+    unknown = unknown_ids(ids)
+    if not unknown:
+        raise Skipped("could not derive an id the list never returned")
+    for param in (p.after, p.before):
+        cp.unknown_cursor_refused(ctx.api.list([(param, unknown[0])]), p.items, ctx.profile.id_field, param,
+                                  unknown[0])
 
 
-def page_items(exchange: Exchange, items_key: str) -> list[Mapping[str, Any]]:
-    """The items of a page the API must have answered with 200."""
-    if exchange.status != 200:
-        raise Violation("expected a page of tickets", expected=200, actual=exchange.status, exchanges=[exchange])
-    items = exchange.json_object().get(items_key)
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise Violation(f"the page has no list of tickets under {items_key!r}", expected="a list of objects",
-                        actual=type(items).__name__, exchanges=[exchange])
-    return items
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="starting_after a member of a created tie group returns its following siblings next, and "
+              "ending_before a member returns the preceding ones: no tie is lost at a cursor.")
+def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
+    p, ids, id_field = paging(ctx), oracle_ids(ctx), ctx.profile.id_field
+    groups = oracle_groups(ctx)
+    if not groups:
+        raise Skipped("no two tickets share a created instant in this data: no tie to page across")
+    chosen = sorted(groups, key=lambda g: (-(g[1] - g[0]), g[0]))[:TIE_GROUPS]
+    for start, stop in sorted(chosen):
+        # Every limit sent stays within the documented maximum (a large tie group is compared with a
+        # clamped page's worth of siblings); a group larger than TIE_MEMBERS is probed at spread members.
+        for q in _spread(range(start, stop - 1)):
+            limit = min(stop - q, p.max_limit)
+            exchange = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[q]))))
+            cp.page_is(exchange, p.items, id_field, ids[q + 1:q + 1 + limit],
+                       f"starting_after tie member {q - start + 1} of {stop - start} (position {q}) with "
+                       f"limit={limit} does not return its following siblings next", cp.exchanges_at(oracle(ctx), q))
+        for q in _spread(range(start + 1, stop)):
+            limit = min(q - start + 1, p.max_limit)
+            exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
+            cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
+                       f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "
+                       f"limit={limit} does not return its preceding siblings", cp.exchanges_at(oracle(ctx), q))
 
 
-def page_is(exchange: Exchange, items_key: str, id_field: str, expected_ids: Sequence[Any], what: str,
-            context: Sequence[Exchange] = ()) -> None:
-    """The page holds exactly ``expected_ids``, in that order."""
-    actual = _ids(page_items(exchange, items_key), id_field)
-    if actual != list(expected_ids):
-        raise Violation(what, expected=list(expected_ids), actual=actual, exchanges=[exchange, *context][:3])
+@check(family="pagination", level="MUST", requires=REQUIRES,
+       proves="Interleaved first/next/previous/jump navigation (a state machine) always returns the model's "
+              "slice of the list, with a truthful has_more on forward pages.")
+def cursor_navigation_matches_model(ctx: RunContext) -> None:
+    ids = _require_tickets(ctx, 2)
+    machine = cursor_navigation(lambda params: ctx.api.list(list(params)), paging(ctx), ids,
+                                ctx.profile.id_field, oracle_groups(ctx))
+    examples = max(5, ctx.options.max_examples // 3)  # each step is one request: about 10 per example
+    ctx.run_machine(machine, examples=examples, steps=10, salt=_salt("cursor-machine"))
 
 
-def has_more_is(exchange: Exchange, has_more_key: str, expected: bool, what: str) -> None:
-    actual = exchange.json_object().get(has_more_key)
-    if actual is not expected:
-        raise Violation(what, expected=expected, actual=actual, exchanges=[exchange])
-
-
-def rejected(exchange: Exchange, what: str) -> None:
-    """Any 4xx: the docs give the bound but name no status."""
-    if not 400 <= exchange.status < 500:
-        raise Violation(f"{what} was not rejected", expected="any 4xx", actual=exchange.status,
-                        exchanges=[exchange])
-
-
-def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Exchange, items_key: str, id_field: str,
-                                     limit: str, limit_key: str = "limit") -> None:
-    """``limit`` below the documented minimum of 1: a 4xx, or (the docs give the bound, not what happens
-    past it) clamping to 1: the same page as ``limit=1``. Never a server error, the default page,
-    more than one ticket, or an empty page where ``limit=1`` has a ticket."""
-    if 400 <= exchange.status < 500:
-        return
-    shown = [exchange, one_page]
-    if exchange.status != 200:
-        raise Violation(f"{limit_key}={limit} was answered with {exchange.status}",
-                        expected="a 4xx, or the page of limit=1 (clamping)", actual=exchange.status, exchanges=shown)
-    got = _ids(page_items(exchange, items_key), id_field)
-    expected = _ids(page_items(one_page, items_key), id_field)
-    if got != expected:
-        how = (f"{len(got)} tickets" if len(got) > 1 else "an empty page" if not got else "another ticket")
-        raise Violation(f"{limit_key}={limit} (below the minimum of 1) was accepted, and not as 1 either: {how}",
-                        expected={"status": "4xx, or a 200 clamped to", "ids": expected},
-                        actual={"status": exchange.status, "ids": got[:5], "count": len(got)}, exchanges=shown)
-
-
-def capped(exchange: Exchange, items_key: str, max_limit: int, what: str) -> None:
-    """Past the documented maximum: a 4xx, or a 200 holding at most ``max_limit`` items (clamping)."""
-    if 400 <= exchange.status < 500:
-        return
-    if exchange.status != 200:
-        raise Violation(f"{what}: neither rejected nor clamped", expected=f"any 4xx, or 200 with <= {max_limit} items",
-                        actual=exchange.status, exchanges=[exchange])
-    items = page_items(exchange, items_key)
-    if len(items) > max_limit:
-        raise Violation(f"{what} returned more items than the documented maximum",
-                        expected=f"<= {max_limit} items (or any 4xx)", actual=f"{len(items)} items",
-                        exchanges=[exchange])
-
-
-def unknown_cursor_refused(exchange: Exchange, items_key: str, id_field: str, param: str, cursor: Any) -> None:
-    """A cursor id the list never returned: a 4xx, or a 200 with an empty page. Never tickets (the cursor
-    silently ignored, e.g. the first page) nor a server error. The docs are silent: a SHOULD."""
-    if 400 <= exchange.status < 500:
-        return
-    if exchange.status != 200:
-        raise Violation(f"{param}={cursor} (an id the list never returned) was answered with {exchange.status}",
-                        expected="any 4xx, or 200 with an empty page", actual=exchange.status, exchanges=[exchange])
-    items = page_items(exchange, items_key)
-    if items:
-        raise Violation(f"{param}={cursor} (an id the list never returned) silently returned tickets, as if the "
-                        f"cursor were not there", expected="any 4xx, or 200 with an empty page",
-                        actual=f"200 with {len(items)} ticket(s), first {items[0].get(id_field)!r}",
-                        exchanges=[exchange])
-
-
-def both_cursors_refused(exchange: Exchange) -> None:
-    """``starting_after`` with ``ending_before`` is a client error: any 4xx."""
-    if not 400 <= exchange.status < 500:
-        wins = "one cursor silently won" if 200 <= exchange.status < 300 else "a server error"
-        raise Violation(f"both cursors at once (documented as mutually exclusive) were not refused: {wins}",
-                        expected="any 4xx", actual=exchange.status, exchanges=[exchange])
-
-
-__all__ = [
-    "instants_of", "tie_groups", "page_index_of", "exchanges_at", "pages_do_not_overlap", "walk_terminates",
-    "walk_yields_the_oracle_set", "newest_first", "same_order", "has_more_matches_oracle",
-    "nothing_after_the_last_page", "last_page_says_no_more", "page_sizes_honour_limit", "page_items", "page_is",
-    "has_more_is",    "filtered_has_more_is_truthful", "page_start", "ending_before_pages_back",
-    "rejected", "below_min_is_rejected_or_clamped", "capped", "unknown_cursor_refused", "both_cursors_refused", "Page",
-]
+__all__: Sequence[str] = ("walk_sample", "oracle", "oracle_ids", "oracle_groups", "page", "draw")

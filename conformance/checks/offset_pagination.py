@@ -1,278 +1,235 @@
-"""What must hold when an offset-paginated list (``limit`` / ``offset`` / ``totalCount``) is read.
+"""Offset pagination checks (``limit`` / ``offset`` / ``totalCount``), drawn with Hypothesis.
 
-Pure functions over observations: walks (``conformance.suite.walks.Walk``), single pages and their
-exchanges. The oracle is what the API itself returned (the walk at the largest page size), never seed
-data. ``total`` is the number of distinct tickets that oracle walk showed.
+The oracle is the walk at the largest page size (``ctx.api.full_walk()``); every other observation
+is compared with it. Walks and pages are memoized per run (until a write), so checks that look at
+the same observation from different angles pay for it once.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
-from conformance.exchange import Exchange
-from conformance.observations import Page, Walk
-from conformance.violations import Violation
+from conformance.oracles import offset_pagination as op
+from conformance.profiles.base import OffsetPaging
+from conformance.strategies.bodies import minimal_create_body
+from conformance.strategies.pages import WalkPlan, limit_offset_pairs, walk_plans
+from conformance.observe.context import RunContext
+from conformance.checks.registry import check
+from conformance.observe.walks import Page, Params, Walk, page_from
+from conformance.model.exchange import Exchange
 
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _page_at(walk: Walk, position: int) -> Page | None:
-    """The page of ``walk`` holding item ``position`` (the last page when past the end)."""
-    seen = 0
-    for page in walk.pages:
-        seen += len(page.items)
-        if position < seen:
-            return page
-    return walk.pages[-1] if walk.pages else None
+WALK_SALT = 0x0FF5E7
+PAIR_SALT = 0x0FF5E8
+NEGATIVE_OFFSETS = (-1, -5)
+FILLER_MARGIN = 20  # a collection must exceed the default page size by this much to show silent caps
+MAX_FILLERS = 150  # never create more than this many tickets to grow a small collection
 
 
-def _exchanges_at(*pairs: tuple[Walk, int]) -> list[Exchange]:
-    found: list[Exchange] = []
-    for walk, position in pairs:
-        page = _page_at(walk, position)
-        if page is not None and page.exchange not in found:
-            found.append(page.exchange)
-    return found[:3]
+def _paging(ctx: RunContext) -> OffsetPaging:
+    paging = ctx.profile.paging
+    assert isinstance(paging, OffsetPaging)
+    return paging
 
 
-def _describe(walk: Walk) -> str:
-    start = walk.pages[0].params if walk.pages else ()
-    offset = dict(start).get("offset", "0")
-    return f"the walk at limit {walk.limit} from offset {offset}"
+def _oracle(ctx: RunContext) -> tuple[Walk, int]:
+    """The walk at the maximum page size and the number of distinct tickets it showed."""
+    walk = ctx.api.full_walk()
+    return walk, len({repr(i) for i in walk.ids(ctx.profile.id_field)})
 
 
-# -- walks ------------------------------------------------------------------------------------------
+def _request(ctx: RunContext, params: Params) -> Exchange:
+    return ctx.api.memo(("offset-request", params), lambda: ctx.api.list(params))
 
 
-def no_ticket_twice(walk: Walk, id_field: str) -> None:
-    """Every ticket appears at most once in a walk."""
-    ids = walk.ids(id_field)
-    first: dict[Any, int] = {}
-    for position, ticket_id in enumerate(ids):
-        key = repr(ticket_id)
-        if key in first:
-            raise Violation(f"{_describe(walk)} returned ticket {ticket_id!r} twice (positions {first[key]} and "
-                            f"{position})", expected="every ticket once", actual=f"id {ticket_id!r} twice",
-                            exchanges=_exchanges_at((walk, first[key]), (walk, position)))
-        first[key] = position
+def _page(ctx: RunContext, limit: int | None, offset: int | None) -> Page:
+    """One page (memoized); a non-200 answer raises ``ApiError``, which fails the check."""
+    paging = _paging(ctx)
+    params: Params = tuple((k, str(v)) for k, v in ((paging.limit, limit), (paging.offset, offset)) if v is not None)
+    return page_from(_request(ctx, params), params, paging.items)
 
 
-def walk_reached_the_end(walk: Walk) -> None:
-    if not walk.complete:
-        raise Violation(f"{_describe(walk)} did not reach the end", expected="a walk that ends",
-                        actual=walk.stop, exchanges=walk.exchanges[-2:])
+def _page_unless_refused_past_end(ctx: RunContext, limit: int | None, offset: int, total: int) -> Page | None:
+    """Like ``_page``, but None when an offset past the end was refused with a 4xx (a choice the docs
+    allow: offset has no documented maximum; offset_past_the_end_is_empty judges that answer)."""
+    paging = _paging(ctx)
+    params: Params = tuple((k, str(v)) for k, v in ((paging.limit, limit), (paging.offset, offset)) if v is not None)
+    exchange = _request(ctx, params)
+    if offset >= total and 400 <= exchange.status < 500:
+        return None
+    return page_from(exchange, params, paging.items)
 
 
-def walk_covers_the_total(walk: Walk, total_key: str, id_field: str) -> None:
-    """A walk from offset 0 to the end visits as many distinct tickets as ``totalCount`` announced on its
-    first page (a ticket no offset reaches is missing from every walk alike: only the count shows it)."""
-    if not walk.pages or not _number(walk.pages[0].body.get(total_key)):
-        return  # no count to compare with: total_count_is_the_collection_size reports that
-    announced = walk.pages[0].body[total_key]
-    distinct = len({repr(i) for i in walk.ids(id_field)})
-    if distinct != announced:
-        raise Violation(f"{_describe(walk)} visited {distinct} distinct tickets, but {total_key} announced {announced}",
-                        expected=f"{announced} tickets", actual=f"{distinct} tickets",
-                        exchanges=walk.exchanges[:1] + walk.exchanges[1:][-2:])
+def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
+    """Pages at ``plan.limit`` from ``plan.start``, advancing the offset by the limit, until a short page
+    (the end) or ``plan.pages`` pages. The end is judged from page sizes only, not from totalCount."""
+
+    def compute() -> Walk:
+        walk = Walk(limit=plan.limit)
+        for k in range(plan.pages):
+            page = _page(ctx, plan.limit, plan.start + k * plan.limit)
+            walk.pages.append(page)
+            if len(page.items) < plan.limit:
+                walk.stop = "end"
+                return walk
+        walk.stop = f"window of {plan.pages} pages"
+        return walk
+
+    return ctx.api.memo(("offset-walk", plan), compute)
 
 
-def walk_matches_oracle(walk: Walk, start: int, oracle: Walk, id_field: str) -> None:
-    """A walk (from offset ``start``) visits exactly the oracle's tickets from ``start`` on, in the same
-    order: the whole rest of the collection when the walk ended, else the same-length slice."""
-    got = walk.ids(id_field)
-    reference = oracle.ids(id_field)
-    ended = walk.complete
-    expected = reference[start:] if ended else reference[start:start + len(got)]
-    if got == expected:
+def _drawn(ctx: RunContext, strategy: Any, salt: int, total: int, examples: int) -> list[Any]:
+    """Values drawn reproducibly from the run's seed, deduplicated in draw order (memoized per run, so
+    checks sharing a draw also share the requests it leads to)."""
+
+    def draw() -> list[Any]:
+        values: list[Any] = []
+        ctx.explore(strategy, lambda v: values.append(v) if v not in values else None, max_examples=examples,
+                    salt=salt)
+        return values
+
+    return ctx.api.memo(("offset-draw", salt, total, examples), draw)
+
+
+def _plans(ctx: RunContext, total: int) -> list[WalkPlan]:
+    return _drawn(ctx, walk_plans(total, _paging(ctx).max_limit), WALK_SALT, total,
+                  max(3, ctx.options.max_examples // 3))
+
+
+def _pairs(ctx: RunContext, total: int) -> list[tuple[int, int]]:
+    paging = _paging(ctx)
+    return _drawn(ctx, limit_offset_pairs(total, paging.default_limit, paging.max_limit), PAIR_SALT, total,
+                  ctx.options.max_examples)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Walking all pages at any limit visits every ticket exactly once, in the same order as at the "
+              "maximum limit.")
+def offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
+    oracle, total = _oracle(ctx)
+    id_field = ctx.profile.id_field
+    op.walk_reached_the_end(oracle)
+    op.no_ticket_twice(oracle, id_field)
+    op.walk_covers_the_total(oracle, _paging(ctx).total, id_field)
+    for plan in _plans(ctx, total):
+        walk = _walk(ctx, plan)
+        op.no_ticket_twice(walk, id_field)
+        op.walk_matches_oracle(walk, plan.start, oracle, id_field)
+
+
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="totalCount is the number of tickets in the collection on every page, whatever limit and offset.")
+def total_count_is_the_collection_size(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    oracle, total = _oracle(ctx)
+    walks = [oracle] + [_walk(ctx, plan) for plan in _plans(ctx, total)]
+    beyond = _page_unless_refused_past_end(ctx, None, total + 50, total)
+    if beyond is not None:  # an offset past the end may be refused (offset_past_the_end_is_empty)
+        walks.append(Walk(limit=None, pages=[beyond], stop="end"))
+    op.total_count_is_constant(walks, paging.total, total)
+
+
+def _grow_small_collection(ctx: RunContext, total: int) -> None:
+    """With writes allowed, create marked tickets until the collection exceeds the default page size by
+    ``FILLER_MARGIN`` (a silent cap below that would be invisible). Idempotent across runs: the
+    tickets created by earlier runs count, so a second run creates none."""
+    paging = _paging(ctx)
+    wanted = paging.default_limit + FILLER_MARGIN + 1
+    if not ctx.options.allow_writes or not ctx.profile.writes or total >= wanted:
         return
-    got_keys, expected_keys = {repr(i) for i in got}, {repr(i) for i in expected}
-    if ended and start == 0 and got_keys != expected_keys:
-        missing = [i for i in expected if repr(i) not in got_keys]
-        extra = [i for i in got if repr(i) not in expected_keys]
-        where = [(oracle, reference.index(missing[0]))] if missing else []
-        where += [(walk, got.index(extra[0]))] if extra else [(walk, 0)]
-        raise Violation(f"{_describe(walk)} did not visit the same tickets as the walk at limit {oracle.limit}: "
-                        f"{len(missing)} missing, {len(extra)} extra",
-                        expected=f"{len(expected)} tickets, e.g. missing ids {missing[:5]}",
-                        actual=f"{len(got)} tickets, extra ids {extra[:5]}", exchanges=_exchanges_at(*where))
-    at = next((k for k, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
-    raise Violation(f"{_describe(walk)} visits tickets in another order than the walk at limit {oracle.limit} "
-                    f"(first difference at position {start + at}): offset paging needs one stable order",
-                    expected=expected[max(0, at - 1):at + 4], actual=got[max(0, at - 1):at + 4],
-                    exchanges=_exchanges_at((walk, at), (oracle, start + at)))
+    for n in range(min(wanted - total, MAX_FILLERS)):
+        ctx.api.create(minimal_create_body(ctx.profile, f"pagination filler {total + n + 1}"))
 
 
-def total_count_is_constant(walks: Sequence[Walk], total_key: str, total: int) -> None:
-    """``totalCount`` on every page of every walk equals the number of tickets in the collection."""
-    for walk in walks:
-        for page in walk.pages:
-            reported = page.body.get(total_key)
-            if not _number(reported) or reported != total:
-                raise Violation(f"{total_key} on a page of {_describe(walk)} is not the collection size "
-                                f"({total} distinct tickets walked)", expected=total, actual=reported,
-                                exchanges=[page.exchange])
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Every page holds exactly min(limit, totalCount - offset) tickets: no silent cap on page sizes.")
+def offset_page_size_is_exact(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    _grow_small_collection(ctx, total)
+    _, total = _oracle(ctx)
+    # Always asked: the largest page and one just above the default (what a silent cap would cut).
+    pairs = [(paging.max_limit, 0), (min(paging.default_limit + 1, paging.max_limit), 0)]
+    pairs += [p for p in _pairs(ctx, total) if p not in pairs]
+    for limit, offset in pairs:
+        page = _page_unless_refused_past_end(ctx, limit, offset, total)
+        if page is not None:
+            op.page_size_is_exact(page, limit, offset, total)
 
 
-# -- single pages -----------------------------------------------------------------------------------
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="The envelope echoes the limit and offset a request asked for.")
+def limit_and_offset_are_echoed(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    for limit, offset in _pairs(ctx, total):
+        if offset < max(total, 1):  # past the end, a server may echo the offset it applied
+            op.envelope_echoes(_page(ctx, limit, offset), paging.limit, paging.offset, limit, offset)
 
 
-def page_size_is_exact(page: Page, limit: int, offset: int, total: int) -> None:
-    """A page at (limit, offset) has exactly ``min(limit, total - offset)`` items (none past the end)."""
-    expected = max(0, min(limit, total - offset))
-    if len(page.items) != expected:
-        raise Violation(f"the page at limit={limit}, offset={offset} of {total} tickets has {len(page.items)} items",
-                        expected=f"{expected} items (min(limit, total - offset))", actual=len(page.items),
-                        exchanges=[page.exchange])
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Without a limit a page holds the documented default number of tickets and echoes that limit.")
+def offset_default_limit_is_documented(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    op.default_page(_page(ctx, None, None), paging.limit, paging.default_limit, total)
 
 
-def envelope_echoes(page: Page, limit_key: str, offset_key: str, limit: int, offset: int) -> None:
-    """The envelope's ``limit`` and ``offset`` are the ones the request asked for (both within bounds)."""
-    for key, sent in ((limit_key, limit), (offset_key, offset)):
-        echoed = page.body.get(key)
-        if not _number(echoed) or echoed != sent:
-            raise Violation(f"the envelope's {key} does not echo the request ({limit_key}={limit}, "
-                            f"{offset_key}={offset})", expected=sent, actual=echoed, exchanges=[page.exchange])
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="Without an offset a list starts at offset 0 (the documented default) and echoes offset 0.")
+def offset_defaults_to_0(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    small = min(10, paging.max_limit, max(total, 1))
+    op.default_offset_is_0(_page(ctx, small, None), _page(ctx, small, 0), paging.offset, ctx.profile.id_field)
+    op.default_offset_is_0(_page(ctx, None, None), _page(ctx, paging.default_limit, 0), paging.offset,
+                           ctx.profile.id_field)
 
 
-def default_page(page: Page, limit_key: str, default_limit: int, total: int) -> None:
-    """Without ``limit``: ``min(default, total)`` items and the default echoed as the applied limit."""
-    expected = min(default_limit, total)
-    if len(page.items) != expected:
-        raise Violation(f"a request without {limit_key} returned {len(page.items)} of {total} tickets",
-                        expected=f"{expected} items (default {limit_key} {default_limit})", actual=len(page.items),
-                        exchanges=[page.exchange])
-    echoed = page.body.get(limit_key)
-    if not _number(echoed) or echoed != default_limit:
-        raise Violation(f"a request without {limit_key} does not echo the default", expected=default_limit,
-                        actual=echoed, exchanges=[page.exchange])
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="A limit below 1 (0, -1) is rejected, or served as 1 (the limit=1 page); never an empty or a "
+              "default-sized page.")
+def offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    one = _page(ctx, 1, 0)
+    for limit in (0, -1):
+        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        op.below_min_is_rejected_or_clamped(exchange, one, paging.items, paging.limit, ctx.profile.id_field, limit)
 
 
-def default_offset_is_0(page: Page, first_page: Page, offset_key: str, id_field: str) -> None:
-    """A request without ``offset`` is the page at offset 0 (the documented default): the same tickets
-    as the same request with ``offset=0``, and offset 0 echoed."""
-    got = [i.get(id_field) for i in page.items]
-    expected = [i.get(id_field) for i in first_page.items]
-    if got != expected:
-        at = next((k for k, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
-        raise Violation(f"a request without {offset_key} does not return the {offset_key}=0 page (first difference "
-                        f"at position {at})", expected=expected[max(0, at - 1):at + 4],
-                        actual=got[max(0, at - 1):at + 4], exchanges=[page.exchange, first_page.exchange])
-    echoed = page.body.get(offset_key)
-    if not _number(echoed) or echoed != 0:
-        raise Violation(f"a request without {offset_key} does not echo the default {offset_key} 0", expected=0,
-                        actual=echoed, exchanges=[page.exchange])
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="A limit above the maximum is rejected or clamped to it: never more tickets than the maximum.")
+def offset_limit_above_max_is_capped(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    for limit in (paging.max_limit + 1, 5 * paging.max_limit):
+        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        op.over_max_is_rejected_or_capped(exchange, paging.items, paging.limit, limit, paging.max_limit)
 
 
-def is_client_error(exchange: Exchange, what: str) -> None:
-    """The request was refused with a 4xx (any: the docs name no status)."""
-    if not 400 <= exchange.status < 500:
-        raise Violation(f"{what} was not rejected", expected="a 4xx error", actual=exchange.status,
-                        exchanges=[exchange])
+@check(family="pagination", level="SHOULD", requires=("offset-pagination",),
+       proves="A limit above the maximum that is clamped is echoed as the limit applied, never above the maximum.")
+def clamped_limit_is_echoed_as_applied(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    for limit in (paging.max_limit + 1, 5 * paging.max_limit):
+        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        op.clamped_limit_is_echoed_as_applied(exchange, paging.limit, limit, paging.max_limit)
 
 
-def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Page, items_key: str, limit_key: str,
-                                    id_field: str, limit: int) -> None:
-    """``limit`` below the documented minimum of 1: a 4xx, or (the docs give the bound, not what happens
-    past it) clamping to 1, judged by the items: the same page as ``limit=1``. The envelope may echo the
-    limit asked or the one applied (its meaning is undocumented)."""
-    if 400 <= exchange.status < 500:
-        return
-    shown = [exchange, one_page.exchange]
-    if exchange.status != 200:
-        raise Violation(f"{limit_key}={limit} was answered with {exchange.status}",
-                        expected="a 4xx, or the page of limit=1 (clamping)", actual=exchange.status, exchanges=shown)
-    body = exchange.json_object()
-    items = body.get(items_key)
-    got = [i.get(id_field) for i in items if isinstance(i, dict)] if isinstance(items, list) else items
-    expected = [i.get(id_field) for i in one_page.items]
-    echoed = body.get(limit_key)
-    if got != expected or not _number(echoed) or echoed not in (1, limit):
-        summary = {"ids": got[:5] if isinstance(got, list) else got, limit_key: echoed}
-        raise Violation(f"{limit_key}={limit} (below the minimum of 1) was accepted, and not as 1 either",
-                        expected={"status": "4xx, or a 200 clamped to", "ids": expected,
-                                  limit_key: f"1 (applied) or {limit} (asked)"},
-                        actual=summary, exchanges=shown)
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="A negative offset is rejected, or treated as 0; never read from the end of the collection.")
+def negative_offset_is_rejected(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    limit = min(10, paging.max_limit)
+    first = _page(ctx, limit, 0)
+    for offset in NEGATIVE_OFFSETS:
+        exchange = _request(ctx, ((paging.limit, str(limit)), (paging.offset, str(offset))))
+        op.negative_offset_is_rejected_or_clamped(exchange, first, paging.items, ctx.profile.id_field, offset)
 
 
-def over_max_is_rejected_or_capped(exchange: Exchange, items_key: str, limit_key: str, limit: int,
-                                   max_limit: int) -> None:
-    """``limit`` above the documented maximum: a 4xx, or a 200 page clamped to the maximum (never more
-    items than the maximum). The envelope may echo the limit asked or the one applied (its meaning is
-    undocumented); anything else is not an echo."""
-    if 400 <= exchange.status < 500:
-        return
-    if exchange.status != 200:
-        raise Violation(f"limit={limit} (above the maximum {max_limit}) was answered with {exchange.status}",
-                        expected=f"a 4xx, or a 200 page of at most {max_limit} items", actual=exchange.status,
-                        exchanges=[exchange])
-    body = exchange.json_object()
-    items = body.get(items_key)
-    count = len(items) if isinstance(items, list) else None
-    if count is None or count > max_limit:
-        raise Violation(f"limit={limit} returned more than the documented maximum of {max_limit} items",
-                        expected=f"at most {max_limit} items", actual=count, exchanges=[exchange])
-    echoed = body.get(limit_key)
-    if not _number(echoed) or not (echoed == limit or count <= echoed <= max_limit) or echoed < 1:
-        raise Violation(f"limit={limit} was accepted, but the envelope echoes neither the limit asked nor one "
-                        f"that could have been applied",
-                        expected=f"{limit_key} {limit} (asked) or between {max(1, count)} and {max_limit} (applied)",
-                        actual=echoed, exchanges=[exchange])
-
-
-def clamped_limit_is_echoed_as_applied(exchange: Exchange, limit_key: str, limit: int, max_limit: int) -> None:
-    """A 200 to ``limit`` above the maximum echoes a limit within the bound (the one applied), not more."""
-    if exchange.status != 200:
-        return
-    echoed = exchange.json_object().get(limit_key)
-    if _number(echoed) and echoed > max_limit:
-        raise Violation(f"limit={limit} (above the maximum {max_limit}) was accepted and the envelope echoes "
-                        f"{limit_key} {echoed}: a client reading the echo believes more than the maximum applied",
-                        expected=f"{limit_key} at most {max_limit}", actual=echoed, exchanges=[exchange])
-
-
-def negative_offset_is_rejected_or_clamped(exchange: Exchange, first_page: Page, items_key: str, id_field: str,
-                                           offset: int) -> None:
-    """A negative offset: a 4xx, or (the docs give no minimum) the same page as offset 0."""
-    if 400 <= exchange.status < 500:
-        return
-    if exchange.status != 200:
-        raise Violation(f"offset={offset} was answered with {exchange.status}",
-                        expected="a 4xx, or the offset-0 page", actual=exchange.status,
-                        exchanges=[exchange, first_page.exchange])
-    items = exchange.json_object().get(items_key)
-    got = [item.get(id_field) for item in items if isinstance(item, dict)] if isinstance(items, list) else items
-    expected = [item.get(id_field) for item in first_page.items]
-    if got != expected:
-        raise Violation(f"offset={offset} was accepted but did not return the offset-0 page (clamping) either",
-                        expected=f"a 4xx, or ids {expected[:8]}", actual=got if not isinstance(got, list) else got[:8],
-                        exchanges=[exchange, first_page.exchange])
-
-
-def past_the_end_is_empty(exchange: Exchange, items_key: str, total_key: str, offset: int, total: int) -> None:
-    """An offset at or past the end: a 4xx (offset has no documented maximum, so refusing it is a
-    choice), or 200 with no items and ``totalCount`` still the collection size."""
-    if 400 <= exchange.status < 500:
-        return
-    if exchange.status != 200:
-        raise Violation(f"offset={offset} (the collection has {total} tickets) was answered with {exchange.status}",
-                        expected="200 with an empty page, or a 4xx", actual=exchange.status, exchanges=[exchange])
-    body = exchange.json_object()
-    items = body.get(items_key)
-    if items != []:
-        count = len(items) if isinstance(items, list) else items
-        raise Violation(f"offset={offset} is past the end of {total} tickets, yet the page is not empty",
-                        expected="0 items", actual=count, exchanges=[exchange])
-    if not _number(body.get(total_key)) or body.get(total_key) != total:
-        raise Violation(f"{total_key} past the end (offset={offset}) is not the collection size", expected=total,
-                        actual=body.get(total_key), exchanges=[exchange])
-
-
-__all__ = [
-    "no_ticket_twice", "walk_reached_the_end", "walk_covers_the_total", "walk_matches_oracle",
-    "total_count_is_constant",
-    "page_size_is_exact", "envelope_echoes", "default_page", "default_offset_is_0", "is_client_error", "below_min_is_rejected_or_clamped",
-    "over_max_is_rejected_or_capped", "clamped_limit_is_echoed_as_applied",
-    "negative_offset_is_rejected_or_clamped", "past_the_end_is_empty",
-]
+@check(family="pagination", level="MUST", requires=("offset-pagination",),
+       proves="An offset at or past the end gives an empty page with totalCount still the collection size, or a 4xx.")
+def offset_past_the_end_is_empty(ctx: RunContext) -> None:
+    paging = _paging(ctx)
+    _, total = _oracle(ctx)
+    for offset in (total, total + 50):
+        exchange = _request(ctx, ((paging.offset, str(offset)),))
+        op.past_the_end_is_empty(exchange, paging.items, paging.total, offset, total)

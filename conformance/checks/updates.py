@@ -1,361 +1,539 @@
-"""What must hold when tickets are written: partial updates with nullable fields, atomic validation,
-read-back through the list, ``updatedAt``, deal links and their amount sum.
+"""Write checks: nullable partial updates, atomic validation, read-back through the list, updatedAt,
+deal links and their amount sum, and a stateful model of interleaved updates.
 
-Pure functions over observed tickets and exchanges. Where the docs leave a form open they accept
-every reasonable one: a cleared field may be ``null`` or absent (a cleared list of names also
-``[]``), instants are compared as instants whatever the offset, lists of names as sets, a Slate
-description may come back as the same array or converted to a string with the same words, and a
-field the API never returns at all is not judged.
+Every check here writes, and only to the suite's own tickets (title starting with the profile's
+marker): it reuses marked tickets the list already shows and creates one only when there are
+too few. There is no GET by id, so a ticket is read back by walking the list at the largest page
+size (memoized until the next write) and finding its id; both the write's response and the listed
+ticket are judged.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping, Sequence
+import zlib
+from decimal import Decimal
+from typing import Any, Mapping
 
-from conformance.checks.instants import NotAnInstant, parse_instant
-from conformance.exchange import Exchange
-from conformance.violations import Violation
+from hypothesis import strategies as st
 
-Ticket = Mapping[str, Any]
+from conformance.oracles import updates as u
+from conformance.model.exchange import Exchange
+from conformance.strategies import updates as s
+from conformance.strategies.bodies import marked_title, minimal_create_body
+from conformance.observe.context import RunContext
+from conformance.observe.own import own_tickets, read_back, remember_own  # noqa: F401  (also used by the machine)
+from conformance.checks.registry import check
+from conformance.model.violations import Skipped, Violation
 
-RICH_TEXT, DATE_TIME, NAMES = "rich-text", "date-time", "string-list"
-# Half a cent: amounts are money, and a server summing binary floats may be off in the last digits.
-AMOUNT_TOLERANCE = Decimal("0.005")
-
-
-@dataclass(frozen=True)
-class Shape:
-    """How to read a ticket: which fields hold instants, which are writable and of what kind."""
-
-    id_field: str
-    created_at: str
-    updated_at: str
-    closed_at: str
-    state: str
-    kinds: Mapping[str, str]  # writable field -> kind (see conformance.strategies.updates)
-    linked_deals: str
-    deal_sum: str
-    instants: tuple[str, ...] = ()  # response fields compared as instants
-    derived: tuple[str, ...] = field(default=())  # read-only fields an integration may fill from a URL
-    documented: tuple[str, ...] = field(default=())  # response fields the docs name (empty: all count)
-    # Fields an endpoint may never return (undocumented in responses): a key missing on one side of a
-    # comparison is not observable there.
-    unobservable: tuple[str, ...] = field(default=())
-
-    def kind(self, name: str) -> str:
-        return self.kinds.get(name, "")
+WRITE = ("update", "writes")
+CREATE = ("create", "writes")
 
 
-# -- reading values ---------------------------------------------------------------------------------
-def _instant(value: Any) -> Any:
-    try:
-        return parse_instant(value)
-    except NotAnInstant:
-        return value
+# -- shared helpers -------------------------------------------------------------------------------
+def kinds_of(ctx: RunContext) -> dict[str, str]:
+    return s.field_kinds(ctx.profile, ctx.spec)
 
 
-def amount(value: Any) -> Decimal | None:
-    """A JSON number as an exact decimal (None for null/absent/non-numbers)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+def shape_of(ctx: RunContext) -> u.Shape:
+    profile, writes = ctx.profile, ctx.profile.writes
+    assert writes
+    kinds = kinds_of(ctx)
+    named = {profile.id_field, profile.created_field, writes.updated_at_field, writes.closed_at_field,
+             writes.linked_deals_field, writes.deal_sum_field, *kinds}
+    documented = tuple(s.response_properties(profile, ctx.spec))
+    derived = tuple(sorted(name for name in documented if name not in named))
+    instants = (profile.created_field, writes.updated_at_field, writes.closed_at_field,
+                *(n for n, k in kinds.items() if k == s.DATE_TIME))
+    return u.Shape(id_field=profile.id_field, created_at=profile.created_field, updated_at=writes.updated_at_field,
+                   closed_at=writes.closed_at_field, state=writes.state_field, kinds=kinds,
+                   linked_deals=writes.linked_deals_field, deal_sum=writes.deal_sum_field, instants=instants,
+                   derived=derived, documented=documented,
+                   unobservable=tuple(s.undocumented_in_responses(profile, ctx.spec)))
 
 
-def is_cleared(ticket: Ticket, name: str, kind: str) -> bool:
-    """Cleared: absent or null; an empty list of names; an empty description ("" or [])."""
-    if name not in ticket or ticket[name] is None:
-        return True
-    value = ticket[name]
-    if kind == NAMES:
-        return value == []
-    if kind == RICH_TEXT:
-        return value in ("", [])
-    return False
+def _salt(name: str) -> int:
+    return zlib.crc32(name.encode())
 
 
-def slate_text(nodes: Any) -> str:
-    """The text of a Slate node tree, leaves joined by spaces."""
-    if isinstance(nodes, list):
-        return " ".join(slate_text(n) for n in nodes)
-    if isinstance(nodes, Mapping):
-        parts = [nodes["text"]] if isinstance(nodes.get("text"), str) else []
-        if "children" in nodes:
-            parts.append(slate_text(nodes["children"]))
-        return " ".join(parts)
-    return ""
+def _examples(ctx: RunContext, divisor: int, least: int = 1) -> int:
+    return max(least, ctx.options.max_examples // divisor)
 
 
-def names_of(value: Any) -> list[str] | None:
-    """A returned list of names: strings, or objects with a ``name`` (labels are entities with an id
-    on some servers; the response form is undocumented). None when it is neither."""
-    if not isinstance(value, list):
-        return None
-    names = [v if isinstance(v, str) else v.get("name") if isinstance(v, Mapping) else None for v in value]
-    return None if any(not isinstance(n, str) for n in names) else names
+def explore(ctx: RunContext, strategy: st.SearchStrategy, test: Any, *, max_examples: int, salt: int,
+            skip_simplest: bool = False) -> None:
+    """``ctx.explore``, but a failing example is not sent again: Hypothesis replays the failing example
+    to report it, and against a stateful API the replay would write again and could report a
+    different (later) state. The replay re-raises the first violation instead.
+
+    Hypothesis always tries the simplest example first ("A", ["0"], the lowest date), whatever the
+    seed. ``skip_simplest`` passes it over, so that a one-example check draws a value that depends
+    on ``--seed``.
+    """
+    guarded = first_failure(test)
+    calls = [0]
+
+    def run(value: Any) -> None:
+        calls[0] += 1
+        if skip_simplest and calls[0] == 1:
+            from hypothesis import reject
+
+            reject()
+        guarded(value)
+
+    ctx.explore(strategy, run, max_examples=max_examples, salt=salt)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text)
+def first_failure(fn: Any) -> Any:
+    """Wrap ``fn`` so that after its first failure every later call re-raises that failure."""
+    failures: list[Exception] = []
 
-
-def value_matches(kind: str, sent: Any, got: Any) -> bool:
-    """Does ``got`` hold the value that was sent, as the docs let an API write it back?"""
-    if kind == DATE_TIME:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures[0]
         try:
-            return parse_instant(got) == parse_instant(sent)
-        except NotAnInstant:
-            return False
-    if kind == NAMES:
-        names = names_of(got)
-        return names is not None and set(names) == set(sent)
-    if kind == RICH_TEXT:
-        if got == sent:
-            return True
-        if isinstance(sent, str) and isinstance(got, str):  # a markdown round trip may re-space lines
-            return got.split() == sent.split()
-        # Docs: input is Slate or markdown, the response type is open. Across forms, the words must survive.
-        if isinstance(sent, list) != isinstance(got, list) and isinstance(got, (str, list)):
-            text = lambda v: slate_text(v) if isinstance(v, list) else v  # noqa: E731
-            return _words(text(got)) == _words(text(sent))
-        return False
-    return got == sent
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            failures.append(exc)
+            raise
+
+    return wrapped
 
 
-def comparable(ticket: Ticket, shape: Shape) -> dict[str, Any]:
-    """A ticket in a form where equal means "the same data": nulls dropped (null = absent), instants
-    as instants, names as sorted sets, empty lists dropped, deal links sorted by id, amounts exact."""
-    out: dict[str, Any] = {}
-    for key in sorted(ticket):
-        value = ticket[key]
-        if value is None:
-            continue
-        if key in shape.instants:
-            value = _instant(value)
-        elif shape.kind(key) == NAMES and isinstance(value, list):
-            if not value:
-                continue
-            value = sorted({json.dumps(v, ensure_ascii=False) for v in value})
-        elif key == shape.linked_deals and isinstance(value, list):
-            if not value:
-                continue
-            value = sorted((json.dumps(v, sort_keys=True, ensure_ascii=False) for v in value))
-        elif key == shape.deal_sum and amount(value) is not None:
-            value = amount(value)
-        out[key] = value
-    return out
+def put(ctx: RunContext, ticket_id: Any, body: Mapping[str, Any], what: str) -> tuple[dict[str, Any], Exchange]:
+    """A valid update: must succeed with the updated ticket."""
+    exchange = ctx.api.update(ticket_id, dict(body))
+    return u.write_succeeded(exchange, ctx.profile.id_field, what, ticket_id), exchange
 
 
-def not_compared(before: Ticket, after: Ticket, shape: Shape) -> set[str]:
-    """Keys a comparison of two tickets does not judge: undocumented extra fields (their meaning is
-    unknown: a read-time stamp or a version counter may differ on every read), and fields an endpoint
-    may never return when one side lacks the key (not observable there: compare like with like)."""
-    keys = set(before) | set(after)
-    skip = keys - set(shape.documented) if shape.documented else set()
-    skip |= {k for k in shape.unobservable if (k in before) != (k in after)}
-    return skip
+def returned(ctx: RunContext, name: str, *tickets: Mapping[str, Any]) -> bool:
+    """Whether the API returns ``name`` at all (a field it never returns is not judged)."""
+    return any(name in t for t in tickets) or any(name in t for t in ctx.api.full_walk().items)
 
 
-def differences(before: Ticket, after: Ticket, shape: Shape, ignore: Iterable[str] = ()) -> dict[str, Any]:
-    """Fields (not in ``ignore``, and judged at all: ``not_compared``) whose data differ:
-    name -> {"before": ..., "after": ...}."""
-    a, b = comparable(before, shape), comparable(after, shape)
-    skip = set(ignore) | not_compared(before, after, shape)
-    return {k: {"before": before.get(k), "after": after.get(k)}
-            for k in sorted(set(a) | set(b)) if k not in skip and a.get(k) != b.get(k)}
+def _restore_title(ctx: RunContext, ticket_id: Any, before: Mapping[str, Any], exchange: Exchange) -> None:
+    """After a write that should have failed but did not, keep the ticket recognisably the suite's."""
+    writes = ctx.profile.writes
+    assert writes
+    if 200 <= exchange.status < 300:
+        try:
+            title = str(exchange.json_object().get(writes.title_field, ""))
+        except Exception:  # noqa: BLE001 - an unreadable answer: restore to be safe
+            title = ""
+        if not title.startswith(writes.marker):
+            ctx.api.update(ticket_id, {writes.title_field: before.get(writes.title_field)})
 
 
-def allowed_side_effects(before: Ticket, changes: Mapping[str, Any], shape: Shape) -> set[str]:
-    """Fields an update may change besides the ones it names: updatedAt always, closedAt when the
-    state changes, linked deals and their sum when deals are sent, and read-only integration fields
-    when a URL field changes (a server may derive them from the URL; the docs are silent)."""
-    allowed = {shape.updated_at, *changes}
-    if shape.state in changes and changes[shape.state] != before.get(shape.state):
-        allowed.add(shape.closed_at)
-    if any(shape.kind(n) == "uri" for n in changes):
-        allowed.update(shape.derived)
-    return allowed
+def _judge_value(ctx: RunContext, shape: u.Shape, name: str, sent: Any, ticket: Mapping[str, Any], where: str,
+                 exchanges: list[Exchange]) -> None:
+    if name in ticket or returned(ctx, name, ticket):
+        u.field_holds(ticket, name, shape.kind(name), sent, where, exchanges)
 
 
-# -- checks over one exchange ---------------------------------------------------------------------
-def write_succeeded(exchange: Exchange, id_field: str, what: str, ticket_id: Any = None) -> dict[str, Any]:
-    """A valid write must succeed (2xx) and answer with the ticket (with the same id for an update)."""
-    if not 200 <= exchange.status < 300:
-        raise Violation(f"{what}: a valid request was refused", expected="2xx with the ticket",
-                        actual=f"{exchange.status} {exchange.body[:300]!r}", exchanges=[exchange])
-    ticket = exchange.json_object()
-    if id_field not in ticket or (ticket_id is not None and ticket[id_field] != ticket_id):
-        raise Violation(f"{what}: the response is not the written ticket",
-                        expected=f"a ticket with {id_field} {ticket_id!r}" if ticket_id is not None else "a ticket",
-                        actual=ticket, exchanges=[exchange])
-    return ticket
+# -- nullable updates -----------------------------------------------------------------------------
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="Sending null for each nullable field (and [] for labels) clears it, in the update's response "
+              "and in the list.")
+def null_clears_nullable_fields(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    strategy = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n) for n in writes.nullable})
+
+    def test(drawn: dict[str, Any]) -> None:
+        for name in writes.nullable:
+            kind = shape.kind(name)
+            for clear in s.clearing_values(shape.kinds, name):  # null; for labels also [] (documented)
+                sent = json.dumps(clear)
+                filled, set_exchange = put(ctx, ticket_id, {name: drawn[name]}, f"setting {name}")
+                _judge_value(ctx, shape, name, drawn[name], filled, "response to setting a value", [set_exchange])
+                cleared, exchange = put(ctx, ticket_id, {name: clear}, f"{name}: {sent}")
+                u.field_cleared(cleared, name, kind, f"response to {name}: {sent}", [set_exchange, exchange])
+                listed, page = read_back(ctx, ticket_id)
+                u.field_cleared(listed, name, kind, f"listed after {name}: {sent}", [set_exchange, exchange, page])
+
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 6), salt=_salt("null_clears_nullable_fields"))
 
 
-def write_refused(exchange: Exchange, what: str) -> None:
-    """An invalid or impossible write must be refused with a 4xx (the docs name no status)."""
-    if not 400 <= exchange.status < 500:
-        raise Violation(f"{what}: not refused", expected="a 4xx refusal",
-                        actual=f"{exchange.status} {exchange.body[:300]!r}", exchanges=[exchange])
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="An update that sends one field leaves every field it does not send unchanged (an absent field is kept).")
+def absent_fields_are_kept(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    fill = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n) for n in writes.nullable})
+    changes = st.fixed_dictionaries({
+        n: (st.one_of(s.values(profile, shape.kinds, n), st.none()) if n in writes.nullable
+            else s.values(profile, shape.kinds, n)) for n in shape.kinds})
+
+    def test(drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        filled, changes_ = drawn
+        before, exchange = put(ctx, ticket_id, filled, "filling every nullable field")
+        for name in shape.kinds:
+            change = {name: changes_[name]}
+            after, exchange = put(ctx, ticket_id, change, f"changing only {name}")
+            u.others_kept(before, after, change, shape, f"response to a PUT of only {name}", [exchange])
+            listed, page = read_back(ctx, ticket_id)
+            u.others_kept(before, listed, change, shape, f"listed after a PUT of only {name}", [exchange, page])
+            before = listed
+
+    explore(ctx, st.tuples(fill, changes), test, max_examples=1, salt=_salt("absent_fields_are_kept"),
+            skip_simplest=True)
 
 
-# -- checks over tickets --------------------------------------------------------------------------
-def field_cleared(ticket: Ticket, name: str, kind: str, where: str, exchanges: Sequence[Exchange]) -> None:
-    if not is_cleared(ticket, name, kind):
-        raise Violation(f"{where}: {name} was not cleared", expected=f"{name} null or absent",
-                        actual={name: ticket.get(name)}, exchanges=exchanges)
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="A value sent for a writable field replaces the old one (dates as the same instant, labels as a set), "
+              "in the response and in the list.")
+def values_replace_fields(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    strategy = st.fixed_dictionaries({n: s.distinct_values(profile, shape.kinds, n) for n in shape.kinds})
+
+    def test(drawn: dict[str, list[Any]]) -> None:
+        for name, (first, second) in drawn.items():
+            got, first_exchange = put(ctx, ticket_id, {name: first}, f"setting {name}")
+            _judge_value(ctx, shape, name, first, got, f"response to setting {name}", [first_exchange])
+            got, exchange = put(ctx, ticket_id, {name: second}, f"replacing {name}")
+            _judge_value(ctx, shape, name, second, got, f"response to replacing {name}", [first_exchange, exchange])
+            listed, page = read_back(ctx, ticket_id)
+            _judge_value(ctx, shape, name, second, listed, f"listed after replacing {name}",
+                         [first_exchange, exchange, page])
+
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 6), salt=_salt("values_replace_fields"))
 
 
-def field_holds(ticket: Ticket, name: str, kind: str, sent: Any, where: str, exchanges: Sequence[Exchange]) -> None:
-    """The field holds the value sent (callers skip fields the API never returns)."""
-    got = ticket.get(name)
-    if not value_matches(kind, sent, got):
-        expected = sent
-        if kind == DATE_TIME:
-            expected = f"the instant {sent}"
-        elif kind == NAMES:
-            expected = f"the set {sorted(set(sent))}"
-        raise Violation(f"{where}: {name} does not hold the value sent", expected={name: expected},
-                        actual={name: got} if name in ticket else f"{name} absent", exchanges=exchanges)
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="title, type and state cannot be set to null: the update is refused with a 4xx and the ticket "
+              "is unchanged.")
+def required_fields_cannot_be_null(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (before,) = own_tickets(ctx)
+    ticket_id = before[profile.id_field]
+    for name in writes.not_nullable:
+        exchange = ctx.api.update(ticket_id, {name: None})
+        try:
+            u.write_refused(exchange, f"{name}: null")
+        finally:
+            _restore_title(ctx, ticket_id, before, exchange)
+        after, page = read_back(ctx, ticket_id)
+        u.unchanged(before, after, shape, f"listed after a refused {name}: null", [exchange, page])
 
 
-def others_kept(before: Ticket, after: Ticket, changes: Mapping[str, Any], shape: Shape, where: str,
-                exchanges: Sequence[Exchange]) -> None:
-    """Fields the update did not name keep their values (an absent field is kept). Undocumented extra
-    fields are not judged: their meaning is unknown (a version counter may move on every write)."""
-    ignore = allowed_side_effects(before, changes, shape)
-    changed = differences(before, after, shape, ignore=ignore)
-    if changed:
-        raise Violation(f"{where}: fields the update did not send changed", expected="unchanged",
-                        actual=changed, exchanges=exchanges)
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="An update with one valid change and one invalid field is refused with a 4xx and changes nothing "
+              "(not the valid part, not updatedAt).")
+def failed_update_changes_nothing(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    invalid = s.invalid_values(profile, shape.kinds)
+    if not invalid:
+        raise Skipped("the profile documents no constraint to break")
+
+    def valid_for(bad: tuple[str, Any]) -> st.SearchStrategy:
+        others = [n for n in shape.kinds if n != bad[0]]
+        return st.sampled_from(others).flatmap(
+            lambda n: s.distinct_values(profile, shape.kinds, n).map(lambda vs: (n, vs)))
+
+    # Every invalid value is sent (each next to a drawn valid change): none may be left out by the draw.
+    strategy = st.tuples(*(st.tuples(st.just(bad), valid_for(bad)) for bad in invalid))
+
+    def test(drawn: tuple[tuple[tuple[str, Any], tuple[str, list[Any]]], ...]) -> None:
+        for pair in drawn:
+            probe(pair)
+
+    def probe(drawn: tuple[tuple[str, Any], tuple[str, list[Any]]]) -> None:
+        (bad_name, bad_value), (name, candidates) = drawn
+        before, _ = read_back(ctx, ticket_id)
+        kind = shape.kind(name)
+        value = next((v for v in candidates if not (name in before and u.value_matches(kind, v, before[name]))),
+                     candidates[0])
+        exchange = ctx.api.update(ticket_id, {name: value, bad_name: bad_value})
+        try:
+            u.write_refused(exchange, f"an update with a valid {name} and an invalid {bad_name}")
+        finally:
+            _restore_title(ctx, ticket_id, before, exchange)
+        after, page = read_back(ctx, ticket_id)
+        u.unchanged(before, after, shape, f"listed after a refused update (valid {name}, invalid {bad_name})",
+                    [exchange, page])
+
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 12), salt=_salt("failed_update_changes_nothing"),
+            skip_simplest=True)
 
 
-def unchanged(before: Ticket, after: Ticket, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> None:
-    """Nothing changed, updatedAt included (of what is compared at all: ``not_compared``)."""
-    changed = differences(before, after, shape)
-    if changed:
-        raise Violation(f"{where}: the ticket changed", expected="the ticket exactly as before",
-                        actual=changed, exchanges=exchanges)
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="An update of an id that does not exist is refused with a 4xx (404 expected) and creates nothing.")
+def unknown_id_update_is_refused(ctx: RunContext) -> None:
+    profile = ctx.profile
+    walk = ctx.api.full_walk()
+    ids = walk.ids(profile.id_field)
+    if ids and all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        missing: Any = max(ids) + 10**6
+    else:
+        missing = next(f"conformance-missing-{n}" for n in range(len(ids) + 1) if f"conformance-missing-{n}" not in ids)
+    total_key = getattr(profile.paging, "total", None)
+    before = walk.pages[-1].body.get(total_key) if total_key and walk.pages else None
+    exchange = ctx.api.update(missing, {profile.writes.title_field: marked_title(profile, "must not exist")})
+    u.write_refused(exchange, f"an update of the unknown id {missing!r}")
+    if before is not None:
+        after = ctx.api.list({profile.paging.limit: 1})
+        u.total_unchanged(before, after.json_object().get(total_key), [exchange, after])
+    else:
+        after_walk = ctx.api.full_walk()
+        if missing in after_walk.ids(profile.id_field):
+            raise Violation("an update of an unknown id created it", expected=f"no ticket {missing!r}",
+                            actual="listed", exchanges=[exchange, *after_walk.exchanges[-1:]])
 
 
-def updated_at_later(before: Ticket, after: Ticket, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> None:
-    """updatedAt after a successful update is strictly later than before, and not before createdAt."""
-    try:
-        old, new = parse_instant(before.get(shape.updated_at)), parse_instant(after.get(shape.updated_at))
-        created = parse_instant(after.get(shape.created_at))
-    except NotAnInstant as exc:
-        raise Violation(f"{where}: {shape.updated_at}/{shape.created_at} is not an instant",
-                        expected="ISO 8601 instants", actual=str(exc), exchanges=exchanges) from None
-    if not new > old:
-        raise Violation(f"{where}: {shape.updated_at} did not move forward",
-                        expected=f"later than {before.get(shape.updated_at)}",
-                        actual=after.get(shape.updated_at), exchanges=exchanges)
-    if new < created:
-        raise Violation(f"{where}: {shape.updated_at} is before {shape.created_at}",
-                        expected=f"not before {after.get(shape.created_at)}", actual=after.get(shape.updated_at),
-                        exchanges=exchanges)
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="Every successful update moves updatedAt strictly forward (and never before createdAt), "
+              "in the response and in the list.")
+def updated_at_moves_forward(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    (before,) = own_tickets(ctx)
+    ticket_id = before[profile.id_field]
+    for step in ("A", "B"):
+        title = marked_title(profile, f"updatedAt probe {step}")
+        if before.get(writes.title_field) == title:
+            title = marked_title(profile, f"updatedAt probe {step}{step}")
+        ctx.wait(0.01)  # a live clock: never two writes in the same millisecond
+        after, exchange = put(ctx, ticket_id, {writes.title_field: title}, "an update of the title")
+        if u.comparable(after, shape).get(shape.updated_at) == u.comparable(before, shape).get(shape.updated_at):
+            # A server stamping whole seconds needs a second to show a later instant: retry once.
+            ctx.wait(1.1)
+            after, exchange = put(ctx, ticket_id, {writes.title_field: title + "."}, "an update of the title")
+        u.updated_at_later(before, after, shape, "response to an update", [exchange])
+        listed, page = read_back(ctx, ticket_id)
+        u.updated_at_later(before, listed, shape, "listed after an update", [exchange, page])
+        before = listed
 
 
-def listed_like_response(listed: Ticket, response: Ticket, shape: Shape, where: str,
-                         exchanges: Sequence[Exchange]) -> None:
-    """The list shows the ticket as the write answered it (of what is compared at all: ``not_compared``)."""
-    changed = differences(response, listed, shape)
-    if changed:
-        raise Violation(f"{where}: the listed ticket differs from the write's response",
-                        expected="the same fields", actual={k: {"response": v["before"], "listed": v["after"]}
-                                                            for k, v in changed.items()}, exchanges=exchanges)
+# -- consistency of writes with the list -------------------------------------------------------------
+@check(family="consistency", level="MUST", requires=CREATE,
+       proves="A created ticket comes back (2xx) with the fields sent, is listed exactly as the response shows it, "
+              "and totalCount grows by one.")
+def created_ticket_is_listed(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    optional = st.fixed_dictionaries({}, optional={n: s.values(profile, shape.kinds, n) for n in writes.nullable})
+    required = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n)
+                                      for n in writes.required_on_create if n in shape.kinds})
+    total_key = getattr(profile.paging, "total", None)
+
+    def test(drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        body = {**minimal_create_body(profile, "created and listed"), **drawn[0], **drawn[1]}
+        walk = ctx.api.full_walk()
+        before = walk.pages[-1].body.get(total_key) if total_key and walk.pages else None
+        exchange = ctx.api.create(body)
+        created = u.write_succeeded(exchange, profile.id_field, "creating a ticket")
+        ticket_id = created[profile.id_field]
+        remember_own(ctx, ticket_id)
+        for name, value in body.items():
+            if name in shape.kinds:
+                _judge_value(ctx, shape, name, value, created, "response to the create", [exchange])
+        listed, page = read_back(ctx, ticket_id)
+        u.listed_like_response(listed, created, shape, "listed after the create", [exchange, page])
+        if before is not None:
+            after = ctx.api.full_walk().pages[-1].body.get(total_key)
+            u.total_grew_by(before, after, 1, [exchange, page])
+
+    explore(ctx, st.tuples(required, optional.filter(bool)), test, max_examples=1,
+            salt=_salt("created_ticket_is_listed"), skip_simplest=True)
 
 
-def total_grew_by(before: Any, after: Any, count: int, exchanges: Sequence[Exchange]) -> None:
-    if not isinstance(before, int) or not isinstance(after, int) or after != before + count:
-        raise Violation(f"totalCount did not grow by {count}", expected=before + count if isinstance(before, int)
-                        else f"{count} more than before", actual=after, exchanges=exchanges)
+def _observed_deal_ids(ctx: RunContext, shape: u.Shape) -> list[Any]:
+    found: dict[str, Any] = {}
+    for item in ctx.api.full_walk().items:
+        for link in item.get(shape.linked_deals) or []:
+            if isinstance(link, Mapping) and link.get("id") is not None:
+                found.setdefault(json.dumps(link["id"]), link["id"])
+    return [found[k] for k in sorted(found)]
 
 
-def total_unchanged(before: Any, after: Any, exchanges: Sequence[Exchange]) -> None:
-    if after != before:
-        raise Violation("a refused update changed the collection size", expected=before, actual=after,
-                        exchanges=exchanges)
+def _priorities(ctx: RunContext, shape: u.Shape) -> tuple[str, ...]:
+    return tuple(ctx.profile.enums.get(f"{shape.linked_deals}[].priority", ()))
 
 
-# -- deals ----------------------------------------------------------------------------------------
-def deal_links(ticket: Ticket, shape: Shape) -> dict[str, Any]:
-    """Linked deals as JSON-encoded id -> priority."""
-    links = ticket.get(shape.linked_deals) or []
-    return {json.dumps(d.get("id")): d.get("priority") for d in links if isinstance(d, Mapping)}
+def _deal_item(deal_id: Any, priority: str, delete: bool = False) -> dict[str, Any]:
+    # The docs' example: priority on every item, ``"delete": true`` to remove the link.
+    return {"id": deal_id, "priority": priority, **({"delete": True} if delete else {})}
 
 
-def deal_linked(ticket: Ticket, deal_id: Any, priority: str, shape: Shape, where: str,
-                exchanges: Sequence[Exchange]) -> None:
-    """The deal is linked exactly once, with ``priority``."""
-    links = deal_links(ticket, shape)
-    key = json.dumps(deal_id)
-    entries = [d for d in ticket.get(shape.linked_deals) or []
-               if isinstance(d, Mapping) and json.dumps(d.get("id")) == key]
-    if len(entries) > 1:
-        raise Violation(f"{where}: deal {deal_id} is linked more than once", expected="one link per deal",
-                        actual=entries, exchanges=exchanges)
-    if links.get(key) != priority:
-        actual = f"deal {deal_id} not linked" if key not in links else {"priority": links[key]}
-        raise Violation(f"{where}: deal {deal_id} is not linked with priority {priority}",
-                        expected={"id": deal_id, "priority": priority}, actual=actual, exchanges=exchanges)
+@check(family="consistency", level="MUST", requires=WRITE,
+       proves="A deal link added by an update appears with its priority, a new priority replaces the old one, "
+              "and delete: true removes it, in the response and in the list; an update sending only deals "
+              "changes nothing else.")
+def deal_links_follow_updates(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    deal_ids, priorities = _observed_deal_ids(ctx, shape), _priorities(ctx, shape)
+    if not deal_ids:
+        raise Skipped("no listed ticket links a deal: no deal id to link")
+    if len(priorities) < 2:
+        raise Skipped("the profile lists fewer than two deal priorities: nothing to re-prioritise to")
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    linked = u.deal_links(ticket, shape)
+    free = [d for d in deal_ids if json.dumps(d) not in linked]
+    if not free:
+        raise Skipped("every deal seen in the list is already linked to the suite's ticket")
+    strategy = st.tuples(st.sampled_from(free), st.permutations(priorities).map(lambda p: p[:2]))
+    deals = writes.deals_field
+
+    # A deals-only update may change the links and their sum (and updatedAt), nothing else.
+    link_fields = {shape.linked_deals: None, shape.deal_sum: None}
+
+    def test(drawn: tuple[Any, tuple[str, str]]) -> None:
+        deal_id, (first, second) = drawn
+        try:
+            before, _ = read_back(ctx, ticket_id)
+            states = [v for v in profile.enums.get(shape.state, ())[1:-1] if v != before.get(shape.state)]
+            if states:   # a state other than the first and the closed one: a reset to a default shows
+                before, _ = put(ctx, ticket_id, {shape.state: states[0]}, "moving the ticket to another state")
+            got, added = put(ctx, ticket_id, {deals: [_deal_item(deal_id, first)]}, "linking a deal")
+            u.deal_linked(got, deal_id, first, shape, "response to linking a deal", [added])
+            u.others_kept(before, got, link_fields, shape, "response to a PUT of only deals", [added])
+            got, changed = put(ctx, ticket_id, {deals: [_deal_item(deal_id, second)]}, "re-prioritising a deal link")
+            u.deal_linked(got, deal_id, second, shape, "response to re-prioritising", [added, changed])
+            listed, page = read_back(ctx, ticket_id)
+            u.deal_linked(listed, deal_id, second, shape, "listed after re-prioritising", [added, changed, page])
+            got, removed = put(ctx, ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]}, "deleting a link")
+            u.deal_unlinked(got, deal_id, shape, "response to delete: true", [added, removed])
+            listed, page = read_back(ctx, ticket_id)
+            u.deal_unlinked(listed, deal_id, shape, "listed after delete: true", [added, removed, page])
+            u.others_kept(before, listed, link_fields, shape, "listed after PUTs of only deals",
+                          [added, changed, removed, page])
+        except Violation:
+            ctx.api.update(ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]})  # leave no link behind
+            raise
+
+    explore(ctx, strategy, test, max_examples=1, salt=_salt("deal_links_follow_updates"),
+            skip_simplest=True)
 
 
-def deal_unlinked(ticket: Ticket, deal_id: Any, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> None:
-    if json.dumps(deal_id) in deal_links(ticket, shape):
-        raise Violation(f"{where}: deal {deal_id} is still linked after delete: true",
-                        expected=f"no link to deal {deal_id}", actual=ticket.get(shape.linked_deals),
-                        exchanges=exchanges)
+@check(family="consistency", level="MUST", requires=WRITE,
+       proves="dealAmountSum is 0 (or null) without linked deals, grows by the same amount on two tickets linking "
+              "the same deals, and returns to its old value when those links are removed.")
+def deal_amount_sum_is_consistent(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    walk = ctx.api.full_walk()
+    u.unlinked_sums_are_zero(walk.items, shape, walk.exchanges[:1])
+    single = u.single_deal_sums_agree(walk.items, shape, walk.exchanges[:1])
+    deal_ids, priorities = _observed_deal_ids(ctx, shape), _priorities(ctx, shape)
+    if not deal_ids or not priorities:
+        raise Skipped("no listed ticket links a deal: no deal id to link")
+    first, second = own_tickets(ctx, 2)
+    ids = (first[profile.id_field], second[profile.id_field])
+    busy = set(u.deal_links(first, shape)) | set(u.deal_links(second, shape))
+    free = [d for d in deal_ids if json.dumps(d) not in busy]
+    if not free:
+        raise Skipped("every deal seen in the list is already linked to the suite's tickets")
+    # Deals whose amount the list already shows (a ticket linking only that deal) give an exact oracle.
+    known = [d for d in free if json.dumps(d) in single]
+    pool = known if len(known) >= 2 else free
+    strategy = st.lists(st.sampled_from(pool), min_size=min(2, len(pool)), max_size=min(3, len(pool)), unique=True)
+    deals = writes.deals_field
+
+    def test(chosen: list[Any]) -> None:
+        link = {deals: [_deal_item(d, priorities[0]) for d in chosen]}
+        relink = {deals: [_deal_item(d, priorities[-1]) for d in chosen]}
+        unlink = {deals: [_deal_item(d, priorities[0], delete=True) for d in chosen]}
+        tickets = [read_back(ctx, i) for i in ids]
+        start = [u.deal_sum(t, shape, "before linking", [page]) for t, page in tickets]
+        grown, evidence = [], []
+        try:
+            for ticket_id in ids:
+                got, exchange = put(ctx, ticket_id, link, f"linking deals {chosen}")
+                evidence.append(exchange)
+                grown.append(u.deal_sum(got, shape, "response to linking deals", [exchange]))
+            added = [g - s0 for g, s0 in zip(grown, start)]
+            u.amounts_equal(added[0], added[1], f"linking the same deals {chosen} to two tickets added different "
+                            f"amounts to {shape.deal_sum}", evidence)
+            if all(json.dumps(d) in single for d in chosen):
+                u.amounts_equal(sum((single[json.dumps(d)] for d in chosen), Decimal(0)), added[0],
+                                f"linking deals {chosen} added an amount other than the sum of what tickets linking "
+                                "only one of them show", evidence)
+            got, exchange = put(ctx, ids[0], relink, f"re-prioritising deals {chosen}")
+            evidence.append(exchange)
+            u.amounts_equal(grown[0], u.deal_sum(got, shape, "response to re-prioritising", [exchange]),
+                            f"re-prioritising linked deals changed {shape.deal_sum}", evidence[-2:])
+            for ticket_id, expected in zip(ids, grown):
+                listed, page = read_back(ctx, ticket_id)
+                u.amounts_equal(expected, u.deal_sum(listed, shape, "listed", [page]),
+                                f"the listed {shape.deal_sum} differs from the update's response", [*evidence, page])
+            for ticket_id, expected in zip(ids, start):
+                got, exchange = put(ctx, ticket_id, unlink, f"unlinking deals {chosen}")
+                u.amounts_equal(expected, u.deal_sum(got, shape, "response to unlinking", [exchange]),
+                                f"{shape.deal_sum} did not return to its value before the links were added",
+                                [evidence[0], exchange])
+                evidence.append(exchange)
+            for ticket_id, expected in zip(ids, start):
+                listed, page = read_back(ctx, ticket_id)
+                u.amounts_equal(expected, u.deal_sum(listed, shape, "listed", [page]),
+                                f"the listed {shape.deal_sum} did not return to its value before the links were added",
+                                [*evidence[-2:], page])
+                u.unlinked_sums_are_zero([listed], shape, [page])
+        except Violation:
+            for ticket_id in ids:
+                ctx.api.update(ticket_id, unlink)  # leave no link behind
+            raise
+
+    explore(ctx, strategy, test, max_examples=1, salt=_salt("deal_amount_sum_is_consistent"),
+            skip_simplest=True)
 
 
-def deal_sum(ticket: Ticket, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> Decimal:
-    """dealAmountSum as a number; null/absent counts as 0 only when no deal is linked."""
-    value = ticket.get(shape.deal_sum)
-    number = amount(value)
-    if number is not None:
-        return number
-    if value is None and not deal_links(ticket, shape):
-        return Decimal(0)
-    raise Violation(f"{where}: {shape.deal_sum} is not a number", expected="a number",
-                    actual={shape.deal_sum: value}, exchanges=exchanges)
+# -- dates ----------------------------------------------------------------------------------------------
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="A date-time sent with a non-UTC offset (+02:00, -05:30, ...) comes back as the same instant.")
+def offset_dates_are_the_same_instant(ctx: RunContext) -> None:
+    profile, shape = ctx.profile, shape_of(ctx)
+    writes = profile.writes
+    assert writes
+    fields = [n for n in writes.date_fields if n in shape.kinds]
+    if not fields:
+        raise Skipped("no writable date-time field")
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    strategy = st.fixed_dictionaries({n: s.offset_date_time_text() for n in fields})
+
+    def test(drawn: dict[str, str]) -> None:
+        for name, text in drawn.items():
+            got, exchange = put(ctx, ticket_id, {name: text}, f"setting {name} with a UTC offset")
+            _judge_value(ctx, shape, name, text, got, f"response to {name} {text}", [exchange])
+            listed, page = read_back(ctx, ticket_id)
+            _judge_value(ctx, shape, name, text, listed, f"listed after {name} {text}", [exchange, page])
+
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 4, 2), salt=_salt("offset_dates_are_the_same_instant"))
 
 
-def amounts_equal(expected: Decimal, actual: Decimal, what: str, exchanges: Sequence[Exchange]) -> None:
-    if abs(expected - actual) > AMOUNT_TOLERANCE:
-        raise Violation(what, expected=str(expected), actual=str(actual), exchanges=exchanges)
+# -- the stateful model ---------------------------------------------------------------------------------
+@check(family="nullable-update", level="MUST", requires=WRITE,
+       proves="Interleaved partial updates (values, nulls, absent fields, deal links, refused bodies) leave the "
+              "ticket exactly as a model of the documented semantics predicts, in every response and in the list.")
+def updates_match_model(ctx: RunContext) -> None:
+    from conformance.machines.opine_updates import updates_machine
 
-
-def unlinked_sums_are_zero(tickets: Iterable[Ticket], shape: Shape, exchanges: Sequence[Exchange]) -> None:
-    """A ticket without linked deals has a deal amount sum of 0 (or null/absent)."""
-    for ticket in tickets:
-        if deal_links(ticket, shape):
-            continue
-        value = ticket.get(shape.deal_sum)
-        if value is not None and amount(value) != 0:
-            raise Violation(f"ticket {ticket.get(shape.id_field)!r} links no deal but has {shape.deal_sum} {value}",
-                            expected="0 or null", actual=value, exchanges=exchanges)
-
-
-def single_deal_sums_agree(tickets: Iterable[Ticket], shape: Shape, exchanges: Sequence[Exchange]
-                           ) -> dict[str, Decimal]:
-    """Tickets linking exactly the same one deal show the same sum (that deal's amount); returns
-    deal (JSON id) -> that amount, as observed."""
-    seen: dict[str, tuple[Decimal, Any]] = {}
-    for ticket in tickets:
-        links = deal_links(ticket, shape)
-        number = amount(ticket.get(shape.deal_sum))
-        if len(links) != 1 or number is None:
-            continue
-        (key,) = links
-        if key in seen and abs(seen[key][0] - number) > AMOUNT_TOLERANCE:
-            other = seen[key][1]
-            raise Violation(f"two tickets linking only deal {key} show different {shape.deal_sum}",
-                            expected=f"{seen[key][0]} (as on ticket {other!r})",
-                            actual=f"{number} on ticket {ticket.get(shape.id_field)!r}", exchanges=exchanges)
-        seen.setdefault(key, (number, ticket.get(shape.id_field)))
-    return {k: v[0] for k, v in seen.items()}
+    profile, shape = ctx.profile, shape_of(ctx)
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    known = {name for item in ctx.api.full_walk().items for name in item}
+    machine = updates_machine(
+        profile=profile, shape=shape,
+        fetch=lambda: read_back(ctx, ticket_id),
+        send=lambda body: ctx.api.update(ticket_id, body),
+        returned=lambda name, current: name in known or name in current,
+        deal_ids=_observed_deal_ids(ctx, shape), priorities=_priorities(ctx, shape))
+    ctx.run_machine(machine, examples=3, steps=6, salt=_salt("updates_match_model"))

@@ -20,8 +20,8 @@ from typing import Any, Callable, Sequence
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from conformance.checks.cursor_pagination import has_more_is, page_is
-from conformance.exchange import Exchange
+from conformance.oracles.cursor_pagination import has_more_is, page_is
+from conformance.model.exchange import Exchange
 from conformance.profiles.base import CursorPaging
 from conformance.strategies.cursors import positions
 

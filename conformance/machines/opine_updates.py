@@ -18,12 +18,12 @@ from typing import Any, Callable, Mapping
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from conformance.checks import updates as u
-from conformance.checks.instants import NotAnInstant, parse_instant
-from conformance.exchange import Exchange
+from conformance.oracles import updates as u
+from conformance.oracles.instants import NotAnInstant, parse_instant
+from conformance.model.exchange import Exchange
 from conformance.profiles.base import Profile
 from conformance.strategies import updates as s
-from conformance.violations import Violation
+from conformance.model.violations import Violation
 
 SEEN, SENT, CLEARED = "seen", "sent", "cleared"
 

@@ -1,6 +1,6 @@
 """Vendor profiles: the one place where Opine and Copper differ."""
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 from conformance.profiles.base import Profile
 from conformance.profiles.copper import COPPER
 from conformance.profiles.opine import OPINE

@@ -26,7 +26,7 @@ from typing import TextIO
 
 import yaml
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 from conformance.publish import changelog as changelogs
 from conformance.publish import lint as linting
 from conformance.publish.html import render

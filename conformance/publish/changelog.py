@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 
 HEADING = re.compile(r"^##\s+(?:(?P<vendor>[a-z][a-z0-9_-]*)\s+)?v?(?P<version>\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?)"
                      r"(?P<rest>\s.*)?$")

@@ -15,8 +15,8 @@ from typing import Any, Sequence
 
 from hypothesis import strategies as st
 
-from conformance.checks.filters import LOWER, UPPER, Timeline
-from conformance.checks.instants import NS_PER_MS, NS_PER_S, format_utc
+from conformance.oracles.filters import LOWER, UPPER, Timeline
+from conformance.oracles.instants import NS_PER_MS, NS_PER_S, format_utc
 
 MS = NS_PER_MS
 DAY_NS = 86_400 * NS_PER_S

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from hypothesis import strategies as st
 
-from conformance.checks.instants import NS_PER_MS, format_utc
+from conformance.oracles.instants import NS_PER_MS, format_utc
 from conformance.profiles.base import Profile
 from conformance.strategies.bodies import marked_title
 
@@ -247,7 +247,7 @@ def comparable_key(kind: str, value: Any) -> Any:
     """A key under which two values of ``kind`` count as the same (dates as instants, names as sets)."""
     import json
 
-    from conformance.checks.instants import parse_instant
+    from conformance.oracles.instants import parse_instant
 
     if kind == DATE_TIME and isinstance(value, str):
         return parse_instant(value)

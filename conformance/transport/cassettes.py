@@ -38,7 +38,7 @@ import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
 from vcr.util import read_body
 
-from conformance.errors import CassetteMiss, ConfigError
+from conformance.model.errors import CassetteMiss, ConfigError
 from conformance.profiles.base import Profile
 from conformance.transport.client import KEY_PLACEHOLDER, WRONG_KEY, redact, secret_forms
 
@@ -275,7 +275,7 @@ class ReplaySession(requests.Session):
 @contextmanager
 def replay_target(profile: Profile, directory: Path) -> Iterator[Any]:
     """A target that answers from ``directory/<vendor>/`` and never touches the network."""
-    from conformance.target import Target
+    from conformance.transport.targets import Target
 
     run = read_run(directory, profile)
     cassettes = _Cassettes(profile, vendor_dir(directory, profile), REPLAY_KEY, "none")
@@ -333,8 +333,8 @@ def record_reference(vendor: str, directory: Path, *, seed: int = 1, max_example
     """Record a live run (with writes) against a fresh reference server served on loopback."""
     from conformance.profiles import get_profile
     from conformance.reference import http
-    from conformance.runner import RunRequest, run
-    from conformance.target import reference_app, reference_store
+    from conformance.run.runner import RunRequest, run
+    from conformance.transport.targets import reference_app, reference_store
 
     profile = get_profile(vendor)
     store = reference_store(profile, api_key=key) if key else reference_store(profile)
@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _rerecord(vendor: str, directory: Path) -> int:
-    from conformance.runner import RunRequest, run
+    from conformance.run.runner import RunRequest, run
 
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=f".{vendor}-") as scratch:

@@ -24,8 +24,8 @@ from urllib.parse import quote, quote_plus, urlsplit
 import requests
 import urllib3.exceptions
 
-from conformance.errors import BudgetExhausted, TransportError
-from conformance.exchange import BadResponse, Exchange, with_query
+from conformance.model.errors import BudgetExhausted, TransportError
+from conformance.model.exchange import BadResponse, Exchange, with_query
 from conformance.profiles.base import Profile
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.

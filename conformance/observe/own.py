@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.exchange import Exchange
+from conformance.model.exchange import Exchange
 from conformance.strategies.bodies import minimal_create_body
-from conformance.suite.context import RunContext
-from conformance.violations import Skipped, Violation
+from conformance.observe.context import RunContext
+from conformance.model.violations import Skipped, Violation
 
 WINDOW = 5  # tickets either side of the last known position
 

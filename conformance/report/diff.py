@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 from conformance.report.model import CheckResult, RunReport, report_from_json
 from conformance.report.writers import outcome
 

@@ -11,17 +11,17 @@ from typing import Callable, ContextManager, Iterable
 
 import yaml
 
-from conformance.errors import BudgetExhausted, ConfigError, CredentialsRejected
-from conformance.exchange import BadResponse
+from conformance.model.errors import BudgetExhausted, ConfigError, CredentialsRejected
+from conformance.model.exchange import BadResponse
 from conformance.profiles.base import Profile
 from conformance.report.model import CheckResult, RunReport
-from conformance.suite import CATALOGUE, CheckSpec
-from conformance.suite.api import Api
-from conformance.suite.context import RunContext, RunOptions
-from conformance.suite.walks import ApiError
-from conformance.target import Target
+from conformance.checks import CATALOGUE, CheckSpec
+from conformance.observe.api import Api
+from conformance.observe.context import RunContext, RunOptions
+from conformance.observe.walks import ApiError
+from conformance.transport.targets import Target
 from conformance.transport.client import Client, ClientOptions, redact_result, secret_forms
-from conformance.violations import Skipped, Violation
+from conformance.model.violations import Skipped, Violation
 
 Progress = Callable[[str], None]
 # Entered around the preflight (named "_preflight") and around each check (named by the check):

@@ -17,10 +17,10 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
                                                status_code_conformance)
 
 from conformance.strategies.bodies import marked_title
-from conformance.suite.context import RunContext
-from conformance.suite.own import own_tickets
-from conformance.suite.registry import check
-from conformance.violations import Violation
+from conformance.observe.context import RunContext
+from conformance.observe.own import own_tickets
+from conformance.checks.registry import check
+from conformance.model.violations import Violation
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 SPEC_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -1,6 +1,6 @@
 """What was observed while walking a collection: pages and walks (plain data, no I/O).
 
-Pure checks take these; ``conformance.suite.walks`` produces them.
+Pure checks take these; ``conformance.observe.walks`` produces them.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from conformance.exchange import Exchange
+from conformance.model.exchange import Exchange
 
 Params = tuple[tuple[str, str], ...]
 

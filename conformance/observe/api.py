@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from conformance.exchange import Exchange
+from conformance.model.exchange import Exchange
 from conformance.profiles.base import CursorPaging, OffsetPaging, Profile
-from conformance.suite.walks import Params, Walk, walk_cursor, walk_offset
+from conformance.observe.walks import Params, Walk, walk_cursor, walk_offset
 from conformance.transport.client import Client
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Literal
 
 if TYPE_CHECKING:
-    from conformance.suite.context import RunContext
+    from conformance.observe.context import RunContext
 
 FAMILIES = ("pagination", "enum", "nullable-update", "created-filter", "schema", "auth", "consistency")
 Level = Literal["MUST", "SHOULD"]

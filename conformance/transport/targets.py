@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 from conformance.profiles.base import Profile
 from conformance.reference import http
 

@@ -15,16 +15,16 @@ from typing import Sequence
 
 from hypothesis import strategies as st
 
-from conformance.checks.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
+from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
                                         selects_exactly, selects_one_of, walk_ended)
-from conformance.checks.instants import NotAnInstant, parse_instant
-from conformance.exchange import Exchange
+from conformance.oracles.instants import NotAnInstant, parse_instant
+from conformance.model.exchange import Exchange
 from conformance.profiles.base import CursorPaging
 from conformance.strategies import bounds as B
-from conformance.suite.context import RunContext
-from conformance.suite.registry import check
-from conformance.suite.walks import ApiError, Params, Walk, walk_cursor
-from conformance.violations import Skipped, Violation
+from conformance.observe.context import RunContext
+from conformance.checks.registry import check
+from conformance.observe.walks import ApiError, Params, Walk, walk_cursor
+from conformance.model.violations import Skipped, Violation
 
 REQUIRES = ("created-filters", "cursor-pagination")
 #: Values no ISO 8601 reader accepts. Not included: "" (a form decoder may read an empty parameter

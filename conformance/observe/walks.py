@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.exchange import Exchange
-from conformance.observations import Page, Params, Walk
+from conformance.model.exchange import Exchange
+from conformance.model.observations import Page, Params, Walk
 from conformance.profiles.base import CursorPaging, OffsetPaging
 
 __all__ = ["ApiError", "Page", "Params", "Walk", "page_from", "walk_cursor", "walk_offset"]
@@ -25,7 +25,7 @@ def page_from(exchange: Exchange, params: Params, items_key: str) -> Page:
     body = exchange.json_object()
     items = body.get(items_key)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        from conformance.exchange import BadResponse
+        from conformance.model.exchange import BadResponse
 
         raise BadResponse(exchange, f"{items_key!r} is not a list of objects")
     return Page(params=params, exchange=exchange, body=body, items=tuple(items))

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from conformance.exchange import Exchange
+from conformance.model.exchange import Exchange
 
 
 def _show(value: Any) -> str:

@@ -9,10 +9,10 @@ from typing import Any, Callable, Iterator
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 
-from conformance.exchange import Exchange
+from conformance.model.exchange import Exchange
 from conformance.profiles.base import Profile
-from conformance.suite.api import Api
-from conformance.violations import Skipped
+from conformance.observe.api import Api
+from conformance.model.violations import Skipped
 
 
 @dataclass(frozen=True)

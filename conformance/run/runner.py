@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from conformance import baseline
-from conformance.engine import Session, execute, stderr_progress
-from conformance.errors import ConfigError
+from conformance.report import baseline
+from conformance.run.engine import Session, execute, stderr_progress
+from conformance.model.errors import ConfigError
 from conformance.profiles import get_profile
 from conformance.profiles.base import Profile
 from conformance.report.model import RunReport
 from conformance.report.writers import write_all
-from conformance.suite.context import RunOptions
-from conformance.target import Target, live_target, recorded, reference_target, replay_target
+from conformance.observe.context import RunOptions
+from conformance.transport.targets import Target, live_target, recorded, reference_target, replay_target
 from conformance.transport.client import ClientOptions
 
 
@@ -33,7 +33,7 @@ class RunRequest:
     max_requests: int | None = None
     rate_limit: float | None = None
     checks: list[str] | None = None
-    baseline: Path | None = None  # known deviations (conformance.baseline), applied before the report is written
+    baseline: Path | None = None  # known deviations (conformance.report.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
 
     @property

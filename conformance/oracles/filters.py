@@ -23,12 +23,12 @@ from functools import cached_property
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from conformance.checks.instants import parse_instant
-from conformance.exchange import Exchange
-from conformance.violations import Violation
+from conformance.oracles.instants import parse_instant
+from conformance.model.exchange import Exchange
+from conformance.model.violations import Violation
 
 if TYPE_CHECKING:
-    from conformance.observations import Page, Walk
+    from conformance.model.observations import Page, Walk
 
 OPS = ("gt", "gte", "lt", "lte")
 LOWER = ("gt", "gte")

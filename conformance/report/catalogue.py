@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.engine import select_checks
+from conformance.run.engine import select_checks
 from conformance.profiles import PROFILES
-from conformance.suite import CATALOGUE
+from conformance.checks import CATALOGUE
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "checks.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
 
 
 def render() -> str:

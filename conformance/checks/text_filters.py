@@ -13,17 +13,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.checks import cursor_pagination as cp
-from conformance.checks import filters as F
-from conformance.checks.filters import (Expected, Window, empty_or_rejected, expected_subset, loosely_matches,
+from conformance.oracles import cursor_pagination as cp
+from conformance.oracles import filters as F
+from conformance.oracles.filters import (Expected, Window, empty_or_rejected, expected_subset, loosely_matches,
                                         no_match_query, search_results_match, selects_exactly, subset_where, walk_ended)
 from conformance.strategies import bounds as B
-from conformance.suite.context import RunContext
-from conformance.suite.created_filters import (Rejected, budget_stop, describe, filtered_walk, oracle, pages_for,
+from conformance.observe.context import RunContext
+from conformance.checks.created_filters import (Rejected, budget_stop, describe, filtered_walk, oracle, pages_for,
                                                paging)
-from conformance.suite.registry import check
-from conformance.suite.walks import Params, Walk, page_from
-from conformance.violations import Skipped, Violation
+from conformance.checks.registry import check
+from conformance.observe.walks import Params, Walk, page_from
+from conformance.model.violations import Skipped, Violation
 
 #: Unfiltered pages a search is walked over (each costs one request per query).
 SEARCH_PAGES = 6

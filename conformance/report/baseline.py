@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from conformance.errors import ConfigError
+from conformance.model.errors import ConfigError
 from conformance.report.model import RunReport
 
 FIELDS = ("check", "reason", "link", "since")
@@ -133,7 +133,7 @@ def apply(report: RunReport, baseline: Baseline) -> dict[str, Any]:
 
 def catalogue_names(vendor: str | None = None) -> list[str]:
     """Check names a baseline may list: the checks that apply to ``vendor`` (all checks if None)."""
-    from conformance.suite import CATALOGUE
+    from conformance.checks import CATALOGUE
 
     if vendor is None:
         return [c.name for c in CATALOGUE.all()]

@@ -1,8 +1,0 @@
-"""The check catalogue: each registered check gathers observations through the API and hands them
-to pure check functions in ``conformance.checks``. Importing this package registers every check."""
-
-from conformance.suite.registry import CATALOGUE, CheckSpec  # noqa: F401
-from conformance.suite import auth, consistency, cursor_pagination, enums, offset_pagination, schema  # noqa: F401,E402  (registration side effect)
-from conformance.suite import created_filters, text_filters  # noqa: F401,E402  (filters: registration side effect)
-from conformance.suite import robustness  # noqa: F401,E402  (malformed input: registration side effect)
-from conformance.suite import updates  # noqa: F401,E402  (nullable updates, write consistency: registration side effect)
