@@ -1,4 +1,4 @@
-"""Command line: ``ticket-conformance run|serve|diff|publish`` (interface fixed by design.md section 1)."""
+"""Command line: ``ticket-conformance run|serve|record|checks|diff|publish`` (interface fixed by design.md section 1)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
+
+    record = sub.add_parser("record", help="re-record the shipped cassettes from fresh reference servers, "
+                                           "verify they replay, then replace <cassettes>/<vendor>/")
+    record.add_argument("--vendor", action="append", choices=("opine", "copper"), help="default: every vendor")
+    record.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory")
 
     checks = sub.add_parser("checks", help="list the checks (name, family, level, what each proves)")
     checks.add_argument("--write", action="store_true", help="regenerate docs/checks.md")
@@ -153,6 +158,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    from conformance.run.recording import record
+
+    return record(args.vendor, args.cassettes)
+
+
 def cmd_checks(args: argparse.Namespace) -> int:
     from conformance.report import catalogue as catalogue_doc
 
@@ -167,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         commands = {"run": cmd_run, "serve": cmd_serve, "diff": cmd_diff, "publish": cmd_publish,
-                    "checks": cmd_checks}
+                    "checks": cmd_checks, "record": cmd_record}
         return commands[args.command](args)
     except ConfigError as exc:
         print(f"ticket-conformance: {exc}", file=sys.stderr)

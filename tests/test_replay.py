@@ -24,7 +24,8 @@ from conformance.cli import main
 from conformance.run.engine import select_checks
 from conformance.profiles import get_profile
 from conformance.run.runner import RunRequest, run
-from conformance.transport.cassettes import RUN_FILE, record_reference
+from conformance.run.recording import record_reference
+from conformance.transport.cassettes import RUN_FILE
 
 pytest_plugins = ["pytester"]
 

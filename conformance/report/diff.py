@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conformance.model.errors import ConfigError
 from conformance.report.model import CheckResult, RunReport, report_from_json
-from conformance.report.writers import outcome
+from conformance.report.view import outcome
 
 
 def load_report(path: Path | str) -> RunReport:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from html import escape
 
 from conformance.report.model import CheckResult, RunReport
-from conformance.report.writers import (OUTCOME_LABELS, OUTCOMES, as_text, families, matrix, ordered, outcome,
-                                        totals, verdict)
+from conformance.report.view import (OUTCOME_LABELS, OUTCOMES, as_text, families, matrix, ordered, outcome,
+                                     totals, verdict)
 
 CSS = """
 :root{--fail:#b42318;--should:#b54708;--known:#6941c6;--skip:#667085;--pass:#067647;--line:#d0d5dd}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
 from conformance.report import baseline
-from conformance.run.engine import Session, execute, stderr_progress
+from conformance.run.engine import execute, stderr_progress
 from conformance.model.errors import ConfigError
 from conformance.profiles import get_profile
 from conformance.profiles.base import Profile
@@ -16,6 +16,7 @@ from conformance.report.model import RunReport
 from conformance.report.writers import write_all
 from conformance.observe.context import RunOptions
 from conformance.transport.targets import Target, live_target, recorded, reference_target, replay_target
+from conformance.transport.cassettes import read_run, vendor_dir
 from conformance.transport.client import ClientOptions
 
 
@@ -67,7 +68,10 @@ def open_target(profile: Profile, request: RunRequest) -> Iterator[Target]:
         else:
             target = stack.enter_context(live_target(profile, request.base_url or "", request.api_key))
             if request.record:
-                target = stack.enter_context(recorded(profile, target, request))
+                settings = {"seed": request.seed, "max_examples": request.max_examples,
+                            "allow_writes": bool(request.allow_writes), "max_requests": request.max_requests,
+                            "selection": list(request.checks) if request.checks else None}
+                target = stack.enter_context(recorded(profile, target, request.cassettes, settings))
             yield target
 
 
@@ -75,13 +79,21 @@ def recorded_settings(request: RunRequest) -> RunRequest:
     """For a replay, the recorded run's writes, budget and checks; its seed and examples must agree."""
     if request.kind != "replay":
         return request
-    from conformance.transport.cassettes import adopt
-
-    return adopt(request)
+    profile = get_profile(request.vendor)
+    recording = read_run(request.cassettes, profile)
+    recorded = (recording.get("seed"), recording.get("max_examples"))
+    if recorded != (request.seed, request.max_examples):
+        raise ConfigError(f"{vendor_dir(request.cassettes, profile)}/ was recorded with --seed {recorded[0]} "
+                          f"--max-examples {recorded[1]}: replay with the same values (or re-record)")
+    max_requests = request.max_requests if request.max_requests is not None else recording.get("max_requests")
+    # A recording of some checks (--check) replays those; a recording of all replays all, new ones included.
+    checks = request.checks if request.checks else recording.get("selection")
+    return replace(request, allow_writes=bool(recording.get("allow_writes")), max_requests=max_requests,
+                   rate_limit=None, checks=list(checks) if checks else None)
 
 
 def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
-    request = recorded_settings(request)
+    """Engine and client options for a request whose recorded settings are already adopted."""
     # The reference server is ours to write to; a live vendor only when the user says so.
     writes = request.allow_writes or request.kind == "reference"
     return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes),
@@ -107,4 +119,4 @@ def run(request: RunRequest, report_dir: Path | None = None) -> RunReport:
     return report
 
 
-__all__ = ["RunRequest", "run", "open_target", "options_for", "validate", "Session"]
+__all__ = ["RunRequest", "run", "open_target", "options_for", "recorded_settings", "validate"]

@@ -13,23 +13,19 @@ cassettes are in use, so every cassette holds all the requests its check needs a
 replayed on its own. Identical requests are played back in recorded order, once each
 (``allow_playback_repeats=False``), so stateful sequences (read, update, read again) replay faithfully.
 
-Re-record after changing a check: ``scripts/record-cassettes`` (or
-``python -m conformance.transport.cassettes record``).
+Re-record after changing a check: ``scripts/record-cassettes`` (``ticket-conformance record``;
+the re-recording itself lives in ``conformance.run.recording``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import shutil
-import sys
-import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Sequence
+from typing import Any, Callable, ContextManager, Iterator
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -192,23 +188,6 @@ def read_run(directory: Path, profile: Profile) -> dict[str, Any]:
     return data
 
 
-def adopt(request: Any) -> Any:
-    """A replay request with the recorded run's settings (writes, budget); seed and examples must agree."""
-    from conformance.profiles import get_profile
-
-    profile = get_profile(request.vendor)
-    run = read_run(request.cassettes, profile)
-    recorded = (run.get("seed"), run.get("max_examples"))
-    if recorded != (request.seed, request.max_examples):
-        raise ConfigError(f"{vendor_dir(request.cassettes, profile)}/ was recorded with --seed {recorded[0]} "
-                          f"--max-examples {recorded[1]}: replay with the same values (or re-record)")
-    max_requests = request.max_requests if request.max_requests is not None else run.get("max_requests")
-    # A recording of some checks (--check) replays those; a recording of all replays all, new ones included.
-    checks = request.checks if request.checks else run.get("selection")
-    return replace(request, allow_writes=bool(run.get("allow_writes")), max_requests=max_requests, rate_limit=None,
-                   checks=list(checks) if checks else None)
-
-
 # -- scopes ---------------------------------------------------------------------------------------
 @dataclass
 class _Scope:
@@ -272,43 +251,51 @@ class ReplaySession(requests.Session):
             raise state.miss from None
 
 
-@contextmanager
-def replay_target(profile: Profile, directory: Path) -> Iterator[Any]:
-    """A target that answers from ``directory/<vendor>/`` and never touches the network."""
-    from conformance.transport.targets import Target
+@dataclass
+class Replay:
+    """What a replay needs: an HTTP session answered from cassettes, the per-check scope, the prefix."""
 
+    session: requests.Session
+    check_scope: CheckScope
+    prefix: str
+    recorded_from: str
+
+
+@contextmanager
+def open_replay(profile: Profile, directory: Path) -> Iterator[Replay]:
+    """Answers from ``directory/<vendor>/``; never touches the network."""
     run = read_run(directory, profile)
     cassettes = _Cassettes(profile, vendor_dir(directory, profile), REPLAY_KEY, "none")
-    prefix = str(run.get("prefix") or profile.version_prefix)
     session = ReplaySession(cassettes)
     try:
-        yield Target(kind="replay", base_url=REPLAY_ORIGIN + prefix, api_key=REPLAY_KEY, session=session,
-                     check_scope=cassettes.scope, sleep=lambda _seconds: None)
+        yield Replay(session=session, check_scope=cassettes.scope,
+                     prefix=str(run.get("prefix") or profile.version_prefix),
+                     recorded_from=str(run.get("recorded_from") or ""))
     finally:
         session.close()
 
 
 @contextmanager
-def recording(profile: Profile, target: Any, request: Any) -> Iterator[Any]:
-    """Record ``target``'s run into ``request.cassettes/<vendor>/`` (replacing what was there)."""
-    where = vendor_dir(request.cassettes, profile)
+def recording(profile: Profile, directory: Path, base_url: str, key: str | None,
+              settings: dict[str, Any]) -> Iterator[CheckScope]:
+    """Record into ``directory/<vendor>/`` (replacing what was there); yields the per-check scope.
+
+    ``settings`` are the run's seed, max_examples, allow_writes, max_requests and selection."""
+    where = vendor_dir(directory, profile)
     try:
         where.mkdir(parents=True, exist_ok=True)
         for old in where.glob("*.yaml"):
             old.unlink()
     except OSError as exc:
         raise ConfigError(f"cannot write cassettes to {where}/: {exc.strerror or exc}") from None
-    cassettes = _Cassettes(profile, where, target.api_key, "all")
+    cassettes = _Cassettes(profile, where, key, "all")
     run = {"vendor": profile.name,
            "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-           "recorded_from": _origin(target.base_url), "prefix": urlsplit(target.base_url).path.rstrip("/"),
-           "seed": request.seed, "max_examples": request.max_examples,
-           "allow_writes": bool(request.allow_writes), "max_requests": request.max_requests,
-           "selection": list(request.checks) if request.checks else None, "complete": False, "checks": []}
+           "recorded_from": _origin(base_url), "prefix": urlsplit(base_url).path.rstrip("/"),
+           **settings, "complete": False, "checks": []}
     _write_run(where, run)
-    target.check_scope = cassettes.scope
     try:
-        yield target
+        yield cassettes.scope
         run["complete"] = True
     finally:
         run["checks"] = list(cassettes.scoped)
@@ -324,72 +311,3 @@ def _origin(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}"
-
-
-# -- re-recording the shipped cassettes -----------------------------------------------------------
-def record_reference(vendor: str, directory: Path, *, seed: int = 1, max_examples: int = 12,
-                     checks: Sequence[str] | None = None, key: str | None = None,
-                     report_dir: Path | None = None) -> Any:
-    """Record a live run (with writes) against a fresh reference server served on loopback."""
-    from conformance.profiles import get_profile
-    from conformance.reference import http
-    from conformance.run.runner import RunRequest, run
-    from conformance.transport.targets import reference_app, reference_store
-
-    profile = get_profile(vendor)
-    store = reference_store(profile, api_key=key) if key else reference_store(profile)
-    key = key or getattr(store, "api_key", None) or profile.reference_key
-    with http.start(reference_app(profile, store)) as server:
-        request = RunRequest(vendor=vendor, base_url=server.origin + profile.version_prefix, api_key=key,
-                             allow_writes=True, record=True, cassettes=Path(directory), seed=seed,
-                             max_examples=max_examples, checks=list(checks) if checks else None)
-        return run(request, report_dir=report_dir)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``record``: re-record each vendor from a fresh reference server, check that the recording
-    replays to the same verdicts, and only then replace ``<dir>/<vendor>/``."""
-    parser = argparse.ArgumentParser(prog="python -m conformance.transport.cassettes",
-                                     description="Re-record the shipped cassettes from the reference servers.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    rec = sub.add_parser("record", help="record every vendor (or --vendor V) into --cassettes DIR")
-    rec.add_argument("--vendor", action="append", choices=("opine", "copper"))
-    rec.add_argument("--cassettes", type=Path, default=Path("cassettes"))
-    args = parser.parse_args(argv)
-    code = 0
-    for vendor in args.vendor or ("opine", "copper"):
-        try:
-            code = max(code, _rerecord(vendor, Path(args.cassettes)))
-        except ConfigError as exc:
-            print(f"record {vendor}: {exc}", file=sys.stderr)
-            code = 2
-    return code
-
-
-def _rerecord(vendor: str, directory: Path) -> int:
-    from conformance.run.runner import RunRequest, run
-
-    directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=directory, prefix=f".{vendor}-") as scratch:
-        fresh = Path(scratch)
-        recorded = record_reference(vendor, fresh, report_dir=fresh / "report")
-        replayed = run(RunRequest(vendor=vendor, target="replay", cassettes=fresh))
-        before = {c.name: c.status for c in recorded.checks}
-        after = {c.name: c.status for c in replayed.checks}
-        if before != after:
-            changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-            print(f"record {vendor}: the recording does not replay to the same verdicts ({', '.join(changed)}); "
-                  f"{directory / vendor}/ left as it was", file=sys.stderr)
-            return 1
-        target = directory / vendor
-        if target.exists():
-            shutil.rmtree(target)
-        (fresh / vendor).rename(target)
-    s = recorded.summary
-    print(f"recorded {vendor} into {target}/: {len(recorded.checks)} checks ({s['passed']} passed, "
-          f"{s['failed']} failed, {s['skipped']} skipped), {recorded.requests} requests; replay verified")
-    return 1 if s["failed"] else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,6 +6,7 @@ import importlib
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ import requests
 from conformance.model.errors import ConfigError
 from conformance.profiles.base import Profile
 from conformance.reference import http
+from conformance.transport.cassettes import REPLAY_KEY, REPLAY_ORIGIN, open_replay, recording
 
 
 @dataclass
@@ -71,18 +73,16 @@ def live_target(profile: Profile, base_url: str, api_key: str | None) -> Iterato
 
 
 @contextmanager
-def replay_target(profile: Profile, cassettes: Any) -> Iterator[Target]:
+def replay_target(profile: Profile, cassettes: Path) -> Iterator[Target]:
     """Answer every request from the cassettes under ``cassettes/<vendor>/``; no network, no key."""
-    from conformance.transport.cassettes import replay_target as replay
-
-    with replay(profile, cassettes) as target:
-        yield target
+    with open_replay(profile, cassettes) as replay:
+        yield Target(kind="replay", base_url=REPLAY_ORIGIN + replay.prefix, api_key=REPLAY_KEY,
+                     session=replay.session, check_scope=replay.check_scope, sleep=lambda _seconds: None)
 
 
 @contextmanager
-def recorded(profile: Profile, target: Target, request: Any) -> Iterator[Target]:
-    """``target`` (a live one) with every exchange also written to ``request.cassettes/<vendor>/``."""
-    from conformance.transport.cassettes import recording
-
-    with recording(profile, target, request) as recording_target:
-        yield recording_target
+def recorded(profile: Profile, target: Target, cassettes: Path, settings: dict[str, Any]) -> Iterator[Target]:
+    """``target`` (a live one) with every exchange also written to ``cassettes/<vendor>/``."""
+    with recording(profile, cassettes, target.base_url, target.api_key, settings) as scope:
+        target.check_scope = scope
+        yield target
