@@ -1,7 +1,7 @@
 """Mutants: reference stores with one deliberate bug each, which one named check must catch.
 
 A mutant is a subclass of a reference store that overrides ONE seam, with a one-line docstring and
-a ``catches`` attribute naming the check it must trip. The self-test (tests/test_mutants.py) serves
+a ``catches`` attribute naming the check it must trip. The self-test (tests/selftest/test_mutants.py) serves
 each one and asserts that check fails while the clean store passes everything.
 
 Mutants name checks by string only: like the servers, they import nothing from checks or profiles.

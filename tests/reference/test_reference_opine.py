@@ -12,7 +12,7 @@ from werkzeug.test import Client
 try:
     import conformance  # noqa: F401
 except ImportError:  # running pytest from the repo without an installed package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from conformance.reference import http  # noqa: E402
 from conformance.reference.opine import DEFAULT_API_KEY, OpineStore, make_app  # noqa: E402

@@ -1,4 +1,4 @@
-"""Red team: the suite against an independent Opine server (tests/alt_servers/opine_alt.py).
+"""Red team: the suite against an independent Opine server (tests/selftest/alt_servers/opine_alt.py).
 
 The server was written from the vendor material only (seed page, vendor-facts §1, design §3), never
 from conformance/reference/. CORRECT configurations make other choices than the reference server

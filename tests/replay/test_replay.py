@@ -29,7 +29,7 @@ from conformance.transport.cassettes import RUN_FILE
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "cassettes"
 EXAMPLES = 3
 

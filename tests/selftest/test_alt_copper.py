@@ -1,4 +1,4 @@
-"""Red-team the Copper suite against an independent server (tests/alt_servers/copper_alt.py).
+"""Red-team the Copper suite against an independent server (tests/selftest/alt_servers/copper_alt.py).
 
 The alternative server was written from the vendor material only (the Copper seed page,
 vendor-facts section 2 and its gaps, design sections 1 and 3), never from conformance/reference.

@@ -13,7 +13,7 @@ from conformance.report import baseline
 from conformance.model.errors import ConfigError
 from conformance.report.model import CheckResult, RunReport
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytest_plugins = ["pytester"]
 
 

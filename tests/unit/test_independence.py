@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[1] / "conformance" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2] / "conformance" / "reference"
 FORBIDDEN = ("conformance.oracles", "conformance.profiles", "conformance.checks", "conformance.machines",
              "conformance.strategies")
 
