@@ -5,6 +5,7 @@ from __future__ import annotations
 from conformance.oracles.auth import refused_without_ticket_data
 from conformance.strategies.bodies import minimal_create_body
 from conformance.observe.context import RunContext
+from conformance.observe.writes import shape_of
 from conformance.checks.registry import check
 
 
@@ -58,7 +59,6 @@ def _unauthenticated_updates_change_nothing(ctx: RunContext) -> None:
     from conformance.oracles import updates as u
     from conformance.strategies.bodies import marked_title
     from conformance.observe.own import own_tickets, read_back
-    from conformance.checks.updates import shape_of
 
     api, profile = ctx.api, ctx.profile
     writes = profile.writes

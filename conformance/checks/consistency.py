@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from conformance.oracles import consistency as cc
 from conformance.strategies.cursors import positions
 from conformance.observe.context import RunContext
-from conformance.checks.cursor_pagination import draw, oracle, oracle_groups, oracle_ids, paging
+from conformance.observe.cursor_walks import draw, full_walk, full_walk_ids, paging, tie_groups
 from conformance.checks.registry import check
 from conformance.observe.walks import Walk
 from conformance.model.violations import Skipped
@@ -36,12 +36,12 @@ def _page_holding(walk: Walk, position: int):
 @check(family="consistency", level="MUST", requires=("retrieve",),
        proves="GET /tickets/{id} returns the ticket the list returns for that id: every listed field, equal.")
 def retrieve_matches_list_item(ctx: RunContext) -> None:
-    full = oracle(ctx)
+    full = full_walk(ctx)
     items = full.items
     if not items:
         raise Skipped("the list is empty: no ticket to retrieve")
     chosen: list[int] = []
-    groups = oracle_groups(ctx)
+    groups = tie_groups(ctx)
     if groups:
         chosen.append(groups[0][1] - 1)  # a tie member (the last of the first group)
     odd = next((i for i, item in enumerate(items) if _non_ascii(item)), None)
@@ -59,7 +59,7 @@ def retrieve_matches_list_item(ctx: RunContext) -> None:
 @check(family="consistency", level="MUST", requires=("retrieve",),
        proves="Retrieving an id the list never returned is refused with a 4xx that carries no ticket.")
 def unknown_id_is_refused(ctx: RunContext) -> None:
-    ids = oracle_ids(ctx)
+    ids = full_walk_ids(ctx)
     if not ids:
         raise Skipped("the list is empty: no real id to derive an unknown one from")
     profile = ctx.profile
@@ -71,12 +71,12 @@ def unknown_id_is_refused(ctx: RunContext) -> None:
 @check(family="consistency", level="MUST", requires=("cursor-pagination",),
        proves="The same page query asked twice (deep in the list, no writes between) gets the same items and has_more.")
 def same_query_same_answer(ctx: RunContext) -> None:
-    p, ids = paging(ctx), oracle_ids(ctx)
+    p, ids = paging(ctx), full_walk_ids(ctx)
     n = len(ids)
     if n < 3:
         raise Skipped(f"needs at least 3 tickets; the list holds {n}")
     # A page deep in the list (new tickets arrive at the top) that holds a tie group when there is one.
-    deep = [g for g in oracle_groups(ctx) if g[0] >= 1 and g[1] < n]
+    deep = [g for g in tie_groups(ctx) if g[0] >= 1 and g[1] < n]
     deep = [g for g in deep if g[0] >= n // 2] or deep
     if deep:
         start, stop = deep[-1]

@@ -10,20 +10,19 @@ question share the requests. Bounds are chosen so that a filtered walk stays sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 from hypothesis import strategies as st
 
 from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
-                                        selects_exactly, selects_one_of, walk_ended)
-from conformance.oracles.instants import NotAnInstant, parse_instant
-from conformance.model.exchange import Exchange
-from conformance.profiles.base import CursorPaging
+                                        selects_one_of, walk_ended)
+from conformance.oracles.instants import parse_instant
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
+from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, max_items, pages_for,
+                                                paging, walk_and_timeline)
 from conformance.checks.registry import check
-from conformance.observe.walks import ApiError, Params, Walk, walk_cursor
+from conformance.observe.walks import Params, Walk
 from conformance.model.violations import Skipped, Violation
 
 REQUIRES = ("created-filters", "cursor-pagination")
@@ -35,80 +34,6 @@ UNPARSABLE = ("not-a-date", "2026-13-45T00:00:00Z", "2026-03-14T24:30:00Z")
 # -- shared machinery (also used by text_filters) -----------------------------------------------
 
 
-def paging(ctx: RunContext) -> CursorPaging:
-    assert isinstance(ctx.profile.paging, CursorPaging)
-    return ctx.profile.paging
-
-
-def oracle(ctx: RunContext) -> tuple[Walk, Timeline]:
-    """The unfiltered walk and its timeline; skipped when the walk cannot serve as an oracle."""
-    walk = ctx.api.full_walk()
-    if not walk.complete:
-        raise Skipped(f"the unfiltered walk did not complete ({walk.stop}): no oracle for filters")
-    if not walk.items:
-        raise Skipped("the collection is empty: no tickets to draw bounds from")
-    field = ctx.profile.created_filters.field if ctx.profile.created_filters else ctx.profile.created_field
-
-    def build() -> Timeline:
-        try:
-            return Timeline.from_items(walk.items, ctx.profile.id_field, field)
-        except NotAnInstant as exc:
-            raise Skipped(f"a ticket's {field!r} is not an instant ({exc}): no oracle for created bounds") from None
-
-    return walk, ctx.api.memo(("filters-timeline",), build)
-
-
-def max_items(ctx: RunContext) -> int:
-    """The largest filtered walk a bound may ask for: two pages at the largest page size."""
-    return 2 * paging(ctx).max_limit
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """The first page of a filtered query was refused with a 4xx."""
-
-    exchange: Exchange
-
-
-def budget_stop(max_pages: int) -> str:
-    return f"stopped after {max_pages} pages"
-
-
-def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, max_pages: int = 4) -> Walk | Rejected:
-    """Walk a filtered query (``starting_after`` chain, the filters on every page), memoized.
-
-    A 4xx on the first page is a ``Rejected``; an error status later in the walk is an ``ApiError``.
-    """
-    page_size = limit or paging(ctx).max_limit
-
-    def walk() -> Walk | Rejected:
-        calls = 0
-
-        def fetch(params: Params) -> Exchange:
-            nonlocal calls
-            calls += 1
-            return ctx.api.list(params)
-
-        try:
-            return walk_cursor(fetch, paging(ctx), page_size, tuple(filters), ctx.profile.id_field, max_pages)
-        except ApiError as exc:
-            if calls == 1 and 400 <= exc.exchange.status < 500:
-                return Rejected(exc.exchange)
-            raise
-
-    return ctx.api.memo(("filtered-walk", page_size, tuple(filters), max_pages), walk)
-
-
-def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:
-    """A page budget for a walk expected to hold ``items`` tickets (room for one extra page)."""
-    size = limit or paging(ctx).max_limit
-    return items // size + 2
-
-
-def describe(filters: Params) -> str:
-    return "&".join(f"{k}={v}" for k, v in filters)
-
-
 def _param(ctx: RunContext, op: str) -> str:
     assert ctx.profile.created_filters
     return ctx.profile.created_filters.params[op]
@@ -117,7 +42,7 @@ def _param(ctx: RunContext, op: str) -> str:
 def ask(ctx: RunContext, bounds: Sequence[tuple[str, int, str]]) -> tuple[Params, Walk | Rejected, int]:
     """Walk the query with ``(op, instant, spelling)`` bounds; its page budget (returned third)
     follows the oracle, with room for the same bounds rounded to the millisecond."""
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     filters: Params = tuple((_param(ctx, op), text) for op, _, text in bounds)
     widest = timeline.count([(op, ns - B.MS if op in LOWER else ns + B.MS) for op, ns, _ in bounds])
     pages = pages_for(ctx, widest)
@@ -127,7 +52,7 @@ def ask(ctx: RunContext, bounds: Sequence[tuple[str, int, str]]) -> tuple[Params
 def judge(ctx: RunContext, filters: Params, walk: Walk, pages: int, alternatives: Sequence[Expected],
           note: str = "") -> None:
     """The walk (stopped after at most ``pages``) agrees with one of the oracle subsets."""
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     what = describe(filters) + (f" ({note})" if note else "")
     complete = walk_ended(walk, what, budget_stop(pages))
     selects_one_of(walk, timeline, alternatives, what, ctx.profile.id_field, complete)
@@ -136,7 +61,7 @@ def judge(ctx: RunContext, filters: Params, walk: Walk, pages: int, alternatives
 def expect_exact(ctx: RunContext, bounds: Sequence[tuple[str, int, str]], must_accept: bool = True) -> bool:
     """The walk of these bounds selects exactly the oracle subset. Returns False when the API
     rejected the query (and ``must_accept`` is off); a rejection of a valid bound is a violation."""
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     filters, walk, pages = ask(ctx, bounds)
     if isinstance(walk, Rejected):
         if must_accept:
@@ -160,8 +85,8 @@ def _drawable(timeline: Timeline, cap: int) -> list[str]:
 # -- one operator at a time ---------------------------------------------------------------------
 
 
-def _single_bound(ctx: RunContext, op: str, salt: int) -> None:
-    _, timeline = oracle(ctx)
+def _single_bound(ctx: RunContext, op: str) -> None:
+    _, timeline = walk_and_timeline(ctx)
     limit, cap = paging(ctx).max_limit, max_items(ctx)
     keys = B.key_bounds(timeline, op, cap, limit)
     if not keys:
@@ -173,34 +98,34 @@ def _single_bound(ctx: RunContext, op: str, salt: int) -> None:
     if own is not None:
         expect_exact(ctx, [(op, parse_instant(own), own)])
     ctx.explore(B.bound_instants(timeline, op, cap), lambda ns: expect_exact(ctx, [(op, ns, B.spell(ns))]),
-                max_examples=_drawn(ctx), salt=salt)
+                max_examples=_drawn(ctx))
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="created[gt] returns exactly the tickets created strictly after the bound (at, and 1 ms either side "
               "of, present instants and tie instants), newest first.")
 def created_gt_is_exclusive(ctx: RunContext) -> None:
-    _single_bound(ctx, "gt", 501)
+    _single_bound(ctx, "gt")
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="created[gte] returns exactly the tickets created at or after the bound; no member of a tie group "
               "at the bound is lost.")
 def created_gte_is_inclusive(ctx: RunContext) -> None:
-    _single_bound(ctx, "gte", 502)
+    _single_bound(ctx, "gte")
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="created[lt] returns exactly the tickets created strictly before the bound, newest first.")
 def created_lt_is_exclusive(ctx: RunContext) -> None:
-    _single_bound(ctx, "lt", 503)
+    _single_bound(ctx, "lt")
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="created[lte] returns exactly the tickets created at or before the bound; no member of a tie group "
               "at the bound is lost.")
 def created_lte_is_inclusive(ctx: RunContext) -> None:
-    _single_bound(ctx, "lte", 504)
+    _single_bound(ctx, "lte")
 
 
 # -- ranges -------------------------------------------------------------------------------------
@@ -227,11 +152,11 @@ def _range(ctx: RunContext, lop: str, lns: int, uop: str, uns: int) -> None:
        proves="A lower and an upper created bound together select exactly the intersection; an empty range is "
               "200 with an empty list; an inverted range is an empty list or a 4xx.")
 def created_range_combines_bounds(ctx: RunContext) -> None:
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     for lop, lns, uop, uns in B.key_ranges(timeline, cap) + B.inverted_ranges(timeline):
         _range(ctx, lop, lns, uop, uns)
-    ctx.explore(B.ranges(timeline, cap), lambda r: _range(ctx, *r), max_examples=_drawn(ctx), salt=505)
+    ctx.explore(B.ranges(timeline, cap), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
 
 
 # -- spellings of one instant ----------------------------------------------------------------------
@@ -242,7 +167,7 @@ def _offset_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     either direction moves the bound across the ticket at that instant: inclusive lower bounds
     with offsets east of UTC, inclusive upper bounds west of it, exclusive ones the other way; one
     at a midnight, so the written date differs from the UTC date."""
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     cap, limit = max_items(ctx), paging(ctx).max_limit
     lower = B.key_instants(timeline, "lower", cap, limit)
     upper = B.key_instants(timeline, "upper", cap, limit)
@@ -262,7 +187,7 @@ def _offset_agrees(ctx: RunContext, op: str, ns: int, offset: int) -> None:
     filters, walk, pages = _offset_walk(ctx, op, ns, offset)
     if isinstance(walk, Rejected):
         return  # created_accepts_utc_offsets reports it
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     judge(ctx, filters, walk, pages, [expected_subset(timeline, [(op, ns)])], f"the instant {B.spell(ns)}")
 
 
@@ -272,11 +197,11 @@ def _offset_agrees(ctx: RunContext, op: str, ns: int, offset: int) -> None:
 def created_offsets_name_the_same_instant(ctx: RunContext) -> None:
     for op, ns, offset in _offset_probes(ctx):
         _offset_agrees(ctx, op, ns, offset)
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     drawn = st.sampled_from(_drawable(timeline, cap)).flatmap(
         lambda op: st.tuples(st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.OFFSETS)))
-    ctx.explore(drawn, lambda p: _offset_agrees(ctx, *p), max_examples=_drawn(ctx), salt=506)
+    ctx.explore(drawn, lambda p: _offset_agrees(ctx, *p), max_examples=_drawn(ctx))
 
 
 @check(family="created-filter", level="SHOULD", requires=REQUIRES,
@@ -294,7 +219,7 @@ def created_accepts_utc_offsets(ctx: RunContext) -> None:
 def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
     """Exact when ``ns`` is written exactly at whole milliseconds or coarser; else rounding to the
     millisecond (down or up) is also accepted. A refusal is not this check's business."""
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     text = B.spell(ns, digits)
     if parse_instant(text) != ns:  # finer instants than these digits hold: write them in full
         text = B.spell(ns)
@@ -311,7 +236,7 @@ def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
 def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     """``(op, instant, fraction digits)``: whole seconds without a fraction, 6 and 9 digits, and
     sub-millisecond points between two milliseconds."""
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     cap, limit = max_items(ctx), paging(ctx).max_limit
     probes: list[tuple[str, int, int]] = []
     for side, ops in (("lower", ("gte", "gt")), ("upper", ("lte", "lt"))):
@@ -333,19 +258,19 @@ def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
 def created_precision_is_read_exactly(ctx: RunContext) -> None:
     for op, ns, digits in _precision_probes(ctx):
         _precision_agrees(ctx, op, ns, digits)
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     drawn = st.sampled_from(_drawable(timeline, cap)).flatmap(lambda op: st.tuples(
         st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.SUB_MS + ((0, 6), (0, 9)))))
     ctx.explore(drawn, lambda p: _precision_agrees(ctx, p[0], p[1] + p[2][0], p[2][1]),
-                max_examples=_drawn(ctx), salt=507)
+                max_examples=_drawn(ctx))
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="A date-only bound (YYYY-MM-DD), where accepted, selects the same tickets as that day at 00:00:00 "
               "written without an offset (read in whatever zone the API reads such values) or at midnight UTC.")
 def created_date_only_matches_midnight(ctx: RunContext) -> None:
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     tried = 0
     for side, op in (("lower", "gte"), ("upper", "lt")):

@@ -1,140 +1,33 @@
 """Cursor pagination (``starting_after`` / ``ending_before`` / ``limit`` / ``has_more``).
 
-The oracle is the unfiltered walk at the largest page size (``ctx.api.full_walk()``, walked once per
-run). Walk-based checks share one *walk sample*, drawn once per run from the seed and memoized:
-
-* the walk at the default limit (no ``limit`` parameter);
-* ``LARGE_DRAWS`` walks at a drawn limit >= 7, favouring limits whose page boundaries fall inside a
-  tie group; each is a complete walk when the collection is small enough to walk in
-  ``WALK_PAGES`` pages at that limit, otherwise the first ``WALK_PAGES`` pages;
-* ``SMALL_DRAWS`` prefix walks at a drawn limit 1..6 (the first ``SMALL_WALK_PAGES`` pages).
-
-So a default run pays for about three walks at limit >= 7 plus two short ones, whatever the
-number of walk-based checks, and a live vendor with a large collection is never walked at a
-small page size to its end.
+The oracle is the unfiltered walk at the largest page size; walk-based checks share one *walk
+sample* (``conformance.observe.cursor_walks``), drawn once per run from the seed.
 """
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import dataclass
-from typing import Any, Sequence
 
 from hypothesis import strategies as st
 
+from conformance.checks.registry import check
+from conformance.machines.cursor import cursor_navigation
+from conformance.model.exchange import Exchange
+from conformance.model.violations import Skipped, Violation
+from conformance.observe.context import RunContext
+from conformance.observe.cursor_walks import (LARGE_MIN, draw, full_walk, full_walk_ids, page, paging,
+                                              require_tickets, tie_groups, walk_sample)
+from conformance.observe.walks import page_from
 from conformance.oracles import cursor_pagination as cp
 from conformance.oracles.consistency import unknown_ids
-from conformance.model.exchange import Exchange
-from conformance.machines.cursor import cursor_navigation
-from conformance.profiles.base import CursorPaging
-from conformance.strategies.cursors import cursor_pages, positions, walk_limits
-from conformance.observe.context import RunContext
-from conformance.checks.registry import check
-from conformance.observe.walks import Params, Walk, page_from, walk_cursor
-from conformance.model.violations import Skipped, Violation
+from conformance.strategies.cursors import cursor_pages, positions
 
 TAIL_PAGES = 6  # pages walked before the end when the list is too long to walk whole at a small size
-WALK_PAGES = 50  # a walk needing more pages than this is cut to its first WALK_PAGES pages
-SMALL_WALK_PAGES = 8
-LARGE_DRAWS = 2  # plus the walk at the default limit
-SMALL_DRAWS = 2
-LARGE_MIN = 7
-SMALL_MAX = 6
 TIE_GROUPS = 3  # tie groups probed by cursor_after_a_tie_keeps_its_siblings
 TIE_MEMBERS = 6  # members of one group probed in each direction, at most
 REQUIRES = ("cursor-pagination",)
 
 
-def _salt(name: str) -> int:
-    return zlib.crc32(name.encode())
-
-
 # -- shared observations -------------------------------------------------------------------------
-
-
-def paging(ctx: RunContext) -> CursorPaging:
-    assert isinstance(ctx.profile.paging, CursorPaging)
-    return ctx.profile.paging
-
-
-def oracle(ctx: RunContext) -> Walk:
-    return ctx.api.full_walk()
-
-
-def oracle_ids(ctx: RunContext) -> list[Any]:
-    return oracle(ctx).ids(ctx.profile.id_field)
-
-
-def oracle_groups(ctx: RunContext) -> list[tuple[int, int]]:
-    """Tie groups of the oracle walk: positions of tickets sharing one ``created`` instant."""
-    return ctx.api.memo(("cursor-tie-groups",), lambda: cp.tie_groups(
-        cp.instants_of(oracle(ctx).items, ctx.profile.created_field)))
-
-
-def page(ctx: RunContext, params: Params) -> Exchange:
-    """One list request, memoized by its exact parameters (checks asking the same page share it)."""
-    return ctx.api.memo(("cursor-page", tuple(params)), lambda: ctx.api.list(list(params)))
-
-
-def draw(ctx: RunContext, strategy: st.SearchStrategy, examples: int, salt: str) -> list[Any]:
-    """Distinct values drawn from ``strategy``, reproducibly from the run's seed."""
-    drawn: list[Any] = []
-
-    def keep(value: Any) -> None:
-        if value not in drawn:
-            drawn.append(value)
-
-    ctx.explore(strategy, keep, max_examples=examples, salt=_salt(salt))
-    return drawn
-
-
-@dataclass(frozen=True)
-class Sampled:
-    walk: Walk
-    limit: int | None  # None: no limit parameter (the default)
-    complete: bool  # walked to the end (else: the first pages only, by design)
-
-
-def _walk(ctx: RunContext, limit: int | None, pages: int) -> Walk:
-    return ctx.api.memo(("cursor-walk", limit, pages), lambda: walk_cursor(
-        ctx.api.list, paging(ctx), limit, (), ctx.profile.id_field, max_pages=pages))
-
-
-def _sampled(ctx: RunContext, limit: int | None, budget: int) -> Sampled:
-    size = limit if limit is not None else paging(ctx).default_limit
-    needed = len(oracle_ids(ctx)) // size + 1
-    if needed + 2 <= budget:
-        # Room for the end, an empty last page and slack: the guard only fires on a walk that fails to end.
-        return Sampled(_walk(ctx, limit, needed + 3), limit, True)
-    return Sampled(_walk(ctx, limit, budget), limit, False)
-
-
-def walk_sample(ctx: RunContext) -> list[Sampled]:
-    """The walks every walk-based check reasons about (see the module docstring)."""
-
-    def build() -> list[Sampled]:
-        p = paging(ctx)
-        n, groups = len(oracle_ids(ctx)), oracle_groups(ctx)
-        # Complete walks where affordable: the smallest limit that walks n tickets in WALK_PAGES pages.
-        lo = max(LARGE_MIN, -(-(n + 1) // (WALK_PAGES - 3)))
-        if lo > p.max_limit - 1:
-            lo = LARGE_MIN
-        large = draw(ctx, walk_limits(groups, lo, p.max_limit - 1), LARGE_DRAWS, "walk-sample-large")
-        small = draw(ctx, walk_limits(groups, 1, min(SMALL_MAX, p.max_limit), SMALL_WALK_PAGES),
-                     SMALL_DRAWS, "walk-sample-small")
-        sample = [_sampled(ctx, None, WALK_PAGES)]
-        sample += [_sampled(ctx, limit, WALK_PAGES) for limit in large]
-        sample += [Sampled(_walk(ctx, limit, SMALL_WALK_PAGES), limit, False) for limit in small]
-        return sample
-
-    return ctx.api.memo(("cursor-walk-sample",), build)
-
-
-def _require_tickets(ctx: RunContext, at_least: int = 1) -> list[Any]:
-    ids = oracle_ids(ctx)
-    if len(ids) < at_least:
-        raise Skipped(f"needs at least {at_least} ticket(s); the list holds {len(ids)}")
-    return ids
 
 
 # -- walk-based checks ---------------------------------------------------------------------------
@@ -143,8 +36,8 @@ def _require_tickets(ctx: RunContext, at_least: int = 1) -> list[Any]:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="A starting_after walk, at the default, drawn and maximal page sizes, never returns a ticket twice.")
 def pages_do_not_overlap(ctx: RunContext) -> None:
-    _require_tickets(ctx, 2)
-    cp.pages_do_not_overlap(oracle(ctx), ctx.profile.id_field)
+    require_tickets(ctx, 2)
+    cp.pages_do_not_overlap(full_walk(ctx), ctx.profile.id_field)
     for sampled in walk_sample(ctx):
         cp.pages_do_not_overlap(sampled.walk, ctx.profile.id_field)
 
@@ -153,8 +46,8 @@ def pages_do_not_overlap(ctx: RunContext) -> None:
        proves="A starting_after walk at any page size ends with has_more false and yields exactly the "
               "tickets of the walk at the largest page size.")
 def walk_reaches_every_ticket(ctx: RunContext) -> None:
-    _require_tickets(ctx, 2)
-    cp.walk_terminates(oracle(ctx))
+    require_tickets(ctx, 2)
+    cp.walk_terminates(full_walk(ctx))
     complete = [s for s in walk_sample(ctx) if s.complete]
     if not complete:
         # Too long to walk to its end at a small page size: walk the tail of the list instead, from
@@ -163,13 +56,13 @@ def walk_reaches_every_ticket(ctx: RunContext) -> None:
     for sampled in complete:
         if not sampled.walk.complete:
             raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end where the list ends",
-                            expected=f"has_more false after {len(oracle_ids(ctx))} tickets",
+                            expected=f"has_more false after {len(full_walk_ids(ctx))} tickets",
                             actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
-        cp.walk_yields_the_oracle_set(sampled.walk, oracle(ctx), ctx.profile.id_field)
+        cp.walk_yields_the_oracle_set(sampled.walk, full_walk(ctx), ctx.profile.id_field)
 
 
 def _tail_reaches_the_end(ctx: RunContext, limit: int) -> None:
-    ids, p = oracle_ids(ctx), paging(ctx)
+    ids, p = full_walk_ids(ctx), paging(ctx)
     start = max(0, len(ids) - TAIL_PAGES * limit - 1)
     expected, got, shown = ids[start + 1:], [], []
     cursor, has_more = ids[start], True
@@ -192,8 +85,8 @@ def _tail_reaches_the_end(ctx: RunContext, limit: int) -> None:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="Lists come back newest first: created never increases along a walk, across page boundaries.")
 def list_is_newest_first(ctx: RunContext) -> None:
-    _require_tickets(ctx, 2)
-    cp.newest_first(oracle(ctx), ctx.profile.created_field)
+    require_tickets(ctx, 2)
+    cp.newest_first(full_walk(ctx), ctx.profile.created_field)
     for sampled in walk_sample(ctx):
         cp.newest_first(sampled.walk, ctx.profile.created_field)
 
@@ -201,15 +94,15 @@ def list_is_newest_first(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="Walks at different page sizes return the tickets in the same order, ties included.")
 def tie_order_is_consistent(ctx: RunContext) -> None:
-    _require_tickets(ctx, 2)
+    require_tickets(ctx, 2)
     for sampled in walk_sample(ctx):
-        cp.same_order(sampled.walk, oracle(ctx), ctx.profile.id_field)
+        cp.same_order(sampled.walk, full_walk(ctx), ctx.profile.id_field)
 
 
 def _full_last_page_limits(ctx: RunContext) -> list[int]:
     """Page sizes L probed with an exactly full last page: 1, 10, the maximum and one drawn size, each
     below the number of tickets (so the cursor ``ids[N-L-1]`` exists)."""
-    p, n = paging(ctx), len(oracle_ids(ctx))
+    p, n = paging(ctx), len(full_walk_ids(ctx))
     drawn = draw(ctx, st.integers(2, max(2, p.max_limit - 1)), 1, "full-last-page")
     limits = [1, min(10, p.max_limit), p.max_limit] + drawn
     return [limit for limit in dict.fromkeys(limits) if 1 <= limit <= p.max_limit and limit < n]
@@ -220,8 +113,8 @@ def _full_last_page_limits(ctx: RunContext) -> list[int]:
               "an exactly full last page (starting_after the ticket limit+1 from the end) says has_more false, "
               "and nothing follows the last page.")
 def has_more_is_truthful(ctx: RunContext) -> None:
-    p, ids = paging(ctx), oracle_ids(ctx)
-    full = oracle(ctx)
+    p, ids = paging(ctx), full_walk_ids(ctx)
+    full = full_walk(ctx)
     if full.complete:
         # Direct probes: a walk only ends on an exactly full page when the count is a multiple of its limit.
         for limit in _full_last_page_limits(ctx):
@@ -243,9 +136,9 @@ def has_more_is_truthful(ctx: RunContext) -> None:
        proves="An unfiltered page holds exactly min(limit, remaining) tickets, never more than limit, at drawn "
               "page sizes and at the documented maximum.")
 def limit_is_honoured(ctx: RunContext) -> None:
-    total = len(oracle_ids(ctx))
+    total = len(full_walk_ids(ctx))
     # The documented maximum too: the oracle is the walk at limit=max_limit (it costs nothing more).
-    cp.page_sizes_honour_limit(oracle(ctx), paging(ctx).max_limit, total)
+    cp.page_sizes_honour_limit(full_walk(ctx), paging(ctx).max_limit, total)
     explicit = [s for s in walk_sample(ctx) if s.limit is not None]
     for sampled in explicit:
         cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total)  # type: ignore[arg-type]
@@ -258,7 +151,7 @@ def limit_is_honoured(ctx: RunContext) -> None:
        proves="Without limit a page holds min(default, total) tickets (default 10 for Copper) and has_more "
               "says whether more follow, also after a cursor.")
 def default_limit_is_10(ctx: RunContext) -> None:
-    p, ids = paging(ctx), oracle_ids(ctx)
+    p, ids = paging(ctx), full_walk_ids(ctx)
     default, n = p.default_limit, len(ids)
     first = page(ctx, ())
     cp.page_is(first, p.items, ctx.profile.id_field, ids[:default],
@@ -300,25 +193,25 @@ def limit_above_max_is_capped(ctx: RunContext) -> None:
 
 
 def _ending_before_draws(ctx: RunContext) -> list[tuple[int, int]]:
-    ids = _require_tickets(ctx)
-    strategy = cursor_pages(len(ids), oracle_groups(ctx), paging(ctx).max_limit)
+    ids = require_tickets(ctx)
+    strategy = cursor_pages(len(ids), tie_groups(ctx), paging(ctx).max_limit)
     return draw(ctx, strategy, max(4, ctx.options.max_examples // 2), "ending-before")
 
 
 def _ending_before(ctx: RunContext, position: int, limit: int) -> Exchange:
     p = paging(ctx)
-    return page(ctx, ((p.limit, str(limit)), (p.before, str(oracle_ids(ctx)[position]))))
+    return page(ctx, ((p.limit, str(limit)), (p.before, str(full_walk_ids(ctx)[position]))))
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="ending_before=<id> returns the limit tickets immediately before that id, newest first.")
 def ending_before_returns_the_preceding_page(ctx: RunContext) -> None:
-    p, ids = paging(ctx), oracle_ids(ctx)
+    p, ids = paging(ctx), full_walk_ids(ctx)
     for position, limit in _ending_before_draws(ctx):
         expected = ids[max(0, position - limit):position]
         cp.page_is(_ending_before(ctx, position, limit), p.items, ctx.profile.id_field, expected,
                    f"ending_before the ticket at position {position} with limit={limit} is not the "
-                   f"{len(expected)} ticket(s) right before it", cp.exchanges_at(oracle(ctx), position))
+                   f"{len(expected)} ticket(s) right before it", cp.exchanges_at(full_walk(ctx), position))
 
 
 @check(family="pagination", level="SHOULD", requires=REQUIRES,
@@ -337,7 +230,7 @@ def ending_before_has_more_is_truthful(ctx: RunContext) -> None:
 @check(family="pagination", level="SHOULD", requires=REQUIRES,
        proves="starting_after together with ending_before (documented as mutually exclusive) is refused with a 4xx.")
 def both_cursors_are_refused(ctx: RunContext) -> None:
-    p, ids = paging(ctx), _require_tickets(ctx, 2)
+    p, ids = paging(ctx), require_tickets(ctx, 2)
     after, before = ids[len(ids) // 2], ids[0]
     cp.both_cursors_refused(ctx.api.list([(p.after, str(after)), (p.before, str(before))]))
 
@@ -353,7 +246,7 @@ def _spread(members: range) -> list[int]:
        proves="starting_after or ending_before an id the list never returned is refused (4xx) or answers an empty "
               "page, never silently the first page (the docs are silent, so this is SHOULD).")
 def unknown_cursor_is_refused(ctx: RunContext) -> None:
-    p, ids = paging(ctx), _require_tickets(ctx)
+    p, ids = paging(ctx), require_tickets(ctx)
     unknown = unknown_ids(ids)
     if not unknown:
         raise Skipped("could not derive an id the list never returned")
@@ -366,8 +259,8 @@ def unknown_cursor_is_refused(ctx: RunContext) -> None:
        proves="starting_after a member of a created tie group returns its following siblings next, and "
               "ending_before a member returns the preceding ones: no tie is lost at a cursor.")
 def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
-    p, ids, id_field = paging(ctx), oracle_ids(ctx), ctx.profile.id_field
-    groups = oracle_groups(ctx)
+    p, ids, id_field = paging(ctx), full_walk_ids(ctx), ctx.profile.id_field
+    groups = tie_groups(ctx)
     if not groups:
         raise Skipped("no two tickets share a created instant in this data: no tie to page across")
     chosen = sorted(groups, key=lambda g: (-(g[1] - g[0]), g[0]))[:TIE_GROUPS]
@@ -379,24 +272,23 @@ def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
             exchange = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[q + 1:q + 1 + limit],
                        f"starting_after tie member {q - start + 1} of {stop - start} (position {q}) with "
-                       f"limit={limit} does not return its following siblings next", cp.exchanges_at(oracle(ctx), q))
+                       f"limit={limit} does not return its following siblings next", cp.exchanges_at(full_walk(ctx), q))
         for q in _spread(range(start + 1, stop)):
             limit = min(q - start + 1, p.max_limit)
             exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
                        f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "
-                       f"limit={limit} does not return its preceding siblings", cp.exchanges_at(oracle(ctx), q))
+                       f"limit={limit} does not return its preceding siblings", cp.exchanges_at(full_walk(ctx), q))
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="Interleaved first/next/previous/jump navigation (a state machine) always returns the model's "
               "slice of the list, with a truthful has_more on forward pages.")
 def cursor_navigation_matches_model(ctx: RunContext) -> None:
-    ids = _require_tickets(ctx, 2)
+    ids = require_tickets(ctx, 2)
     machine = cursor_navigation(lambda params: ctx.api.list(list(params)), paging(ctx), ids,
-                                ctx.profile.id_field, oracle_groups(ctx))
+                                ctx.profile.id_field, tie_groups(ctx))
     examples = max(5, ctx.options.max_examples // 3)  # each step is one request: about 10 per example
-    ctx.run_machine(machine, examples=examples, steps=10, salt=_salt("cursor-machine"))
+    ctx.run_machine(machine, examples=examples, steps=10)
 
 
-__all__: Sequence[str] = ("walk_sample", "oracle", "oracle_ids", "oracle_groups", "page", "draw")

@@ -14,6 +14,7 @@ from conformance.model.exchange import Exchange
 from conformance.profiles.base import Profile, Writes
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
+from conformance.observe.writes import shape_of
 from conformance.observe.own import find_listed, own_tickets
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped
@@ -43,7 +44,6 @@ def _unknown(profile: Profile, key: str) -> str:
 
 def _unchanged(ctx: RunContext, before: Any, after: Any, exchanges: list[Exchange], what: str) -> None:
     """``en.ticket_unchanged`` over the fields a comparison judges (documented ones; see ``u.not_compared``)."""
-    from conformance.checks.updates import shape_of
 
     skip = u.not_compared(before, after, shape_of(ctx)) if before is not None and after is not None else set()
     en.ticket_unchanged(before, after, exchanges, what, skip=sorted(skip))

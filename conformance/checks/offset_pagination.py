@@ -18,8 +18,6 @@ from conformance.checks.registry import check
 from conformance.observe.walks import Page, Params, Walk, page_from
 from conformance.model.exchange import Exchange
 
-WALK_SALT = 0x0FF5E7
-PAIR_SALT = 0x0FF5E8
 NEGATIVE_OFFSETS = (-1, -5)
 FILLER_MARGIN = 20  # a collection must exceed the default page size by this much to show silent caps
 MAX_FILLERS = 150  # never create more than this many tickets to grow a small collection
@@ -77,7 +75,7 @@ def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
     return ctx.api.memo(("offset-walk", plan), compute)
 
 
-def _drawn(ctx: RunContext, strategy: Any, salt: int, total: int, examples: int) -> list[Any]:
+def _drawn(ctx: RunContext, strategy: Any, salt: str, total: int, examples: int) -> list[Any]:
     """Values drawn reproducibly from the run's seed, deduplicated in draw order (memoized per run, so
     checks sharing a draw also share the requests it leads to)."""
 
@@ -91,13 +89,13 @@ def _drawn(ctx: RunContext, strategy: Any, salt: int, total: int, examples: int)
 
 
 def _plans(ctx: RunContext, total: int) -> list[WalkPlan]:
-    return _drawn(ctx, walk_plans(total, _paging(ctx).max_limit), WALK_SALT, total,
+    return _drawn(ctx, walk_plans(total, _paging(ctx).max_limit), "offset-walk-plans", total,
                   max(3, ctx.options.max_examples // 3))
 
 
 def _pairs(ctx: RunContext, total: int) -> list[tuple[int, int]]:
     paging = _paging(ctx)
-    return _drawn(ctx, limit_offset_pairs(total, paging.default_limit, paging.max_limit), PAIR_SALT, total,
+    return _drawn(ctx, limit_offset_pairs(total, paging.default_limit, paging.max_limit), "offset-limit-offset-pairs", total,
                   ctx.options.max_examples)
 
 

@@ -19,8 +19,8 @@ from conformance.oracles.filters import (Expected, Window, empty_or_rejected, ex
                                         no_match_query, search_results_match, selects_exactly, subset_where, walk_ended)
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
-from conformance.checks.created_filters import (Rejected, budget_stop, describe, filtered_walk, oracle, pages_for,
-                                               paging)
+from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, pages_for, paging,
+                                                walk_and_timeline)
 from conformance.checks.registry import check
 from conformance.observe.walks import Params, Walk, page_from
 from conformance.model.violations import Skipped, Violation
@@ -38,7 +38,7 @@ SMALL_PAGES = 8
 
 def _locations(ctx: RunContext) -> Counter:
     assert ctx.profile.location
-    walk, _ = oracle(ctx)
+    walk, _ = walk_and_timeline(ctx)
     values = [item.get(ctx.profile.location.field) for item in walk.items]
     return Counter(v for v in values if isinstance(v, str) and v)
 
@@ -74,8 +74,8 @@ def _unknown_locations(counts: Counter) -> list[str]:
               "unknown location id returns an empty list or a 4xx.")
 def location_filter_selects_exactly_that_location(ctx: RunContext) -> None:
     assert ctx.profile.location
-    _, timeline = oracle(ctx)
-    walk_all, _ = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
+    walk_all, _ = walk_and_timeline(ctx)
     counts = _locations(ctx)
     if not counts:
         raise Skipped(f"no ticket has a {ctx.profile.location.field!r} value to filter by")
@@ -118,7 +118,7 @@ def _location_with_created(ctx: RunContext, walk: Walk, value: str, at_location:
     assert ctx.profile.location
     if not ctx.profile.created_filters or "gte" not in ctx.profile.created_filters.params or len(walk.items) < 2:
         return
-    _, timeline = oracle(ctx)
+    _, timeline = walk_and_timeline(ctx)
     middle = walk.items[len(walk.items) // 2].get(ctx.profile.id_field)
     if middle not in timeline.created:
         return
@@ -139,7 +139,7 @@ def _location_with_created(ctx: RunContext, walk: Walk, value: str, at_location:
 
 
 def _small_walks(ctx: RunContext, limit: int) -> None:
-    walk_all, timeline = oracle(ctx)
+    walk_all, timeline = walk_and_timeline(ctx)
     id_field = ctx.profile.id_field
     ran = 0
     if ctx.profile.location:
@@ -192,8 +192,8 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
 def filters_apply_on_every_page(ctx: RunContext) -> None:
     if not (ctx.profile.location or ctx.profile.created_filters):
         raise Skipped("the API documents no location or created filter")
-    oracle(ctx)
-    ctx.explore(st.integers(3, 15), lambda limit: _small_walks(ctx, limit), max_examples=2, salt=511)
+    walk_and_timeline(ctx)
+    ctx.explore(st.integers(3, 15), lambda limit: _small_walks(ctx, limit), max_examples=2)
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def filters_apply_on_every_page(ctx: RunContext) -> None:
 
 def _references(ctx: RunContext) -> dict[Any, Any]:
     assert ctx.profile.search
-    walk, _ = oracle(ctx)
+    walk, _ = walk_and_timeline(ctx)
     return {item.get(ctx.profile.id_field): item.get(ctx.profile.search.field) for item in walk.items}
 
 
@@ -211,7 +211,7 @@ def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
     Returns the windows and whether they reach the end of the list (the last page had has_more false).
     """
     assert ctx.profile.search
-    walk, _ = oracle(ctx)
+    walk, _ = walk_and_timeline(ctx)
     cursor_paging, id_field = paging(ctx), ctx.profile.id_field
 
     def ask() -> list[Window]:
@@ -237,7 +237,7 @@ def _covered_references(ctx: RunContext) -> list[str]:
     list order: queries come from there, so that their matches can be checked (and so that
     choosing them stays cheap on a large collection)."""
     assert ctx.profile.search
-    walk, _ = oracle(ctx)
+    walk, _ = walk_and_timeline(ctx)
     field = ctx.profile.search.field
     return [r for p in walk.pages[:SEARCH_PAGES] for r in (i.get(field) for i in p.items) if isinstance(r, str) and r]
 
@@ -280,14 +280,14 @@ def _queries(ctx: RunContext) -> list[str]:
     return picks
 
 
-def _each_query(ctx: RunContext, test, salt: int) -> None:
+def _each_query(ctx: RunContext, test) -> None:
     queries = _queries(ctx)
     if not queries:
         raise Skipped("no ticket has a reference to search for")
     for query in queries:
         test(query)
     refs = sorted(set(_covered_references(ctx)))
-    ctx.explore(st.sampled_from(refs), test, max_examples=1, salt=salt)
+    ctx.explore(st.sampled_from(refs), test, max_examples=1)
 
 
 @check(family="consistency", level="MUST", requires=("search", "cursor-pagination"),
@@ -297,7 +297,7 @@ def search_results_match_the_query(ctx: RunContext) -> None:
     assert ctx.profile.search
     references = _references(ctx)
 
-    walk, _ = oracle(ctx)
+    walk, _ = walk_and_timeline(ctx)
     cursor_paging, id_field = paging(ctx), ctx.profile.id_field
 
     def test(query: str) -> None:
@@ -315,7 +315,7 @@ def search_results_match_the_query(ctx: RunContext) -> None:
                 search_results_match(query, [Window(cursor, 0, len(walk.pages[0].items), page)], references,
                                      id_field, f"{what} with ending_before={cursor}")
 
-    _each_query(ctx, test, 521)
+    _each_query(ctx, test)
 
 
 @check(family="pagination", level="MUST", requires=("search", "cursor-pagination"),
@@ -324,7 +324,7 @@ def search_results_match_the_query(ctx: RunContext) -> None:
               "pages allowed).")
 def search_walk_finds_every_match(ctx: RunContext) -> None:
     assert ctx.profile.search
-    walk, _ = oracle(ctx)
+    walk, _ = walk_and_timeline(ctx)
     references = _references(ctx)
     order = [item.get(ctx.profile.id_field) for item in walk.items]
 
@@ -333,7 +333,7 @@ def search_walk_finds_every_match(ctx: RunContext) -> None:
         F.search_walk_finds_every_match(query, windows, order, references, ctx.profile.id_field,
                                       paging(ctx).has_more, f"{ctx.profile.search.param}={query}")
 
-    _each_query(ctx, test, 522)
+    _each_query(ctx, test)
 
 
 @check(family="consistency", level="MUST", requires=("search", "cursor-pagination"),

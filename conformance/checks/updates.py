@@ -11,7 +11,6 @@ ticket are judged.
 from __future__ import annotations
 
 import json
-import zlib
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -22,6 +21,7 @@ from conformance.model.exchange import Exchange
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
+from conformance.observe.writes import explore, put, returned, writing
 from conformance.observe.own import own_tickets, read_back, remember_own  # noqa: F401  (also used by the machine)
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped, Violation
@@ -31,84 +31,8 @@ CREATE = ("create", "writes")
 
 
 # -- shared helpers -------------------------------------------------------------------------------
-def kinds_of(ctx: RunContext) -> dict[str, str]:
-    return s.field_kinds(ctx.profile, ctx.spec)
-
-
-def shape_of(ctx: RunContext) -> u.Shape:
-    profile, writes = ctx.profile, ctx.profile.writes
-    assert writes
-    kinds = kinds_of(ctx)
-    named = {profile.id_field, profile.created_field, writes.updated_at_field, writes.closed_at_field,
-             writes.linked_deals_field, writes.deal_sum_field, *kinds}
-    documented = tuple(s.response_properties(profile, ctx.spec))
-    derived = tuple(sorted(name for name in documented if name not in named))
-    instants = (profile.created_field, writes.updated_at_field, writes.closed_at_field,
-                *(n for n, k in kinds.items() if k == s.DATE_TIME))
-    return u.Shape(id_field=profile.id_field, created_at=profile.created_field, updated_at=writes.updated_at_field,
-                   closed_at=writes.closed_at_field, state=writes.state_field, kinds=kinds,
-                   linked_deals=writes.linked_deals_field, deal_sum=writes.deal_sum_field, instants=instants,
-                   derived=derived, documented=documented,
-                   unobservable=tuple(s.undocumented_in_responses(profile, ctx.spec)))
-
-
-def _salt(name: str) -> int:
-    return zlib.crc32(name.encode())
-
-
 def _examples(ctx: RunContext, divisor: int, least: int = 1) -> int:
     return max(least, ctx.options.max_examples // divisor)
-
-
-def explore(ctx: RunContext, strategy: st.SearchStrategy, test: Any, *, max_examples: int, salt: int,
-            skip_simplest: bool = False) -> None:
-    """``ctx.explore``, but a failing example is not sent again: Hypothesis replays the failing example
-    to report it, and against a stateful API the replay would write again and could report a
-    different (later) state. The replay re-raises the first violation instead.
-
-    Hypothesis always tries the simplest example first ("A", ["0"], the lowest date), whatever the
-    seed. ``skip_simplest`` passes it over, so that a one-example check draws a value that depends
-    on ``--seed``.
-    """
-    guarded = first_failure(test)
-    calls = [0]
-
-    def run(value: Any) -> None:
-        calls[0] += 1
-        if skip_simplest and calls[0] == 1:
-            from hypothesis import reject
-
-            reject()
-        guarded(value)
-
-    ctx.explore(strategy, run, max_examples=max_examples, salt=salt)
-
-
-def first_failure(fn: Any) -> Any:
-    """Wrap ``fn`` so that after its first failure every later call re-raises that failure."""
-    failures: list[Exception] = []
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if failures:
-            raise failures[0]
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            failures.append(exc)
-            raise
-
-    return wrapped
-
-
-def put(ctx: RunContext, ticket_id: Any, body: Mapping[str, Any], what: str) -> tuple[dict[str, Any], Exchange]:
-    """A valid update: must succeed with the updated ticket."""
-    exchange = ctx.api.update(ticket_id, dict(body))
-    return u.write_succeeded(exchange, ctx.profile.id_field, what, ticket_id), exchange
-
-
-def returned(ctx: RunContext, name: str, *tickets: Mapping[str, Any]) -> bool:
-    """Whether the API returns ``name`` at all (a field it never returns is not judged)."""
-    return any(name in t for t in tickets) or any(name in t for t in ctx.api.full_walk().items)
 
 
 def _restore_title(ctx: RunContext, ticket_id: Any, before: Mapping[str, Any], exchange: Exchange) -> None:
@@ -135,9 +59,7 @@ def _judge_value(ctx: RunContext, shape: u.Shape, name: str, sent: Any, ticket: 
        proves="Sending null for each nullable field (and [] for labels) clears it, in the update's response "
               "and in the list.")
 def null_clears_nullable_fields(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
     ticket_id = ticket[profile.id_field]
     strategy = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n) for n in writes.nullable})
@@ -154,15 +76,13 @@ def null_clears_nullable_fields(ctx: RunContext) -> None:
                 listed, page = read_back(ctx, ticket_id)
                 u.field_cleared(listed, name, kind, f"listed after {name}: {sent}", [set_exchange, exchange, page])
 
-    explore(ctx, strategy, test, max_examples=_examples(ctx, 6), salt=_salt("null_clears_nullable_fields"))
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 6))
 
 
 @check(family="nullable-update", level="MUST", requires=WRITE,
        proves="An update that sends one field leaves every field it does not send unchanged (an absent field is kept).")
 def absent_fields_are_kept(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
     ticket_id = ticket[profile.id_field]
     fill = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n) for n in writes.nullable})
@@ -181,7 +101,7 @@ def absent_fields_are_kept(ctx: RunContext) -> None:
             u.others_kept(before, listed, change, shape, f"listed after a PUT of only {name}", [exchange, page])
             before = listed
 
-    explore(ctx, st.tuples(fill, changes), test, max_examples=1, salt=_salt("absent_fields_are_kept"),
+    explore(ctx, st.tuples(fill, changes), test, max_examples=1,
             skip_simplest=True)
 
 
@@ -189,7 +109,7 @@ def absent_fields_are_kept(ctx: RunContext) -> None:
        proves="A value sent for a writable field replaces the old one (dates as the same instant, labels as a set), "
               "in the response and in the list.")
 def values_replace_fields(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
+    profile, _, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
     ticket_id = ticket[profile.id_field]
     strategy = st.fixed_dictionaries({n: s.distinct_values(profile, shape.kinds, n) for n in shape.kinds})
@@ -204,16 +124,14 @@ def values_replace_fields(ctx: RunContext) -> None:
             _judge_value(ctx, shape, name, second, listed, f"listed after replacing {name}",
                          [first_exchange, exchange, page])
 
-    explore(ctx, strategy, test, max_examples=_examples(ctx, 6), salt=_salt("values_replace_fields"))
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 6))
 
 
 @check(family="nullable-update", level="MUST", requires=WRITE,
        proves="title, type and state cannot be set to null: the update is refused with a 4xx and the ticket "
               "is unchanged.")
 def required_fields_cannot_be_null(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     (before,) = own_tickets(ctx)
     ticket_id = before[profile.id_field]
     for name in writes.not_nullable:
@@ -230,7 +148,7 @@ def required_fields_cannot_be_null(ctx: RunContext) -> None:
        proves="An update with one valid change and one invalid field is refused with a 4xx and changes nothing "
               "(not the valid part, not updatedAt).")
 def failed_update_changes_nothing(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
+    profile, _, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
     ticket_id = ticket[profile.id_field]
     invalid = s.invalid_values(profile, shape.kinds)
@@ -264,7 +182,7 @@ def failed_update_changes_nothing(ctx: RunContext) -> None:
         u.unchanged(before, after, shape, f"listed after a refused update (valid {name}, invalid {bad_name})",
                     [exchange, page])
 
-    explore(ctx, strategy, test, max_examples=_examples(ctx, 12), salt=_salt("failed_update_changes_nothing"),
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 12),
             skip_simplest=True)
 
 
@@ -296,9 +214,7 @@ def unknown_id_update_is_refused(ctx: RunContext) -> None:
        proves="Every successful update moves updatedAt strictly forward (and never before createdAt), "
               "in the response and in the list.")
 def updated_at_moves_forward(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     (before,) = own_tickets(ctx)
     ticket_id = before[profile.id_field]
     for step in ("A", "B"):
@@ -322,9 +238,7 @@ def updated_at_moves_forward(ctx: RunContext) -> None:
        proves="A created ticket comes back (2xx) with the fields sent, is listed exactly as the response shows it, "
               "and totalCount grows by one.")
 def created_ticket_is_listed(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     optional = st.fixed_dictionaries({}, optional={n: s.values(profile, shape.kinds, n) for n in writes.nullable})
     required = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n)
                                       for n in writes.required_on_create if n in shape.kinds})
@@ -347,8 +261,7 @@ def created_ticket_is_listed(ctx: RunContext) -> None:
             after = ctx.api.full_walk().pages[-1].body.get(total_key)
             u.total_grew_by(before, after, 1, [exchange, page])
 
-    explore(ctx, st.tuples(required, optional.filter(bool)), test, max_examples=1,
-            salt=_salt("created_ticket_is_listed"), skip_simplest=True)
+    explore(ctx, st.tuples(required, optional.filter(bool)), test, max_examples=1, skip_simplest=True)
 
 
 def _observed_deal_ids(ctx: RunContext, shape: u.Shape) -> list[Any]:
@@ -374,9 +287,7 @@ def _deal_item(deal_id: Any, priority: str, delete: bool = False) -> dict[str, A
               "and delete: true removes it, in the response and in the list; an update sending only deals "
               "changes nothing else.")
 def deal_links_follow_updates(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     deal_ids, priorities = _observed_deal_ids(ctx, shape), _priorities(ctx, shape)
     if not deal_ids:
         raise Skipped("no listed ticket links a deal: no deal id to link")
@@ -418,7 +329,7 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
             ctx.api.update(ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]})  # leave no link behind
             raise
 
-    explore(ctx, strategy, test, max_examples=1, salt=_salt("deal_links_follow_updates"),
+    explore(ctx, strategy, test, max_examples=1,
             skip_simplest=True)
 
 
@@ -426,9 +337,7 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
        proves="dealAmountSum is 0 (or null) without linked deals, grows by the same amount on two tickets linking "
               "the same deals, and returns to its old value when those links are removed.")
 def deal_amount_sum_is_consistent(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     walk = ctx.api.full_walk()
     u.unlinked_sums_are_zero(walk.items, shape, walk.exchanges[:1])
     single = u.single_deal_sums_agree(walk.items, shape, walk.exchanges[:1])
@@ -491,7 +400,7 @@ def deal_amount_sum_is_consistent(ctx: RunContext) -> None:
                 ctx.api.update(ticket_id, unlink)  # leave no link behind
             raise
 
-    explore(ctx, strategy, test, max_examples=1, salt=_salt("deal_amount_sum_is_consistent"),
+    explore(ctx, strategy, test, max_examples=1,
             skip_simplest=True)
 
 
@@ -499,9 +408,7 @@ def deal_amount_sum_is_consistent(ctx: RunContext) -> None:
 @check(family="nullable-update", level="MUST", requires=WRITE,
        proves="A date-time sent with a non-UTC offset (+02:00, -05:30, ...) comes back as the same instant.")
 def offset_dates_are_the_same_instant(ctx: RunContext) -> None:
-    profile, shape = ctx.profile, shape_of(ctx)
-    writes = profile.writes
-    assert writes
+    profile, writes, shape = writing(ctx)
     fields = [n for n in writes.date_fields if n in shape.kinds]
     if not fields:
         raise Skipped("no writable date-time field")
@@ -516,7 +423,7 @@ def offset_dates_are_the_same_instant(ctx: RunContext) -> None:
             listed, page = read_back(ctx, ticket_id)
             _judge_value(ctx, shape, name, text, listed, f"listed after {name} {text}", [exchange, page])
 
-    explore(ctx, strategy, test, max_examples=_examples(ctx, 4, 2), salt=_salt("offset_dates_are_the_same_instant"))
+    explore(ctx, strategy, test, max_examples=_examples(ctx, 4, 2))
 
 
 # -- the stateful model ---------------------------------------------------------------------------------
@@ -526,7 +433,7 @@ def offset_dates_are_the_same_instant(ctx: RunContext) -> None:
 def updates_match_model(ctx: RunContext) -> None:
     from conformance.machines.opine_updates import updates_machine
 
-    profile, shape = ctx.profile, shape_of(ctx)
+    profile, _, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
     ticket_id = ticket[profile.id_field]
     known = {name for item in ctx.api.full_walk().items for name in item}
@@ -536,4 +443,4 @@ def updates_match_model(ctx: RunContext) -> None:
         send=lambda body: ctx.api.update(ticket_id, body),
         returned=lambda name, current: name in known or name in current,
         deal_ids=_observed_deal_ids(ctx, shape), priorities=_priorities(ctx, shape))
-    ctx.run_machine(machine, examples=3, steps=6, salt=_salt("updates_match_model"))
+    ctx.run_machine(machine, examples=3, steps=6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -29,6 +30,7 @@ class RunContext:
         self.options = options
         self.spec = spec
         self.exchanges: list[Exchange] = []  # the current check's requests, newest last
+        self.check_name = ""  # set by the engine: the default salt of everything the check draws
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
@@ -42,8 +44,14 @@ class RunContext:
         if not self.options.allow_writes:
             raise Skipped("needs writes: run with --allow-writes (live) to let the suite create and update tickets")
 
+    def seed_for(self, salt: str | None = None) -> int:
+        """The Hypothesis seed of one exploration: the run's seed salted with a name (by default the
+        running check's), so checks draw independently and adding a check changes no other's draws."""
+        name = salt if salt is not None else self.check_name
+        return self.options.seed * 1_000_003 + zlib.crc32(name.encode())
+
     def explore(self, strategy: st.SearchStrategy, test: Callable[[Any], None], max_examples: int | None = None,
-                salt: int = 0) -> None:
+                salt: str | None = None) -> None:
         """Run ``test`` on values drawn from ``strategy``, reproducibly from the run's seed.
 
         No shrinking: against a rate-limited vendor every shrink step costs requests, and the
@@ -54,7 +62,7 @@ class RunContext:
         @settings(max_examples=max(1, budget), database=None, deadline=None, derandomize=False,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
                   report_multiple_bugs=False, print_blob=False, verbosity=Verbosity.quiet)
-        @seed(self.options.seed * 1_000_003 + salt)
+        @seed(self.seed_for(salt))
         @given(strategy)
         def run(value: Any) -> None:
             test(value)
@@ -63,7 +71,7 @@ class RunContext:
             run()
 
     def run_machine(self, factory: Callable[[], Any], *, examples: int | None = None, steps: int = 12,
-                    salt: int = 0) -> None:
+                    salt: str | None = None) -> None:
         """Run a ``RuleBasedStateMachine`` (built by ``factory``) reproducibly from the run's seed."""
         from hypothesis.stateful import run_state_machine_as_test
 
@@ -73,7 +81,7 @@ class RunContext:
             return factory()
 
         # Hypothesis reads the seed off the factory, the stateful twin of the @seed decorator.
-        build._hypothesis_internal_use_seed = self.options.seed * 1_000_003 + salt  # type: ignore[attr-defined]
+        build._hypothesis_internal_use_seed = self.seed_for(salt)  # type: ignore[attr-defined]
         with seed_only_generation():
             run_state_machine_as_test(build, settings=settings(
                 max_examples=budget, stateful_step_count=steps, database=None, deadline=None, derandomize=False,

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 from conformance.report.html import report_html
 from conformance.report.model import CheckResult, RunReport
-from conformance.report.view import OUTCOME_LABELS, OUTCOMES, as_text, matrix, ordered, outcome, totals, verdict
+from conformance.report.view import OUTCOME_LABELS, as_text, matrix, ordered, outcome, totals, verdict
 
 def write_all(report: RunReport, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,88 @@
+"""Shared observations for filter checks: the unfiltered walk with its timeline of ``created``
+instants (the oracle every filtered query is compared with) and filtered walks, memoized per query
+so that checks asking the same question share the requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.model.exchange import Exchange
+from conformance.model.violations import Skipped
+from conformance.observe.context import RunContext
+from conformance.observe.walks import ApiError, Params, Walk, walk_cursor
+from conformance.oracles.filters import Timeline
+from conformance.oracles.instants import NotAnInstant
+from conformance.profiles.base import CursorPaging
+
+def paging(ctx: RunContext) -> CursorPaging:
+    assert isinstance(ctx.profile.paging, CursorPaging)
+    return ctx.profile.paging
+
+
+def walk_and_timeline(ctx: RunContext) -> tuple[Walk, Timeline]:
+    """The unfiltered walk and its timeline; skipped when the walk cannot serve as an oracle."""
+    walk = ctx.api.full_walk()
+    if not walk.complete:
+        raise Skipped(f"the unfiltered walk did not complete ({walk.stop}): no oracle for filters")
+    if not walk.items:
+        raise Skipped("the collection is empty: no tickets to draw bounds from")
+    field = ctx.profile.created_filters.field if ctx.profile.created_filters else ctx.profile.created_field
+
+    def build() -> Timeline:
+        try:
+            return Timeline.from_items(walk.items, ctx.profile.id_field, field)
+        except NotAnInstant as exc:
+            raise Skipped(f"a ticket's {field!r} is not an instant ({exc}): no oracle for created bounds") from None
+
+    return walk, ctx.api.memo(("filters-timeline",), build)
+
+
+def max_items(ctx: RunContext) -> int:
+    """The largest filtered walk a bound may ask for: two pages at the largest page size."""
+    return 2 * paging(ctx).max_limit
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The first page of a filtered query was refused with a 4xx."""
+
+    exchange: Exchange
+
+
+def budget_stop(max_pages: int) -> str:
+    return f"stopped after {max_pages} pages"
+
+
+def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, max_pages: int = 4) -> Walk | Rejected:
+    """Walk a filtered query (``starting_after`` chain, the filters on every page), memoized.
+
+    A 4xx on the first page is a ``Rejected``; an error status later in the walk is an ``ApiError``.
+    """
+    page_size = limit or paging(ctx).max_limit
+
+    def walk() -> Walk | Rejected:
+        calls = 0
+
+        def fetch(params: Params) -> Exchange:
+            nonlocal calls
+            calls += 1
+            return ctx.api.list(params)
+
+        try:
+            return walk_cursor(fetch, paging(ctx), page_size, tuple(filters), ctx.profile.id_field, max_pages)
+        except ApiError as exc:
+            if calls == 1 and 400 <= exc.exchange.status < 500:
+                return Rejected(exc.exchange)
+            raise
+
+    return ctx.api.memo(("filtered-walk", page_size, tuple(filters), max_pages), walk)
+
+
+def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:
+    """A page budget for a walk expected to hold ``items`` tickets (room for one extra page)."""
+    size = limit or paging(ctx).max_limit
+    return items // size + 2
+
+
+def describe(filters: Params) -> str:
+    return "&".join(f"{k}={v}" for k, v in filters)
