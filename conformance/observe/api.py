@@ -6,14 +6,15 @@ from typing import Any, Iterable, Mapping
 
 from conformance.model.exchange import Exchange
 from conformance.profiles.base import CursorPaging, OffsetPaging, Profile
-from conformance.observe.walks import Params, Walk, walk_cursor, walk_offset
+from conformance.observe.walks import RUN_PAGE_CAP, Params, Walk, walk_cursor, walk_offset
 from conformance.transport.client import Client
 
 
 class Api:
-    def __init__(self, client: Client, profile: Profile) -> None:
+    def __init__(self, client: Client, profile: Profile, max_walk_pages: int = RUN_PAGE_CAP) -> None:
         self.client = client
         self.profile = profile
+        self.max_walk_pages = max_walk_pages  # a walk longer than this stops, and says so (walk.stop)
         self._memo: dict[Any, Any] = {}
         self.notes: dict[Any, Any] = {}  # per-run facts that a write does not make stale (e.g. own tickets)
 
@@ -44,9 +45,10 @@ class Api:
         paging = self.profile.paging
         fetch = self.list
         if isinstance(paging, OffsetPaging):
-            return walk_offset(fetch, paging, limit or paging.max_limit)
+            return walk_offset(fetch, paging, limit or paging.max_limit, id_field=self.profile.id_field,
+                               run_cap=self.max_walk_pages)
         assert isinstance(paging, CursorPaging)
-        return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field)
+        return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field, run_cap=self.max_walk_pages)
 
     def full_walk(self) -> Walk:
         """The whole collection at the largest page size: the oracle most checks compare against.
