@@ -209,6 +209,7 @@ class Client:
         self.requests = 0
         self.retries = 0  # retries spent from options.retry_budget
         self.waited_s = 0.0  # time spent waiting: pacing, Retry-After, backoff
+        self.received_bytes = 0  # body bytes read in the run (observations that keep bodies budget with it)
         self._failures_in_a_row = 0
         self._answered = False  # some response arrived: a refused connection now means the API went away
         self._ended: RunEnded | None = None
@@ -462,6 +463,7 @@ class Client:
             response.close()  # the rest of this answer is not wanted: drop the connection
             raise
         body = b"".join(chunks)
+        self.received_bytes += size
         response._content = body  # what ``response.content`` and ``.json()`` give (Schemathesis reads them)
         response._content_consumed = True
         release = getattr(raw, "release_conn", None)

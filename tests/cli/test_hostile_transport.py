@@ -182,6 +182,36 @@ def test_a_50_mib_field_in_every_list_answer_keeps_the_run_under_1_gb(tmp_path):
     assert KEY not in proc.stdout + proc.stderr
 
 
+FILTER_WALKERS = ["created_gt_is_exclusive", "created_gte_is_inclusive", "created_lt_is_exclusive",
+                  "created_lte_is_inclusive", "created_range_combines_bounds", "pages_do_not_overlap"]
+
+
+def test_6_mib_pages_under_the_cap_keep_the_run_under_1_gb(tmp_path):
+    """Pages just under the byte cap are read and walked; what the run keeps of them stays bounded
+    (memoized walks hold at most ``MEMO_BYTES`` of answers; without that bound this run took 1.1 GB)."""
+    junk = b'"' + b"x" * (6 * 1024 * 1024) + b'"'
+
+    def inject(payload: bytes) -> bytes:
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            return payload
+        for item in body.get("data", [])[:1]:
+            item["description"] = "__JUNK__"
+        return json.dumps(body).encode().replace(b'"__JUNK__"', junk)
+
+    rule = lambda n, method, target: fs.app_body(inject) if method == "GET" else None  # noqa: E731
+    checks = [arg for name in FILTER_WALKERS for arg in ("--check", name)]
+    with fs.serve(app(COPPER), rule, "/next") as (url, faults):
+        proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE, "run", "--vendor", "copper", "--base-url", url,
+                               "--api-key", KEY, "--report-dir", str(tmp_path / "r"), "--max-examples", "2", *checks],
+                              capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    rss_kib, code = (int(proc.stdout.split("RSS_KIB ")[1].split()[0]), int(proc.stdout.split("EXIT ")[1].split()[0]))
+    assert code == 0 and rss_kib < 1024 * 1024, (code, rss_kib, proc.stderr)
+    assert faults.count > 50  # the pages were really walked
+
+
 def test_kept_exchanges_are_trimmed():
     exchange = Exchange("GET", "http://x/next/tickets", 200, b"x" * 1_000_000)
     assert len(exchange.trimmed().body) == 64 * 1024 and exchange.trimmed().url == exchange.url
