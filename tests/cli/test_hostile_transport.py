@@ -560,3 +560,39 @@ def test_a_first_answer_echoing_the_key_never_puts_it_on_stderr(name, profile, t
         code, _, err = run_cli(profile, url, tmp_path, capsys)
     assert code == 2 and "is not a JSON API" in err and "<API_KEY>" in err, err
     assert spelled not in err and KEY not in err
+
+
+# -- the new options ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--max-response-bytes", "0"], "--max-response-bytes: must be greater than 0"),
+    (["--max-response-bytes", "lots"], "not a byte count"),
+    (["--response-timeout", "-1"], "--response-timeout: must be greater than 0"),
+    (["--max-duration", "inf"], "--max-duration: not a finite number"),
+    (["--max-retry-after", "x"], "--max-retry-after: not a number"),
+    (["--max-walk-pages", "0"], "--max-walk-pages: must be at least 1"),
+    (["--rate-limit", "fast"], "--rate-limit: not a number"),
+])
+def test_bad_values_of_the_new_options_are_one_line_exit_2(args, needle, tmp_path, capsys):
+    code = main(["run", "--vendor", "copper", "--report-dir", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err and err.count("\n") == 1, err
+
+
+def test_the_new_options_reach_the_client_and_auto_pacing_is_the_live_default():
+    from conformance.cli import build_parser
+    from conformance.run.runner import RunRequest, options_for
+
+    args = build_parser().parse_args(["run", "--vendor", "copper", "--max-response-bytes", "64KiB",
+                                      "--response-timeout", "2.5", "--max-retry-after", "9", "--max-duration", "600",
+                                      "--max-walk-pages", "7", "--rate-limit", "auto"])
+    assert (args.max_response_bytes, args.response_timeout, args.rate_limit) == (65536, 2.5, "auto")
+    run_options, client_options = options_for(RunRequest(vendor="copper", base_url="http://127.0.0.1:1/next",
+                                                         max_response_bytes=65536, response_timeout=2.5,
+                                                         max_retry_after=9, max_duration=600, max_walk_pages=7))
+    assert (client_options.max_response_bytes, client_options.response_timeout, client_options.max_retry_after,
+            client_options.max_duration, run_options.max_walk_pages) == (65536, 2.5, 9, 600, 7)
+    assert client_options.adaptive_pacing and client_options.rate_limit is None
+    _, paced = options_for(RunRequest(vendor="copper", base_url="http://127.0.0.1:1/next", rate_limit=4.0))
+    assert paced.rate_limit == 4.0 and not paced.adaptive_pacing
+    _, reference = options_for(RunRequest(vendor="copper"))
+    assert not reference.adaptive_pacing
