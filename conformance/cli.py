@@ -43,6 +43,43 @@ def _rate(text: str) -> float:
     return value
 
 
+def _pages(text: str) -> int:
+    value = _positive_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _rate_or_auto(text: str) -> float | str:
+    return "auto" if text == "auto" else _rate(text)
+
+
+def _seconds(text: str) -> float:
+    value = _rate(text)
+    if value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _bytes(text: str) -> int:
+    """A byte count: 1048576, or with a unit: 64KiB, 8MiB, 1GiB."""
+    units = {"kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3, "b": 1}
+    lowered = text.strip().lower()
+    for unit, factor in units.items():
+        if lowered.endswith(unit):
+            number = lowered[: -len(unit)].strip()
+            break
+    else:
+        number, factor = lowered, 1
+    try:
+        value = int(float(number) * factor)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not a byte count: {text!r} (e.g. 8MiB)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ticket-conformance", description="Conformance suite for the Opine and Copper Ticket APIs.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -60,7 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_positive_int, default=1)
     run.add_argument("--max-examples", type=_positive_int, default=12)
     run.add_argument("--max-requests", type=_positive_int)
-    run.add_argument("--rate-limit", type=_rate, help="requests per second")
+    run.add_argument("--rate-limit", type=_rate_or_auto, metavar="R|auto",
+                     help="requests per second, or auto (default for live targets): pace as the API's 429s ask")
+    run.add_argument("--max-response-bytes", type=_bytes, metavar="N",
+                     help="longest answer read (default 8MiB); a longer one is a failed check")
+    run.add_argument("--response-timeout", type=_seconds, metavar="S",
+                     help="seconds for one whole answer: connect, headers, body (default 30)")
+    run.add_argument("--max-retry-after", type=_seconds, metavar="S",
+                     help="longest Retry-After waited out (default 60); a longer one ends the run (exit 2)")
+    run.add_argument("--max-duration", type=_seconds, metavar="S",
+                     help="end the run after S seconds: the rest is reported as not evaluated (exit 2)")
+    run.add_argument("--max-walk-pages", type=_pages, metavar="N",
+                     help="pages one walk of the list may take (default 1000); more is a failed check")
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
@@ -98,13 +146,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     request = RunRequest(vendor=args.vendor, target=args.target, base_url=args.base_url, api_key=args.api_key,
                          allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
                          seed=args.seed, max_examples=args.max_examples, max_requests=args.max_requests,
-                         rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline)
+                         rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline,
+                         max_response_bytes=args.max_response_bytes, response_timeout=args.response_timeout,
+                         max_retry_after=args.max_retry_after, max_duration=args.max_duration,
+                         max_walk_pages=args.max_walk_pages)
     report_dir = args.report_dir or _default_report_dir(args.vendor)
     report = run(request, report_dir=report_dir)
     s = report.summary
     print(f"{report.vendor} ({report.target}): {s['passed']} passed, {s['failed']} failed, {s['should']} should, "
           f"{s['known']} known, {s['skipped']} skipped; {report.requests} requests in {report.duration_s:.1f}s; "
           f"report in {report_dir}")
+    if report.fatal:  # the run ended early (the API stopped answering, --max-duration): say why, exit 2
+        print(f"ticket-conformance: {report.fatal}", file=sys.stderr)
     if report.baseline is not None:
         b = report.baseline
         fixed = ", ".join(e["check"] for e in b["fixed"])

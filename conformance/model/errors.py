@@ -26,3 +26,20 @@ class CassetteMiss(ConfigError):
 
 class BudgetExhausted(Exception):
     """``--max-requests`` was reached; the running check is reported as skipped, not passed."""
+
+
+class RunEnded(Exception):
+    """The run cannot usefully go on (the API stopped answering, time is up): the running and remaining
+    checks are reported as not evaluated with ``reason``, the report is written, and the exit code is 2."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ApiUnresponsive(RunEnded):
+    """Transport failures in a row, or a rate limit asking for a wait beyond ``--max-retry-after``."""
+
+
+class DurationReached(RunEnded):
+    """``--max-duration`` is spent."""

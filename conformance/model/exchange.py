@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,6 +18,81 @@ class BadResponse(Exception):
         self.exchange = exchange
         self.reason = reason
         super().__init__(f"{exchange.method} {exchange.url} -> {exchange.status}: {reason}")
+
+
+class UnsafeJson(BadResponse):
+    """Syntactically JSON, but not something plain Python may hold safely: nesting deeper than
+    ``MAX_DEPTH``, a number out of range, a lone surrogate, bytes that are not UTF-8."""
+
+
+MAX_DEPTH = 64  # far beyond any ticket; deep enough that no parser or validator recursion can overflow
+MAX_DIGITS = 400  # an integer longer than this is no ticket field (and int() refuses 4300+ digits anyway)
+KEPT_BODY_BYTES = 64 * 1024  # body bytes an exchange keeps once it is only evidence (reports, reproductions)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text`` (brackets inside strings ignored)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # cannot be too deep: skip the scan for the common case
+    depth = deepest = 0
+    for bracket in re.findall(r"[\[\]{}]", _STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _has_surrogate(value: Any) -> bool:
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _OutOfRange(f"number {text[:20]}{'...' if len(text) > 20 else ''} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _OutOfRange(f"integer of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _no_constant(text: str) -> Any:
+    raise _OutOfRange(f"{text} is not JSON")
+
+
+class _OutOfRange(ValueError):
+    pass
+
+
+def parse_json(body: bytes) -> Any:
+    """``body`` parsed as JSON into plain, JSON-safe Python; ``ValueError`` when it is not JSON, an
+    ``_OutOfRange`` (a ``ValueError``) naming the reason when it is JSON no one should send."""
+    try:
+        text = body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError as exc:
+        raise _OutOfRange(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    if nesting_depth(text) > MAX_DEPTH:
+        raise _OutOfRange(f"nested too deep (more than {MAX_DEPTH} levels)")
+    data = json.loads(text, parse_float=_finite, parse_int=_bounded_int, parse_constant=_no_constant)
+    if _SURROGATE_ESCAPE.search(text) and _has_surrogate(data):
+        raise _OutOfRange("a string holds a lone surrogate (\\ud800-\\udfff), which no text can carry")
+    return data
 
 
 @dataclass(frozen=True)
@@ -41,7 +118,11 @@ class Exchange:
         if not self.body:
             raise BadResponse(self, "empty body where JSON was expected")
         try:
-            return json.loads(self.body)
+            return parse_json(self.body)
+        except _OutOfRange as exc:
+            raise UnsafeJson(self, f"answer is not valid JSON: {exc}") from None
+        except RecursionError:  # cannot happen after the depth scan; kept so no input can crash a run
+            raise UnsafeJson(self, "answer is not valid JSON: nested too deep") from None
         except (ValueError, UnicodeDecodeError):
             snippet = self.body[:80].decode("utf-8", "replace").replace("\n", " ")
             kind = "an HTML page" if snippet.lstrip().lower().startswith(("<!doctype", "<html")) else "not JSON"
@@ -52,6 +133,10 @@ class Exchange:
         if not isinstance(data, dict):
             raise BadResponse(self, f"expected a JSON object, got {type(data).__name__}")
         return data
+
+    def trimmed(self, limit: int = KEPT_BODY_BYTES) -> "Exchange":
+        """This exchange with at most ``limit`` body bytes: what is kept as evidence once checked."""
+        return self if len(self.body) <= limit else replace(self, body=self.body[:limit])
 
     def curl(self) -> str:
         """A curl command that reproduces the request; secrets appear only as environment variables."""

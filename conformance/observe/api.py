@@ -6,15 +6,20 @@ from typing import Any, Iterable, Mapping
 
 from conformance.model.exchange import Exchange
 from conformance.profiles.base import CursorPaging, OffsetPaging, Profile
-from conformance.observe.walks import Params, Walk, walk_cursor, walk_offset
+from conformance.observe.walks import RUN_PAGE_CAP, Params, Walk, walk_cursor, walk_offset
 from conformance.transport.client import Client
 
 
+MEMO_BYTES = 96 * 1024 * 1024  # answer bytes that memoized observations may hold (about 3x that in memory)
+
+
 class Api:
-    def __init__(self, client: Client, profile: Profile) -> None:
+    def __init__(self, client: Client, profile: Profile, max_walk_pages: int = RUN_PAGE_CAP) -> None:
         self.client = client
         self.profile = profile
+        self.max_walk_pages = max_walk_pages  # a walk longer than this stops, and says so (walk.stop)
         self._memo: dict[Any, Any] = {}
+        self._memo_bytes = 0  # answer bytes behind what is memoized
         self.notes: dict[Any, Any] = {}  # per-run facts that a write does not make stale (e.g. own tickets)
 
     # -- plain operations ----------------------------------------------------------------------
@@ -44,9 +49,10 @@ class Api:
         paging = self.profile.paging
         fetch = self.list
         if isinstance(paging, OffsetPaging):
-            return walk_offset(fetch, paging, limit or paging.max_limit)
+            return walk_offset(fetch, paging, limit or paging.max_limit, id_field=self.profile.id_field,
+                               run_cap=self.max_walk_pages)
         assert isinstance(paging, CursorPaging)
-        return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field)
+        return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field, run_cap=self.max_walk_pages)
 
     def full_walk(self) -> Walk:
         """The whole collection at the largest page size: the oracle most checks compare against.
@@ -56,9 +62,21 @@ class Api:
         return self.memo(("full-walk",), lambda: self.walk(self.profile.paging.max_limit))
 
     def memo(self, key: Any, compute):
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        """``compute()``, kept for the rest of the run (until a write) while what is kept stays within
+        ``MEMO_BYTES`` of answers: an API sending huge pages costs requests, never unbounded memory."""
+        if key in self._memo:
+            return self._memo[key]
+        before = self.client.received_bytes
+        value = compute()
+        held = self.client.received_bytes - before
+        if self._memo_bytes + held > MEMO_BYTES:
+            self._memo.clear()  # make room: what is dropped is fetched again if asked for
+            self._memo_bytes = 0
+        if held <= MEMO_BYTES:
+            self._memo[key] = value
+            self._memo_bytes += held
+        return value
 
     def forget(self) -> None:
         self._memo.clear()
+        self._memo_bytes = 0

@@ -21,6 +21,7 @@ class RunOptions:
     seed: int = 1
     max_examples: int = 12
     allow_writes: bool = False
+    max_walk_pages: int = 1000  # --max-walk-pages: a walk needing more pages stops and says so
 
 
 class RunContext:

@@ -31,28 +31,84 @@ def page_from(exchange: Exchange, params: Params, items_key: str) -> Page:
     return Page(params=params, exchange=exchange, body=body, items=tuple(items))
 
 
-def walk_offset(fetch, paging: OffsetPaging, limit: int, max_pages: int = 10_000) -> Walk:
-    """Offset walk: ``offset`` advances by the items received until ``totalCount`` is reached."""
+RUN_PAGE_CAP = 1000  # pages one walk may take by default (--max-walk-pages): 100,000 tickets at limit 100
+MAX_WALK_BYTES = 256 * 1024 * 1024  # body bytes one walk may hold: pages are kept as evidence
+
+
+def overrun_margin(total: int, limit: int) -> int:
+    """How far past a first page's ``totalCount`` a walk may run before it is stopped: tickets created
+    by other writers during the walk are fine, a walk many times longer than announced is not."""
+    return max(2 * limit, total // 10, 50)
+
+
+class _Guard:
+    """The stops every walk shares: a page that repeats an earlier one, too many pages, too many bytes."""
+
+    def __init__(self, id_field: str, max_pages: int, run_cap: int | None) -> None:
+        self.id_field = id_field
+        self.max_pages = max_pages
+        self.run_cap = run_cap
+        self.seen: dict[tuple, int] = {}
+        self.bytes = 0
+
+    def stop(self, walk: Walk, page: Page) -> str:
+        """Why the walk must stop after ``page`` (already appended), or ""."""
+        number = len(walk.pages)
+        ids = tuple(repr(item.get(self.id_field)) for item in page.items)
+        if ids:
+            if ids in self.seen:
+                return (f"page {number} repeated page {self.seen[ids]} (the same {len(ids)} ids): the API ignores "
+                        f"the paging parameter, so the walk would never end")
+            self.seen[ids] = number
+        self.bytes += len(page.exchange.body)
+        if self.run_cap is not None and number >= self.run_cap:
+            return (f"no end after {number} pages (the run-wide cap, --max-walk-pages): pagination never ends, "
+                    f"or the collection is larger than the cap")
+        if number >= self.max_pages:
+            return f"stopped after {self.max_pages} pages"
+        if self.bytes > MAX_WALK_BYTES:
+            return f"no end after {self.bytes // (1024 * 1024)} MiB of pages: the walk holds too much to go on"
+        return ""
+
+
+def walk_offset(fetch, paging: OffsetPaging, limit: int, max_pages: int = 10_000, id_field: str = "id",
+                run_cap: int | None = None) -> Walk:
+    """Offset walk: ``offset`` advances by the items received until ``totalCount`` is reached.
+
+    Stops early, with the reason in ``walk.stop``, when a page repeats an earlier one, when the walk
+    runs far past the first page's ``totalCount``, or at the page caps."""
     walk = Walk(limit=limit)
+    guard = _Guard(id_field, max_pages, run_cap)
     offset = 0
+    announced: int | None = None
     while True:
         params: Params = ((paging.limit, str(limit)), (paging.offset, str(offset)))
         page = page_from(fetch(params), params, paging.items)
         walk.pages.append(page)
         total = page.body.get(paging.total)
+        if announced is None and isinstance(total, int) and not isinstance(total, bool):
+            announced = total
         offset += len(page.items)
         if not page.items or not isinstance(total, int) or offset >= total:
             walk.stop = "end"
             return walk
-        if len(walk.pages) >= max_pages:
-            walk.stop = f"stopped after {max_pages} pages"
+        stop = guard.stop(walk, page)
+        if not stop and announced is not None and offset > announced + overrun_margin(announced, limit):
+            stop = (f"{offset} tickets walked, far past the {paging.total} of {announced} announced on the first "
+                    f"page: the walk would never end")
+        if stop:
+            walk.stop = stop
             return walk
 
 
 def walk_cursor(fetch, paging: CursorPaging, limit: int | None, filters: Params = (), id_field: str = "id",
-                max_pages: int = 10_000) -> Walk:
-    """Cursor walk: ``starting_after`` the last item of each page while ``has_more`` is true."""
+                max_pages: int = 10_000, run_cap: int | None = None) -> Walk:
+    """Cursor walk: ``starting_after`` the last item of each page while ``has_more`` is true.
+
+    Stops early, with the reason in ``walk.stop``, on an empty page claiming more, a cursor that comes
+    back, a page that repeats an earlier one (the cursor ignored), or at the page caps."""
     walk = Walk(limit=limit, filters=filters)
+    guard = _Guard(id_field, max_pages, run_cap)
     cursor: Any = None
     seen_cursors: set[Any] = set()
     while True:
@@ -70,10 +126,11 @@ def walk_cursor(fetch, paging: CursorPaging, limit: int | None, filters: Params 
             walk.stop = "empty page with has_more true: no cursor to continue from"
             return walk
         cursor = page.items[-1].get(id_field)
-        if cursor in seen_cursors:
+        if repr(cursor) in seen_cursors:
             walk.stop = f"cursor {cursor!r} came back twice: the walk loops"
             return walk
-        seen_cursors.add(cursor)
-        if len(walk.pages) >= max_pages:
-            walk.stop = f"stopped after {max_pages} pages"
+        seen_cursors.add(repr(cursor))
+        stop = guard.stop(walk, page)
+        if stop:
+            walk.stop = stop
             return walk

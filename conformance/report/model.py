@@ -50,6 +50,7 @@ class RunReport:
     started: str
     duration_s: float = 0.0
     requests: int = 0
+    waited_s: float = 0.0  # time spent waiting on the API's rate limits, retries and pacing
     checks: list[CheckResult] = field(default_factory=list)
     fatal: str = ""  # set when the run ended early with exit code 2
     baseline: dict[str, Any] | None = None  # {"file", "known", "fixed", "not_evaluated"} when a baseline was applied
@@ -73,7 +74,7 @@ class RunReport:
     def to_json(self) -> dict[str, Any]:
         data = {"vendor": self.vendor, "target": self.target, "base_url": self.base_url, "seed": self.seed,
                 "started": self.started, "duration_s": round(self.duration_s, 3), "requests": self.requests,
-                "summary": self.summary, "checks": [c.to_json() for c in self.checks]}
+                "waited_s": round(self.waited_s, 3), "summary": self.summary, "checks": [c.to_json() for c in self.checks]}
         if self.baseline is not None:
             data["baseline"] = self.baseline
         if self.fatal:
@@ -86,7 +87,7 @@ def report_from_json(data: dict[str, Any]) -> RunReport:
     report = RunReport(vendor=data["vendor"], target=data.get("target", ""), base_url=data.get("base_url", ""),
                        seed=data.get("seed", 0), started=data.get("started", ""),
                        duration_s=data.get("duration_s", 0.0), requests=data.get("requests", 0),
-                       checks=[result_from_json(c) for c in data["checks"]], fatal=data.get("fatal", ""))
+                       waited_s=data.get("waited_s", 0.0), checks=[result_from_json(c) for c in data["checks"]], fatal=data.get("fatal", ""))
     report.baseline = data.get("baseline")
     return report
 

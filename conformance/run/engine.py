@@ -11,7 +11,7 @@ from typing import Callable, ContextManager, Iterable
 
 import yaml
 
-from conformance.model.errors import BudgetExhausted, ConfigError, CredentialsRejected
+from conformance.model.errors import BudgetExhausted, ConfigError, CredentialsRejected, RunEnded
 from conformance.model.exchange import BadResponse
 from conformance.profiles.base import Profile
 from conformance.report.model import CheckResult, RunReport
@@ -20,7 +20,7 @@ from conformance.observe.api import Api
 from conformance.observe.context import RunContext, RunOptions
 from conformance.observe.walks import ApiError
 from conformance.transport.targets import Target
-from conformance.transport.client import Client, ClientOptions, redact_result, secret_forms
+from conformance.transport.client import Client, ClientOptions, redact, redact_result, secret_forms
 from conformance.model.violations import Skipped, Violation
 
 Progress = Callable[[str], None]
@@ -58,17 +58,28 @@ class Session:
         self.progress = progress
         self.check_scope = check_scope or getattr(target, "check_scope", None)
         self.client = Client(target.base_url, profile, target.api_key, client_options, session=target.session,
-                             on_request=self._on_request, sleep=getattr(target, "sleep", None))
-        self.context = RunContext(profile, Api(self.client, profile), options, load_spec(profile))
+                             on_request=self._on_request, sleep=getattr(target, "sleep", None),
+                             on_wait=self._on_wait)
+        self.context = RunContext(profile, Api(self.client, profile, options.max_walk_pages), options, load_spec(profile))
 
     def _on_request(self, exchange) -> None:
-        self.context.record(exchange)
+        self.context.record(exchange.trimmed())  # kept for reproductions only: a huge body is not kept whole
+
+    def _on_wait(self, seconds: float, why: str) -> None:
+        if self.progress:
+            self.progress(f"waiting {seconds:.1f} s ({why}); {self.client.waited_s + seconds:.1f} s waited so far")
 
     def _scope(self, name: str) -> ContextManager[None]:
         return self.check_scope(name) if self.check_scope else nullcontext()
 
     def preflight(self) -> None:
         """The first request decides whether there is an API to test at all (else exit 2)."""
+        try:
+            self._preflight()
+        except ConfigError as exc:  # the lines below may quote the API's answer, which may echo the key
+            raise type(exc)(redact(str(exc), secret_forms(self.profile, self.target.api_key))) from None
+
+    def _preflight(self) -> None:
         where = self.target.base_url
         try:
             with self._scope("_preflight"):
@@ -79,6 +90,11 @@ class Session:
             raise ConfigError(f"--max-requests leaves no request for the first one ({exc})") from None
         if exchange.status in (401, 403):
             raise CredentialsRejected(f"credentials rejected by {where} ({exchange.status}): check ${self.profile.key_env}")
+        if 300 <= exchange.status < 400:
+            location = next((v for k, v in exchange.response_headers.items() if k.lower() == "location"), "")
+            raise ConfigError(f"{where} answered the first request with a redirect ({exchange.status}) to "
+                              f"{location[:200] or 'nowhere'}: give the final --base-url (redirects are not "
+                              f"followed, so the key stays with {where})")
         if exchange.status == 404:
             raise ConfigError(f"no ticket collection at {where}{self.profile.collection} (404): "
                               f"--base-url must include the version prefix {self.profile.version_prefix}")
@@ -100,7 +116,7 @@ class Session:
                              proves=check.proves)
         with self._scope(check.name):
             if self.check_scope:  # a recorded check starts afresh (no memo, no state kept per Api by other
-                ctx.api = Api(self.client, self.profile)  # checks): its cassette replays on its own
+                ctx.api = Api(self.client, self.profile, self.options.max_walk_pages)  # checks): its cassette replays on its own
             try:
                 if "writes" in check.requires:
                     ctx.require_writes()
@@ -115,7 +131,7 @@ def _unwrap(exc: BaseException) -> BaseException:
     """Hypothesis wraps a failure that did not repeat in an exception group: find the violation inside."""
     if isinstance(exc, BaseExceptionGroup):
         found = [_unwrap(inner) for inner in exc.exceptions]
-        for kinds in (ConfigError, (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
+        for kinds in ((ConfigError, RunEnded), (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
             for inner in found:
                 if isinstance(inner, kinds):  # a fatal error (e.g. a replay miss) outranks any verdict
                     return inner
@@ -141,7 +157,7 @@ def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) ->
         result.status = "failed"
         result.message = f"expected a page (200), got {exc.exchange.status}: {exc.exchange.body[:200]!r}"
         result.reproduce = [exc.exchange.curl()]
-    elif isinstance(exc, (ConfigError, KeyboardInterrupt, SystemExit)):
+    elif isinstance(exc, (ConfigError, RunEnded, KeyboardInterrupt, SystemExit)):
         raise exc
     else:
         # A check that cannot evaluate the answer must neither pass nor accuse the API.
@@ -163,13 +179,23 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
         for index, check in enumerate(checks, 1):
             if progress:
                 progress(f"[{index}/{len(checks)}] {check.name} ({session.client.requests} requests so far)")
+            session.client.check_time_left()
             report.checks.append(session.run_check(check))
+    except RunEnded as exc:  # the API stopped answering, or time is up: report what was evaluated, exit 2
+        report.fatal = exc.reason
+        done_names = {c.name for c in report.checks}
+        for check in checks:
+            if check.name not in done_names:
+                report.checks.append(CheckResult(name=check.name, family=check.family, level=check.level,
+                                                 status="skipped", message=f"not evaluated: {exc.reason}",
+                                                 proves=check.proves))
     except ConfigError as exc:
         report.fatal = str(exc)
         raise
     finally:
         report.duration_s = time.monotonic() - clock
         report.requests = session.client.requests
+        report.waited_s = session.client.waited_s
         done = getattr(progress, "done", None)
         if done:
             done()

@@ -32,7 +32,12 @@ class RunRequest:
     seed: int = 1
     max_examples: int = 12
     max_requests: int | None = None
-    rate_limit: float | None = None
+    rate_limit: float | str | None = None  # requests per second, or "auto" (the default for live targets)
+    max_response_bytes: int | None = None  # None: ClientOptions' default (8 MiB)
+    response_timeout: float | None = None  # None: ClientOptions' default (30 s)
+    max_retry_after: float | None = None  # None: ClientOptions' default (60 s)
+    max_duration: float | None = None  # seconds for the whole run; None: unbounded
+    max_walk_pages: int | None = None  # None: RunOptions' default (1000)
     checks: list[str] | None = None
     baseline: Path | None = None  # known deviations (conformance.report.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
@@ -96,8 +101,14 @@ def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
     """Engine and client options for a request whose recorded settings are already adopted."""
     # The reference server is ours to write to; a live vendor only when the user says so.
     writes = request.allow_writes or request.kind == "reference"
-    return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes),
-            ClientOptions(rate_limit=request.rate_limit, max_requests=request.max_requests,
+    # Adaptive pacing costs nothing until the API sends a 429: on by default for a live vendor.
+    auto = request.rate_limit == "auto" or (request.rate_limit is None and request.kind == "live")
+    limits = {name: value for name in ("max_response_bytes", "response_timeout", "max_retry_after", "max_duration")
+              if (value := getattr(request, name)) is not None}
+    walks = {"max_walk_pages": request.max_walk_pages} if request.max_walk_pages is not None else {}
+    return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes, **walks),
+            ClientOptions(rate_limit=request.rate_limit if isinstance(request.rate_limit, (int, float)) else None,
+                          adaptive_pacing=auto, max_requests=request.max_requests, **limits,
                           # The embedded server is in this process: a 5xx from it is a finding, never a blip.
                           retries=0 if request.kind == "reference" else ClientOptions.retries))
 

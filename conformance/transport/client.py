@@ -16,21 +16,27 @@ from __future__ import annotations
 import base64
 import email.utils
 import http.client
+import json as jsonlib
+import math
+import re
 import time
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any, Callable, Sequence
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 import urllib3.exceptions
+import urllib3.response
 
-from conformance.model.errors import BudgetExhausted, TransportError
-from conformance.model.exchange import BadResponse, Exchange, with_query
+from conformance.model.errors import ApiUnresponsive, BudgetExhausted, DurationReached, RunEnded, TransportError
+from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, with_query
 from conformance.profiles.base import Profile
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.
 WRONG_KEY = "sk_test_conformance_wrong_key_000000"
 
+_RELAX_AFTER = 20  # answers in a row without a 429 after which adaptive pacing halves its gap
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -46,49 +52,94 @@ def _wall() -> float:
     return time.time()
 
 
+MIB = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class ClientOptions:
     connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    read_timeout: float = 30.0  # silence allowed between two reads of one response
+    response_timeout: float = 30.0  # total time for one response: connect, headers and the whole body
+    max_response_bytes: int = 8 * MIB  # a longer body is not read on: the exchange becomes a finding
     retries: int = 3  # extra attempts for idempotent requests on connection errors and 5xx
     backoff: float = 0.5  # seconds, doubled per attempt
     rate_limit: float | None = None  # requests per second
+    adaptive_pacing: bool = False  # --rate-limit auto: after a 429, space requests as the API asks
     max_requests: int | None = None
-    max_retry_after: float = 120.0  # never wait longer than this on one 429
+    max_retry_after: float = 60.0  # a 429/5xx asking for a longer wait ends the run (exit 2)
     rate_limited_attempts: int = 5  # 429s in a row for one request before the run gives up (exit 2)
+    unresponsive_after: int = 3  # transport failures in a row before the API is declared unresponsive
+    retry_budget: int = 1000  # retries (after 429, 5xx, transport failures) in the whole run
+    max_duration: float | None = None  # seconds for the whole run (--max-duration)
+
+    @property
+    def worst_response_s(self) -> float:
+        """The longest one attempt can take: connect, then the response deadline plus one silent read."""
+        return self.connect_timeout + self.response_timeout + min(self.read_timeout, self.response_timeout)
+
+    @property
+    def worst_stall_s(self) -> float:
+        """How long an API that accepts requests and then falls silent keeps a run going: one silent read
+        per attempt, ``unresponsive_after`` attempts in a row, and the backoffs between them."""
+        backoffs = sum(self.backoff * 2 ** n for n in range(self.unresponsive_after - 1))
+        return self.unresponsive_after * min(self.read_timeout, self.response_timeout) + backoffs
 
 
-def retry_after_seconds(value: str | None, now: float) -> float | None:
-    """Seconds to wait per a ``Retry-After`` header: delta-seconds or an HTTP date."""
+_RETRY_AFTER_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait per a ``Retry-After`` header (delta-seconds or an HTTP date, RFC 9110 10.2.3).
+
+    Pure: ``now`` is the wall clock in epoch seconds. Anything else (``²``, ``-5``, ``soon``, a
+    malformed date) is None, as if the header were absent. A date in the past is 0.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if _RETRY_AFTER_SECONDS.fullmatch(value):
+        seconds = float(value)
+        return seconds if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
     if when.tzinfo is None:  # an HTTP date is always GMT, even when written without the zone
-        from datetime import timezone
-
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    try:
+        return max(0.0, when.timestamp() - now)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+retry_after_seconds = parse_retry_after  # the older name
 
 
 KEY_PLACEHOLDER = "<API_KEY>"
 
 
 def secret_forms(profile: Profile, key: str | None) -> list[str]:
-    """Every spelling of ``key`` that could land in a file: raw, URL-encoded, and as sent in headers."""
+    """Every spelling of ``key`` an API might echo, longest first: raw, URL-encoded (upper- and
+    lower-case escapes, ``+`` for spaces), the Base64 Basic token (with and without padding, and
+    URL-encoded), Base64 of the key alone, the header values as sent, and each of those JSON-escaped
+    (``\\/`` for ``/``, as PHP-style encoders write it). The single source for every scrubber."""
     if not key or len(key) < 4:  # replacing a 1-3 character "key" everywhere would mangle every body
         return []
-    forms = {key, quote(key, safe=""), quote_plus(key), base64.b64encode(f"{key}:".encode()).decode(),
-             base64.b64encode(key.encode()).decode().rstrip("=")}
-    forms.update(profile.auth.headers(key).values())
-    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+    basic = base64.b64encode(f"{key}:".encode()).decode()
+    bare = base64.b64encode(key.encode()).decode()
+    forms = {key, basic, basic.rstrip("="), bare, bare.rstrip("="), *profile.auth.headers(key).values()}
+    for form in list(forms):
+        forms.update({quote(form, safe=""), quote_plus(form), quote(form, safe="/"), quote_plus(form, safe="/")})
+    for form in list(forms):
+        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form))
+    for form in list(forms):
+        escaped = jsonlib.dumps(form)[1:-1]
+        forms.update({escaped, escaped.replace("/", "\\/"), jsonlib.dumps(form, ensure_ascii=False)[1:-1]})
+    for form in list(forms):  # as repr() shows a str (an error line quoting a body): backslashes doubled
+        forms.add(form.replace("\\", "\\\\"))
+    return sorted((f for f in forms if len(f) >= 4), key=lambda f: (-len(f), f))
 
 
 def redact(value: Any, forms: Sequence[str], placeholder: str = KEY_PLACEHOLDER) -> Any:
@@ -133,10 +184,15 @@ class BrokenResponse(BadResponse):
 
 
 class Client:
+    """Sends one request at a time: no redirects followed (credentials never leave the base URL's
+    origin), bodies streamed under a byte cap and a deadline, retries from one run-wide budget, and
+    the run ended (``RunEnded``) when the API stops answering or asks for too long a wait."""
+
     def __init__(self, base_url: str, profile: Profile, api_key: str | None, options: ClientOptions = ClientOptions(),
                  *, session: requests.Session | None = None, sleep: Callable[[float], None] | None = None,
                  monotonic: Callable[[], float] | None = None, wall: Callable[[], float] | None = None,
-                 on_request: Callable[[Exchange], None] | None = None) -> None:
+                 on_request: Callable[[Exchange], None] | None = None,
+                 on_wait: Callable[[float, str], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
         self._key = api_key
@@ -148,7 +204,22 @@ class Client:
         self._wall = wall or (lambda: _wall())
         self._last_sent: float | None = None
         self._on_request = on_request
+        self._on_wait = on_wait
+        self._started = self._monotonic()
         self.requests = 0
+        self.retries = 0  # retries spent from options.retry_budget
+        self.waited_s = 0.0  # time spent waiting: pacing, Retry-After, backoff
+        self.received_bytes = 0  # body bytes read in the run (observations that keep bodies budget with it)
+        self._failures_in_a_row = 0
+        self._answered = False  # some response arrived: a refused connection now means the API went away
+        self._ended: RunEnded | None = None
+        self._gap = 0.0  # adaptive pacing: seconds between requests, learnt from 429s
+        self._ok_since_429 = 0
+        self._seen_429 = False
+        self._learnt = 0.0  # the gap the 429s asked for; _gap may be relaxed below it
+        self._relax = True
+        self._paced = False  # the last request waited for the pacing gap
+        self._pacing_useless = False  # a paced request was refused anyway: the limit is not a rate
 
     # -- public -------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
@@ -170,12 +241,21 @@ class Client:
         # Credentials are ours to choose (auth=...), never whatever the generator put in the case.
         case_headers = {k: v for k, v in (kwargs.pop("headers", None) or {}).items() if k.lower() not in secret}
         headers = {**case_headers, **self._auth_headers(auth)}
-        kwargs.pop("timeout", None)
+        for name in ("timeout", "allow_redirects", "stream"):  # ours to choose as well
+            kwargs.pop(name, None)
         body = kwargs.get("json")
         shown = with_query(url, _pairs(kwargs.get("params")))
         response = self._send(method, url, headers=headers, _shown=lambda: self._stub(method, shown, body, auth),
                               **kwargs)
-        return self._exchange(method, response.request.url or url, response, body, auth), response
+        exchange = self._exchange(method, response.request.url or url, response, body, auth)
+        if "json" in exchange.content_type.lower():
+            try:  # JSON no parser should be handed (too deep, out of range): a finding before any validator
+                exchange.json()
+            except UnsafeJson:
+                raise
+            except BadResponse:
+                pass  # plain invalid JSON: the schema validator reports that itself
+        return exchange, response
 
     def auth_headers(self) -> dict[str, str]:
         return self._auth_headers("key")
@@ -212,57 +292,219 @@ class Client:
         return Exchange(method=method, url=url, status=0, body=b"", request_body=body, auth=auth,
                         curl_auth=self._curl_auth(auth))
 
+    def _wait(self, seconds: float, why: str) -> None:
+        if seconds <= 0:
+            return
+        if self._on_wait and seconds >= 0.1:
+            self._on_wait(seconds, why)
+        self.waited_s += seconds
+        self._sleep(seconds)
+
+    def _end(self, error: RunEnded) -> RunEnded:
+        """Remember why the run ends: every later request raises the same error without being sent."""
+        self._ended = error
+        return error
+
     def _pace(self) -> None:
-        if self.options.rate_limit:
-            gap = 1.0 / self.options.rate_limit
-            if self._last_sent is not None:
-                wait = self._last_sent + gap - self._monotonic()
-                if wait > 0:
-                    self._sleep(wait)
+        gap = 1.0 / self.options.rate_limit if self.options.rate_limit else self._gap
+        self._paced = False
+        if gap and self._last_sent is not None:
+            wait = self._last_sent + gap - self._monotonic()
+            if wait > 0:
+                self._wait(wait, "pacing" if self.options.rate_limit else "pacing after 429s")
+                self._paced = True
         self._last_sent = self._monotonic()
+
+    def _learn_from_429(self, wait: float) -> None:
+        """--rate-limit auto: from the second 429 on (one is a blip, two are a pattern), space requests by
+        the wait asked shared by the requests the API allowed in between. A request refused although it
+        was spaced by the full learnt gap means the limit is not a rate (e.g. every other request):
+        pacing is given up for good, as it would only add time. A gap relaxed too far is restored."""
+        if self.options.adaptive_pacing and not self.options.rate_limit and not self._pacing_useless:
+            if self._paced and self._gap >= self._learnt >= wait:
+                self._pacing_useless, self._gap, self._learnt = True, 0.0, 0.0
+            elif self._paced and self._gap < self._learnt:
+                self._gap, self._relax = self._learnt, False  # relaxed too far: keep the learnt gap from now on
+            elif self._seen_429:
+                self._learnt = max(self._learnt, wait / max(1, self._ok_since_429))
+                self._gap = self._learnt
+        self._seen_429 = True
+        self._ok_since_429 = 0
+
+    def _answered_without_429(self) -> None:
+        self._ok_since_429 += 1
+        if self._gap and self._relax and self._ok_since_429 % _RELAX_AFTER == 0:
+            self._gap = self._gap / 2 if self._gap > 0.02 else 0.0  # a burst of 429s should not slow the rest
+
+    def _spend_retry(self) -> bool:
+        if self.retries >= self.options.retry_budget:
+            return False
+        self.retries += 1
+        return True
+
+    def check_time_left(self) -> None:
+        """``DurationReached`` once --max-duration is spent (also raised by the next request)."""
+        if self._ended is not None:
+            raise self._ended
+        self._check_clock()
+
+    def _check_clock(self) -> None:
+        limit = self.options.max_duration
+        if limit is not None and self._monotonic() - self._started >= limit:
+            raise self._end(DurationReached(f"--max-duration of {limit:g} s reached"))
+
+    def _failed(self, method: str, url: str, reason: str) -> None:
+        self._failures_in_a_row += 1
+        if self._failures_in_a_row >= self.options.unresponsive_after:
+            raise self._end(ApiUnresponsive(
+                f"the API stopped responding: {self._failures_in_a_row} transport failures in a row, the last "
+                f"{method} {urlsplit(url).path}: {reason}"))
 
     def _send(self, method: str, url: str, _shown: Callable[[], Exchange] | None = None,
               **kwargs: Any) -> requests.Response:
         attempt = 0
         limited = 0
+        origin = _origin(url)
         while True:
+            if self._ended is not None:
+                raise self._ended
+            self._check_clock()
             if self.options.max_requests is not None and self.requests >= self.options.max_requests:
                 raise BudgetExhausted(f"request budget of {self.options.max_requests} spent")
             self._pace()
             self.requests += 1
+            started = self._monotonic()
             try:
                 response = self.session.request(
-                    method, url, timeout=(self.options.connect_timeout, self.options.read_timeout), **kwargs)
-                # Read the whole body now, so a connection reset mid-body is a transport error here.
-                _ = response.content
-            except requests.RequestException as exc:
-                if method in _IDEMPOTENT and attempt < self.options.retries:
-                    self._sleep(self.options.backoff * 2 ** attempt)
+                    method, url, timeout=(self.options.connect_timeout,
+                                          min(self.options.read_timeout, self.options.response_timeout)),
+                    allow_redirects=False, stream=True, **kwargs)
+                self._read_body(response, started)
+            except _Oversized as exc:
+                self._failures_in_a_row = 0  # it answered: too much, but it answered
+                exchange = _shown() if _shown else None
+                if exchange is None:
+                    raise
+                raise BrokenResponse(_with_status(exchange, exc.status, exc.head), exc.reason) from None
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, _TooSlow) as exc:
+                reason = exc.reason if isinstance(exc, _TooSlow) else _reason(exc)
+                connected = _broke_mid_response(exc) if not isinstance(exc, _TooSlow) else True
+                timed_out = isinstance(exc, _TooSlow) or _is_timeout(exc)
+                if connected and timed_out or not connected and self._answered:
+                    self._failed(method, url, reason)  # each timeout costs time: each one counts
+                if method in _IDEMPOTENT and attempt < self.options.retries and self._spend_retry():
+                    self._wait(self.options.backoff * 2 ** attempt, f"retrying after: {reason}")
                     attempt += 1
                     continue
+                if connected and not timed_out:
+                    self._failed(method, url, reason)  # a reset or cut-off: one per request that gave up
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                if _broke_mid_response(exc) and _shown is not None:
-                    raise BrokenResponse(_shown(), _reason(exc) + tries) from None
-                raise TransportError(f"cannot reach {_origin(url)}: {_reason(exc)}{tries}") from None
-            if response.status_code == 429:
+                if connected and _shown is not None:
+                    raise BrokenResponse(_shown(), reason + tries) from None
+                raise TransportError(f"cannot reach {origin}: {reason}{tries}") from None
+            self._answered = True
+            self._failures_in_a_row = 0
+            status = response.status_code
+            if status == 429:
                 limited += 1
                 if limited >= self.options.rate_limited_attempts:
-                    raise TransportError(f"rate limited by {_origin(url)}: still 429 after {limited} attempts "
-                                         f"(try a lower --rate-limit)")
-                wait = retry_after_seconds(response.headers.get("Retry-After"), self._wall())
-                wait = self.options.backoff * 2 ** (limited - 1) if wait is None else wait
-                if wait > self.options.max_retry_after:
-                    raise TransportError(f"rate limited by {_origin(url)}: Retry-After of {wait:.0f}s is too long")
-                self._sleep(wait)
+                    raise self._end(ApiUnresponsive(f"rate limited by {origin}: still 429 after {limited} attempts "
+                                                    f"(try a lower --rate-limit)"))
+                asked = self._asked_wait(response, origin)
+                wait = self.options.backoff * 2 ** (limited - 1) if asked is None else asked
+                if not self._spend_retry():
+                    raise self._end(ApiUnresponsive(f"rate limited by {origin}: the retry budget of "
+                                                    f"{self.options.retry_budget} is spent"))
+                self._learn_from_429(wait)
+                self._wait(wait, "429 Retry-After" if asked is not None else "429, backing off")
                 self._last_sent = None  # the wait just served as the pacing gap
                 continue
-            if response.status_code >= 500 and method in _IDEMPOTENT and attempt < self.options.retries:
-                wait = retry_after_seconds(response.headers.get("Retry-After"), self._wall())
-                backoff = self.options.backoff * 2 ** attempt
-                self._sleep(backoff if wait is None else min(max(wait, backoff), self.options.max_retry_after))
-                attempt += 1
-                continue
+            self._answered_without_429()
+            if status >= 500 and method in _IDEMPOTENT and attempt < self.options.retries:
+                asked = self._asked_wait(response, origin)
+                if self._spend_retry():
+                    wait = max(asked or 0.0, self.options.backoff * 2 ** attempt)
+                    self._wait(wait, f"{status}, retrying")
+                    attempt += 1
+                    continue
             return response
+
+    def _asked_wait(self, response: requests.Response, origin: str) -> float | None:
+        """The Retry-After of a 429 or 5xx; one beyond --max-retry-after ends the run."""
+        asked = parse_retry_after(response.headers.get("Retry-After"), self._wall())
+        if asked is not None and asked > self.options.max_retry_after:
+            shown = f"{asked:.0f}s" if asked < 1e12 else "an endless wait"
+            raise self._end(ApiUnresponsive(
+                f"rate limited by {origin}: {response.status_code} with Retry-After of {shown} is too long "
+                f"(over --max-retry-after {self.options.max_retry_after:g} s)"))
+        return asked
+
+    def _read_body(self, response: requests.Response, started: float) -> bytes:
+        """Read the body in bounded pieces: over the byte cap or past the deadline, stop reading."""
+        cap, deadline = self.options.max_response_bytes, started + self.options.response_timeout
+        raw = response.raw
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                if self._monotonic() > deadline:
+                    raise _TooSlow(f"answer not complete within {self.options.response_timeout:g} s "
+                                   f"(--response-timeout)")
+                # read1: one socket read at most, so a trickling body cannot hold us past the deadline
+                chunk = _read_some(raw, 64 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > cap:
+                    raise _Oversized(response.status_code, b"".join(chunks)[:KEPT_BODY_BYTES],
+                                     f"answer larger than {_size(cap)} (--max-response-bytes)")
+                chunks.append(chunk)
+        except BaseException:
+            response.close()  # the rest of this answer is not wanted: drop the connection
+            raise
+        body = b"".join(chunks)
+        self.received_bytes += size
+        response._content = body  # what ``response.content`` and ``.json()`` give (Schemathesis reads them)
+        response._content_consumed = True
+        release = getattr(raw, "release_conn", None)
+        if release:
+            release()  # read to the end: the connection goes back to the pool for the next request
+        return body
+
+
+def _read_some(raw: Any, size: int) -> bytes:
+    """At most ``size`` decoded body bytes, from at most one socket read."""
+    if isinstance(raw, urllib3.response.BaseHTTPResponse):
+        return raw.read1(size, decode_content=True)
+    read1 = getattr(raw, "read1", None)  # a recording's stand-in (vcrpy) holds the body in memory already
+    return read1(size) if read1 else raw.read(size)
+
+
+class _TooSlow(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class _Oversized(Exception):
+    def __init__(self, status: int, head: bytes, reason: str) -> None:
+        self.status, self.head, self.reason = status, head, reason
+        super().__init__(reason)
+
+
+def _with_status(exchange: Exchange, status: int, head: bytes) -> Exchange:
+    from dataclasses import replace
+
+    return replace(exchange, status=status, body=head)
+
+
+def _size(n: int) -> str:
+    return f"{n / MIB:g} MiB" if n >= MIB and n % (MIB // 4) == 0 else f"{n} bytes"
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return any(isinstance(e, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError))
+               for e in _chain(exc))
 
 
 def _pairs(params: Any) -> list[tuple[str, str]] | None:

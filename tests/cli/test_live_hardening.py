@@ -189,8 +189,9 @@ def test_429_with_retry_after_seconds_and_http_date_is_waited_out(tmp_path, caps
         code, report, err = run_cli(url, tmp_path, capsys, "--check", "missing_key_is_refused")
     assert code == 0, err
     assert statuses(report)["missing_key_is_refused"][0] == "passed"
-    # 3 s as asked; then until the HTTP date (NOW + 7), and the fake wall clock already moved 3 s on
-    assert clock == [3.0, 4.0]
+    # 3 s as asked; then until the HTTP date (NOW + 7), and the fake wall clock already moved 3 s on;
+    # after two 429s, --rate-limit auto (the live default) may space the requests that follow
+    assert clock[:2] == [3.0, 4.0]
     assert report["requests"] == fault.count  # the 429s are counted, so the budget sees them
 
 
