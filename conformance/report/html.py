@@ -7,8 +7,10 @@ only filters by family, outcome and text. The filter state lives in the URL frag
 
 from __future__ import annotations
 
-from html import escape
+import base64
+import hashlib
 
+from conformance.report import escape as esc
 from conformance.report.model import CheckResult, RunReport
 from conformance.report.view import (OUTCOME_LABELS, OUTCOMES, as_text, families, matrix, ordered, outcome,
                                      totals, verdict)
@@ -106,7 +108,11 @@ JS = """
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return esc.html(value)
+
+
+# The suite's own script, allowed by its hash: any other inline script (an escaping slip) is refused.
+SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
 
 
 def _check_html(c: CheckResult) -> str:
@@ -114,8 +120,9 @@ def _check_html(c: CheckResult) -> str:
     first = c.message.strip().splitlines()[0] if c.message.strip() else ""
     body = []
     if c.known:
-        link = c.known.get("link")
-        link_html = f' — <a href="{_e(link)}">{_e(link)}</a>' if link else ""
+        raw, link = c.known.get("link"), esc.safe_link(c.known.get("link"))
+        link_html = (f' — <a href="{_e(link)}" rel="noopener noreferrer">{_e(link)}</a>' if link
+                     else (f" — {_e(raw)}" if raw else ""))
         since = f" (since {_e(c.known['since'])})" if c.known.get("since") else ""
         body.append(f'<p class="knownnote">Known deviation: {_e(c.known.get("reason", ""))}{since}{link_html}</p>')
     if c.proves:
@@ -170,7 +177,7 @@ def report_html(report: RunReport) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '{SCRIPT_HASH}'; base-uri 'none'; form-action 'none'">
 <title>{_e(title)}</title><style>{CSS}</style></head>
 <body>
 <header><h1>ticket-conformance: {_e(report.vendor)} ({_e(report.target)}) <span class="verdict {head.split()[0]}">{_e(head)}</span></h1>
