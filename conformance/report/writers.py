@@ -114,9 +114,10 @@ def junit_xml(report: RunReport) -> str:
             why = f"known deviation: {known.get('reason', '')}" + (f" ({link})" if link else "")
             node = ET.SubElement(case, "skipped", message=_xml(why[:500]), type="known")
             node.text = _detail(c)
-        elif kind == "skip":
+        elif kind in ("skip", "blocked"):
             skipped += 1
-            ET.SubElement(case, "skipped", message=_first_line(c.message) or "skipped", type="skipped")
+            why = f"blocked by {c.blocked_by}: {c.message}" if kind == "blocked" else c.message
+            ET.SubElement(case, "skipped", message=_first_line(why) or "skipped", type=kind)
         elif kind == "should":
             ET.SubElement(case, "system-out").text = "[SHOULD finding, does not fail the run]\n" + _detail(c)
     counts = {"tests": str(len(report.checks)), "failures": str(failures), "errors": "0", "skipped": str(skipped),
@@ -142,6 +143,8 @@ def _fenced(text: str, lang: str = "") -> list[str]:
 
 def _finding_md(c: CheckResult) -> list[str]:
     lines = [f"### `{c.name}` · {c.family} · {c.level} · {OUTCOME_LABELS[outcome(c)]}", ""]
+    if c.blocked_by:
+        lines += [f"Blocked by `{c.blocked_by}`: its failure breaks the observation this check relies on.", ""]
     if c.known:
         link = escape.safe_link(c.known.get("link"))
         link = f" — <{link}>" if link else ""
@@ -166,6 +169,15 @@ def summary_md(report: RunReport) -> str:
              f"**{totals(report)}**", ""]
     if report.fatal:
         lines += [f"> Run stopped: {escape.markdown_inline(report.fatal)}", ""]
+    if report.interrupted:
+        lines += [f"> Run interrupted ({escape.markdown_inline(report.interrupted)}): unfinished checks not evaluated", ""]
+    if report.reproduce_base == "$BASE_URL":
+        lines += [f"Replayed from a recording of {escape.markdown_cell(report.recorded_from or 'an unknown API', 300)}: "
+                  "the curl commands use `$BASE_URL`; set it to the API root (with its version prefix) and "
+                  "export the key to run them against the live API.", ""]
+    elif report.reproduce_base:
+        lines += [f"Replayed from a recording of {escape.markdown_cell(report.recorded_from, 300)}: "
+                  "the curl commands target it.", ""]
     if report.baseline is not None:
         b = report.baseline
         lines += [f"Baseline {escape.markdown_cell(b['file'], 300)}:", ""]
@@ -178,14 +190,15 @@ def summary_md(report: RunReport) -> str:
             lines.append(f"- not evaluated in this run ({len(b['not_evaluated'])}): "
                          + ", ".join(f"`{e['check']}`" for e in b["not_evaluated"]))
         lines.append("")
-    lines += ["| family | pass | fail | should | known | skip |", "|---|---|---|---|---|---|"]
+    lines += ["| family | pass | fail | should | known | blocked | skip |", "|---|---|---|---|---|---|---|"]
     for family, counts in matrix(report):
         name = f"**{family}**" if family == "all" else family
-        lines.append(f"| {name} | " + " | ".join(str(counts[o]) for o in ("pass", "fail", "should", "known", "skip"))
-                     + " |")
+        lines.append(f"| {name} | " + " | ".join(
+            str(counts[o]) for o in ("pass", "fail", "should", "known", "blocked", "skip")) + " |")
     lines.append("")
     checks = ordered(report)
-    for kind, title in (("fail", "MUST failures"), ("should", "SHOULD findings"), ("known", "Known deviations")):
+    for kind, title in (("fail", "MUST failures (root causes first)"), ("should", "SHOULD findings"),
+                        ("known", "Known deviations"), ("blocked", "Blocked by a failure above")):
         group = [c for c in checks if outcome(c) == kind]
         if group:
             lines += [f"## {title} ({len(group)})", ""]

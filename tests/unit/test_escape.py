@@ -124,3 +124,32 @@ def test_report_dir_that_is_a_file_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(ConfigError, match="not a directory"):
         write_all(hostile_report(), tmp_path / "file")
+
+
+def test_progress_in_a_ci_log_is_one_line_every_15_seconds_and_escaped() -> None:
+    import io
+
+    from conformance.run.engine import ProgressLine
+
+    now = {"t": 100.0}
+    out = io.StringIO()
+    progress = ProgressLine(out, clock=lambda: now["t"], tty=False)
+    for t in (100.0, 105.0, 116.0, 120.0, 131.5):
+        now["t"] = t
+        progress(f"[3/38] walk_reaches_every_ticket ({int(t)} requests so far)\x1b[2J")
+    lines = out.getvalue().splitlines()
+    assert lines == ["progress: [3/38] walk_reaches_every_ticket (116 requests so far)\\x1b[2J",
+                     "progress: [3/38] walk_reaches_every_ticket (131 requests so far)\\x1b[2J"]
+
+
+def test_progress_on_a_terminal_is_one_live_line() -> None:
+    import io
+
+    from conformance.run.engine import ProgressLine
+
+    out = io.StringIO()
+    progress = ProgressLine(out, clock=lambda: 0.0, tty=True)
+    progress("[1/2] a (0 requests so far)")
+    progress("[2/2] b (5 requests so far)")
+    progress.done()
+    assert out.getvalue() == "\r\x1b[K[1/2] a (0 requests so far)\r\x1b[K[2/2] b (5 requests so far)\r\x1b[K"
