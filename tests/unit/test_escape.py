@@ -153,3 +153,15 @@ def test_progress_on_a_terminal_is_one_live_line() -> None:
     progress("[2/2] b (5 requests so far)")
     progress.done()
     assert out.getvalue() == "\r\x1b[K[1/2] a (0 requests so far)\r\x1b[K[2/2] b (5 requests so far)\r\x1b[K"
+
+
+def test_diff_output_escapes_api_text(tmp_path: Path) -> None:
+    from conformance.report.diff import run_diff
+
+    old = tmp_path / "old"
+    write_all(RunReport(vendor="copper", target="live", base_url="u", seed=1, started="s", checks=[
+        CheckResult("created_gt_is_exclusive", "created-filter", "MUST", "passed")]), old)
+    write_all(hostile_report(), tmp_path / "new")
+    text, code = run_diff(str(old), str(tmp_path / "new"))
+    assert code == 1
+    _no_raw_controls(text)
