@@ -13,7 +13,7 @@ from typing import Sequence
 
 from conformance.model.errors import ConfigError
 
-EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +30,23 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (0-65535): {text!r}")
+    return value
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"a percentage from 0 to 100: {text!r}")
     return value
 
 
@@ -82,6 +99,7 @@ def _bytes(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ticket-conformance", description="Conformance suite for the Opine and Copper Ticket APIs.")
+    parser.add_argument("--debug", action="store_true", help="on an internal error (exit 3), show the traceback")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the conformance checks against one vendor API")
@@ -112,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
+    run.add_argument("--min-evaluated", type=_percent, metavar="PERCENT",
+                     help="exit 1 when fewer than PERCENT %% of the checks reached a verdict (passed or failed)")
 
     record = sub.add_parser("record", help="re-record the shipped cassettes from fresh reference servers, "
                                            "verify they replay, then replace <cassettes>/<vendor>/")
@@ -123,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve a reference server on 127.0.0.1")
     serve.add_argument("vendor", help="opine or copper")
-    serve.add_argument("--port", type=_positive_int, default=0)
+    serve.add_argument("--port", type=_port, default=0)
     serve.add_argument("--seed", type=_positive_int, default=0)
     serve.add_argument("--tickets", type=_positive_int, help="seed this many tickets instead of the default")
     serve.add_argument("--mutant", help="serve a mutant (a reference server with one deliberate bug), by class name")
@@ -141,7 +161,9 @@ def _default_report_dir(vendor: str) -> Path:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from conformance.run.engine import Interruption
     from conformance.run.runner import RunRequest, run
+    from conformance.report.terminal import terminal_summary
 
     request = RunRequest(vendor=args.vendor, target=args.target, base_url=args.base_url, api_key=args.api_key,
                          allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
@@ -151,19 +173,29 @@ def cmd_run(args: argparse.Namespace) -> int:
                          max_retry_after=args.max_retry_after, max_duration=args.max_duration,
                          max_walk_pages=args.max_walk_pages)
     report_dir = args.report_dir or _default_report_dir(args.vendor)
-    report = run(request, report_dir=report_dir)
-    s = report.summary
-    print(f"{report.vendor} ({report.target}): {s['passed']} passed, {s['failed']} failed, {s['should']} should, "
-          f"{s['known']} known, {s['skipped']} skipped; {report.requests} requests in {report.duration_s:.1f}s; "
-          f"report in {report_dir}")
+    interruption = Interruption()
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):  # both write a partial report, then exit 130
+        name = signal.Signals(signum).name
+        previous[signum] = signal.signal(signum, lambda _n, _f, name=name: interruption.signal(name))
+    try:
+        report = run(request, report_dir=report_dir, interruption=interruption)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print(terminal_summary(report, report_dir))
     if report.fatal:  # the run ended early (the API stopped answering, --max-duration): say why, exit 2
         print(f"ticket-conformance: {report.fatal}", file=sys.stderr)
-    if report.baseline is not None:
-        b = report.baseline
-        fixed = ", ".join(e["check"] for e in b["fixed"])
-        print(f"baseline {b['file']}: {len(b['known'])} known, {len(b['fixed'])} fixed"
-              + (f" (now passing, prune: {fixed})" if fixed else ""))
-    return report.exit_code
+    code = report.exit_code
+    if report.interrupted:
+        print(f"ticket-conformance: interrupted ({report.interrupted}); partial report in {report_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    percent = report.summary["evaluated_percent"]
+    if args.min_evaluated is not None and percent < args.min_evaluated and code == EXIT_OK:
+        print(f"ticket-conformance: only {percent:g}% of the checks were evaluated, below --min-evaluated "
+              f"{args.min_evaluated:g}", file=sys.stderr)
+        return EXIT_VIOLATION
+    return code
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -228,19 +260,29 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    debug = "--debug" in (sys.argv[1:] if argv is None else list(argv))
     try:
         args = build_parser().parse_args(argv)
         commands = {"run": cmd_run, "serve": cmd_serve, "diff": cmd_diff, "publish": cmd_publish,
                     "checks": cmd_checks, "record": cmd_record}
         return commands[args.command](args)
     except ConfigError as exc:
-        print(f"ticket-conformance: {exc}", file=sys.stderr)
+        from conformance.report.escape import visible
+
+        print(visible(f"ticket-conformance: {exc}", one_line=True), file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("ticket-conformance: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal
-        print(f"ticket-conformance: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal (unless --debug)
+        from conformance.report.escape import visible
+
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(visible(f"ticket-conformance: internal error: {type(exc).__name__}: {exc} "
+                      f"(a bug in the suite; --debug shows the traceback)", one_line=True), file=sys.stderr)
         return EXIT_INTERNAL
 
 

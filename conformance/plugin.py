@@ -61,10 +61,12 @@ class ConformanceItem(pytest.Item):
         except ConfigError as exc:  # e.g. a replay miss or an unreachable target: end the run, exit 2
             pytest.exit(f"ticket-conformance: {exc}", returncode=2)
         self.user_properties.append(("level", result.level))
-        if result.status == "skipped":
-            pytest.skip(result.message)
-        if result.status == "failed":
-            detail = "\n".join([f"[{result.level}] {result.message}", *result.reproduce])
+        from conformance.report import escape
+
+        if result.status in ("skipped", "blocked"):
+            pytest.skip(escape.visible(result.message, one_line=True))
+        if result.status == "failed":  # API text reaches the CI log: escaped (no ESC, no workflow commands)
+            detail = escape.visible("\n".join([f"[{result.level}] {result.message}", *result.reproduce]))
             if result.level == "SHOULD" and not self.get_closest_marker("xfail"):  # a listed one must raise
                 self.add_report_section("call", "SHOULD finding", detail)
                 return

@@ -11,6 +11,45 @@ if TYPE_CHECKING:
 FAMILIES = ("pagination", "enum", "nullable-update", "created-filter", "schema", "auth", "consistency")
 Level = Literal["MUST", "SHOULD"]
 
+# Observations several checks derive their oracle from. The check that owns one (``owns=``) proves it
+# sound; a check that relies on one (``relies_on=``) is reported "blocked by" the owner when both fail.
+OBSERVATIONS = {
+    "full-walk": "the unfiltered walk of the whole collection at the largest page size",
+    "own-ticket": "a ticket the suite created itself, listed and read back",
+    "filtered-walk": "a walk of the collection under created[...], location or search filters",
+}
+
+# Which check proves each observation sound (several may: any one failing breaks it).
+OWNERS: dict[str, tuple[str, ...]] = {
+    "walk_reaches_every_ticket": ("full-walk",),  # Copper: the cursor walk ends and reaches every ticket
+    "pages_do_not_overlap": ("full-walk",),  # Copper: ... and repeats none
+    "offset_walk_is_complete_and_stable": ("full-walk",),  # Opine: the offset walk
+    "filters_apply_on_every_page": ("filtered-walk",),
+}
+
+# Checks whose oracle (the expected side) is computed from an observation; declared conservatively:
+# a check that merely uses a walk to pick ids to ask about is not listed.
+_FULL, _FILTERED = ("full-walk",), ("full-walk",)  # filtered walks: owned by filters_apply_on_every_page,
+# but a created[...] bug also breaks its filtered pages, so the created checks do not rely on it
+RELIES_ON: dict[str, tuple[str, ...]] = {
+    # Copper cursor pagination: positions, counts and order come from the unfiltered walk.
+    # (has_more_is_truthful, limit_is_honoured and cursor_after_a_tie_keeps_its_siblings are left out:
+    # the bugs they catch also break the walks, so they are often the root cause themselves.)
+    "tie_order_is_consistent": _FULL, "default_limit_is_10": _FULL,
+    "ending_before_returns_the_preceding_page": _FULL, "ending_before_has_more_is_truthful": _FULL,
+    "cursor_navigation_matches_model": _FULL, "filters_apply_on_every_page": _FULL,
+    # Filters: the expected set is the unfiltered walk's tickets that match; the actual one a filtered walk.
+    "created_gt_is_exclusive": _FILTERED, "created_gte_is_inclusive": _FILTERED,
+    "created_lt_is_exclusive": _FILTERED, "created_lte_is_inclusive": _FILTERED,
+    "created_range_combines_bounds": _FILTERED, "created_offsets_name_the_same_instant": _FILTERED,
+    "created_accepts_utc_offsets": _FILTERED, "created_precision_is_read_exactly": _FILTERED,
+    "created_date_only_matches_midnight": _FILTERED, "location_filter_selects_exactly_that_location": _FILTERED,
+    "search_walk_finds_every_match": _FILTERED,
+    # Opine offset pagination: the collection size comes from the offset walk.
+    "total_count_is_the_collection_size": _FULL, "offset_page_size_is_exact": _FULL,
+    "offset_past_the_end_is_empty": _FULL,
+}
+
 
 @dataclass(frozen=True)
 class CheckSpec:
@@ -21,6 +60,8 @@ class CheckSpec:
     requires: frozenset[str]  # profile capabilities, plus "writes" for checks that change data
     run: Callable[["RunContext"], None]
     order: int
+    relies_on: tuple[str, ...] = ()  # observations (OBSERVATIONS) this check derives its oracle from
+    owns: tuple[str, ...] = ()  # observations whose soundness this check proves
 
 
 class Catalogue:
@@ -30,16 +71,21 @@ class Catalogue:
         self._checks: dict[str, CheckSpec] = {}
 
     def register(self, *, family: str, level: Level, proves: str, requires: tuple[str, ...] = (),
-                 name: str | None = None) -> Callable[[Callable[["RunContext"], None]], Callable[["RunContext"], None]]:
+                 name: str | None = None, relies_on: tuple[str, ...] = (), owns: tuple[str, ...] = ()) -> Callable[[Callable[["RunContext"], None]], Callable[["RunContext"], None]]:
         if family not in FAMILIES:
             raise ValueError(f"unknown family {family!r}")
+        unknown = (set(relies_on) | set(owns)) - set(OBSERVATIONS)
+        if unknown:
+            raise ValueError(f"unknown observation(s) {sorted(unknown)}")
 
         def decorate(fn: Callable[["RunContext"], None]) -> Callable[["RunContext"], None]:
             check_name = name or fn.__name__
             if check_name in self._checks:
                 raise ValueError(f"check {check_name!r} registered twice")
             self._checks[check_name] = CheckSpec(check_name, family, level, proves, frozenset(requires), fn,
-                                                 len(self._checks))
+                                                 len(self._checks),
+                                                 tuple(relies_on) or RELIES_ON.get(check_name, ()),
+                                                 tuple(owns) or OWNERS.get(check_name, ()))
             return fn
 
         return decorate

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.model.errors import ConfigError
+from conformance.report import escape
 from conformance.report.model import CheckResult, RunReport, report_from_json
 from conformance.report.view import outcome
 
@@ -137,7 +138,8 @@ def render(diff: Diff, old_path: str = "OLD", new_path: str = "NEW") -> str:
 
 def run_diff(old_path: str, new_path: str) -> tuple[str, int]:
     diff = compare(load_report(old_path), load_report(new_path))
-    return render(diff, str(old_path), str(new_path)), diff.exit_code
+    # Report files hold API text: shown through the terminal rule (no ESC, no workflow commands).
+    return escape.visible(render(diff, str(old_path), str(new_path))), diff.exit_code
 
 
 __all__ = ["Diff", "compare", "load_report", "render", "run_diff"]

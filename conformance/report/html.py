@@ -7,14 +7,16 @@ only filters by family, outcome and text. The filter state lives in the URL frag
 
 from __future__ import annotations
 
-from html import escape
+import base64
+import hashlib
 
+from conformance.report import escape as esc
 from conformance.report.model import CheckResult, RunReport
 from conformance.report.view import (OUTCOME_LABELS, OUTCOMES, as_text, families, matrix, ordered, outcome,
                                      totals, verdict)
 
 CSS = """
-:root{--fail:#b42318;--should:#b54708;--known:#6941c6;--skip:#667085;--pass:#067647;--line:#d0d5dd}
+:root{--fail:#b42318;--should:#b54708;--known:#6941c6;--blocked:#9e77ed;--skip:#667085;--pass:#067647;--line:#d0d5dd}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#101828;background:#f9fafb}
 header,main{max-width:1100px;margin:0 auto;padding:16px 20px}
@@ -22,7 +24,7 @@ header{border-bottom:1px solid var(--line);background:#fff;max-width:none}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
 .meta{color:#475467}
 .verdict{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600}
-.verdict.PASS{background:var(--pass)}.verdict.FAIL,.verdict.STOPPED{background:var(--fail)}
+.verdict.PASS{background:var(--pass)}.verdict.FAIL,.verdict.STOPPED,.verdict.INTERRUPTED{background:var(--fail)}
 table{border-collapse:collapse;background:#fff}
 td,th{border:1px solid var(--line);padding:4px 10px;text-align:right}
 td:first-child,th:first-child{text-align:left}
@@ -31,7 +33,7 @@ td:first-child,th:first-child{text-align:left}
 .badge{display:inline-block;min-width:52px;text-align:center;border-radius:4px;color:#fff;font-size:12px;
  font-weight:600;padding:1px 6px;text-transform:uppercase}
 .badge.fail{background:var(--fail)}.badge.should{background:var(--should)}.badge.known{background:var(--known)}
-.badge.skip{background:var(--skip)}.badge.pass{background:var(--pass)}
+.badge.skip{background:var(--skip)}.badge.pass{background:var(--pass)}.badge.blocked{background:var(--blocked)}
 .filters{position:sticky;top:0;background:#f9fafb;padding:8px 0;border-bottom:1px solid var(--line);
  display:flex;flex-wrap:wrap;gap:12px;align-items:center;z-index:1}
 .filters label{white-space:nowrap}
@@ -39,7 +41,7 @@ td:first-child,th:first-child{text-align:left}
  margin:6px 0}
 .check.fail{border-left-color:var(--fail)}.check.should{border-left-color:var(--should)}
 .check.known{border-left-color:var(--known)}.check.skip{border-left-color:var(--skip)}
-.check.pass{border-left-color:var(--pass)}
+.check.pass{border-left-color:var(--pass)}.check.blocked{border-left-color:var(--blocked)}
 .check>summary{cursor:pointer;padding:6px 10px;list-style-position:outside}
 .check .name{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-weight:600}
 .check .fam{color:#475467}.check .msg{color:#344054}
@@ -106,7 +108,11 @@ JS = """
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return esc.html(value)
+
+
+# The suite's own script, allowed by its hash: any other inline script (an escaping slip) is refused.
+SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
 
 
 def _check_html(c: CheckResult) -> str:
@@ -114,10 +120,14 @@ def _check_html(c: CheckResult) -> str:
     first = c.message.strip().splitlines()[0] if c.message.strip() else ""
     body = []
     if c.known:
-        link = c.known.get("link")
-        link_html = f' — <a href="{_e(link)}">{_e(link)}</a>' if link else ""
+        raw, link = c.known.get("link"), esc.safe_link(c.known.get("link"))
+        link_html = (f' — <a href="{_e(link)}" rel="noopener noreferrer">{_e(link)}</a>' if link
+                     else (f" — {_e(raw)}" if raw else ""))
         since = f" (since {_e(c.known['since'])})" if c.known.get("since") else ""
         body.append(f'<p class="knownnote">Known deviation: {_e(c.known.get("reason", ""))}{since}{link_html}</p>')
+    if c.blocked_by:
+        body.append(f'<p class="knownnote">Blocked by <a href="#check-{_e(c.blocked_by)}">{_e(c.blocked_by)}</a>: '
+                    f"its failure breaks the observation this check relies on.</p>")
     if c.proves:
         body.append(f"<h4>Must hold</h4><p>{_e(c.proves)}</p>")
     if c.message:
@@ -165,12 +175,21 @@ def report_html(report: RunReport) -> str:
     boxes = "".join(f'<label><input type="checkbox" name="status" value="{o}" checked> '
                     f'<span class="badge {o}">{OUTCOME_LABELS[o]}</span></label>' for o in OUTCOMES)
     fatal = f'<p class="knownnote">Run stopped: {_e(report.fatal)}</p>' if report.fatal else ""
+    if report.interrupted:
+        fatal += f'<p class="knownnote">Run interrupted ({_e(report.interrupted)}): unfinished checks not evaluated</p>'
+    if report.reproduce_base == "$BASE_URL":
+        fatal += (f'<p class="meta">Replayed from a recording of <code>{_e(report.recorded_from or "an unknown API")}'
+                  f"</code>: the curl commands use <code>$BASE_URL</code>; set it to the API root (with its version "
+                  f"prefix) and export the key to run them against the live API.</p>")
+    elif report.reproduce_base:
+        fatal += (f'<p class="meta">Replayed from a recording of <code>{_e(report.recorded_from)}</code>: '
+                  f"the curl commands target it.</p>")
     checks = "\n".join(_check_html(c) for c in ordered(report))
     title = f"ticket-conformance: {report.vendor} ({report.target}) — {head}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '{SCRIPT_HASH}'; base-uri 'none'; form-action 'none'">
 <title>{_e(title)}</title><style>{CSS}</style></head>
 <body>
 <header><h1>ticket-conformance: {_e(report.vendor)} ({_e(report.target)}) <span class="verdict {head.split()[0]}">{_e(head)}</span></h1>

@@ -11,7 +11,7 @@ class CheckResult:
     name: str
     family: str
     level: str  # "MUST" or "SHOULD"
-    status: str  # "passed", "failed" or "skipped"
+    status: str  # "passed", "failed", "skipped", "blocked" (by a failed root check) or "inconclusive"
     message: str = ""
     reproduce: list[str] = field(default_factory=list)
     proves: str = ""
@@ -19,10 +19,12 @@ class CheckResult:
     actual: Any = None
     requests: int = 0
     known: dict[str, Any] | None = None  # set when a baseline lists this deviation
+    blocked_by: str = ""  # the failed check whose observation this one relies on
+    suite_error: bool = False  # failed because the suite itself broke: fails the run like a MUST
 
     @property
     def is_must_failure(self) -> bool:
-        return self.status == "failed" and self.level == "MUST" and not self.known
+        return self.status == "failed" and (self.level == "MUST" or self.suite_error) and not self.known
 
     @property
     def is_should_finding(self) -> bool:
@@ -38,6 +40,10 @@ class CheckResult:
         data["requests"] = self.requests
         if self.known:
             data["known"] = self.known
+        if self.blocked_by:
+            data["blocked_by"] = self.blocked_by
+        if self.suite_error:
+            data["suite_error"] = True
         return data
 
 
@@ -53,20 +59,29 @@ class RunReport:
     waited_s: float = 0.0  # time spent waiting on the API's rate limits, retries and pacing
     checks: list[CheckResult] = field(default_factory=list)
     fatal: str = ""  # set when the run ended early with exit code 2
+    interrupted: str = ""  # set when SIGINT/SIGTERM ended the run early (exit code 130)
+    recorded_from: str = ""  # a replay: the base URL the recording was made from
+    reproduce_base: str = ""  # a replay: what curl commands use as the API root (that URL, or "$BASE_URL")
     baseline: dict[str, Any] | None = None  # {"file", "known", "fixed", "not_evaluated"} when a baseline was applied
 
     @property
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> dict[str, Any]:
+        evaluated = sum(c.status in ("passed", "failed") for c in self.checks)
         return {
             "passed": sum(c.status == "passed" for c in self.checks),
-            "failed": sum(c.status == "failed" and c.level == "MUST" and not c.known for c in self.checks),
+            "failed": sum(c.is_must_failure for c in self.checks),
             "skipped": sum(c.status == "skipped" for c in self.checks),
             "should": sum(c.is_should_finding for c in self.checks),
             "known": sum(bool(c.known) and c.status == "failed" for c in self.checks),
+            "blocked": sum(c.status == "blocked" for c in self.checks),
+            "evaluated": evaluated,
+            "evaluated_percent": round(100.0 * evaluated / len(self.checks), 1) if self.checks else 0.0,
         }
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         if self.fatal:
             return 2
         return 1 if any(c.is_must_failure for c in self.checks) else 0
@@ -79,6 +94,12 @@ class RunReport:
             data["baseline"] = self.baseline
         if self.fatal:
             data["fatal"] = self.fatal
+        if self.interrupted:
+            data["interrupted"] = self.interrupted
+        if self.recorded_from:
+            data["recorded_from"] = self.recorded_from
+        if self.reproduce_base:
+            data["reproduce_base"] = self.reproduce_base
         return data
 
 
@@ -87,7 +108,9 @@ def report_from_json(data: dict[str, Any]) -> RunReport:
     report = RunReport(vendor=data["vendor"], target=data.get("target", ""), base_url=data.get("base_url", ""),
                        seed=data.get("seed", 0), started=data.get("started", ""),
                        duration_s=data.get("duration_s", 0.0), requests=data.get("requests", 0),
-                       waited_s=data.get("waited_s", 0.0), checks=[result_from_json(c) for c in data["checks"]], fatal=data.get("fatal", ""))
+                       waited_s=data.get("waited_s", 0.0), checks=[result_from_json(c) for c in data["checks"]], fatal=data.get("fatal", ""),
+                       interrupted=data.get("interrupted", ""), recorded_from=data.get("recorded_from", ""),
+                       reproduce_base=data.get("reproduce_base", ""))
     report.baseline = data.get("baseline")
     return report
 
@@ -96,7 +119,8 @@ def result_from_json(data: dict[str, Any]) -> CheckResult:
     keys = {k: data[k] for k in ("name", "family", "level", "status") if k in data}
     return CheckResult(**keys, message=data.get("message", ""), reproduce=list(data.get("reproduce", [])),
                        proves=data.get("proves", ""), expected=data.get("expected"), actual=data.get("actual"),
-                       requests=data.get("requests", 0), known=data.get("known"))
+                       requests=data.get("requests", 0), known=data.get("known"),
+                       blocked_by=data.get("blocked_by", ""), suite_error=bool(data.get("suite_error")))
 
 
 __all__ = ["CheckResult", "RunReport", "asdict", "report_from_json", "result_from_json"]

@@ -3,32 +3,78 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from conformance.model.errors import ConfigError
+from conformance.report import escape
 from conformance.report.html import report_html
 from conformance.report.model import CheckResult, RunReport
 from conformance.report.view import OUTCOME_LABELS, as_text, matrix, ordered, outcome, totals, verdict
 
+ARTIFACTS = ("report.json", "junit.xml", "summary.md", "report.html")
+
+
+def prepare_report_dir(directory: Path) -> Path:
+    """Create the report directory, or say in one line (exit 2) why reports cannot be written there."""
+    directory = Path(directory)
+    if directory.is_symlink():
+        raise ConfigError(f"--report-dir {directory} is a symbolic link: refusing to write reports through it")
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"--report-dir {directory} is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create --report-dir {directory}: {exc.strerror or exc}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ConfigError(f"--report-dir {directory} is not writable")
+    for name in ARTIFACTS:
+        if (directory / name).is_symlink():
+            raise ConfigError(f"{directory / name} is a symbolic link: refusing to write a report through it")
+    return directory
+
+
+def write_artifact(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: a failure never leaves a truncated file, and a
+    planted symlink is refused rather than followed."""
+    if path.is_symlink():
+        raise ConfigError(f"{path} is a symbolic link: refusing to write a report through it")
+    data = escape.encodable(text)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def write_all(report: RunReport, directory: Path) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "report.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
-                                           encoding="utf-8")
-    (directory / "junit.xml").write_text(junit_xml(report), encoding="utf-8")
-    (directory / "summary.md").write_text(summary_md(report), encoding="utf-8")
-    (directory / "report.html").write_text(report_html(report), encoding="utf-8")
+    directory = prepare_report_dir(directory)
+    write_artifact(directory / "report.json",
+                   escape.json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n")
+    write_artifact(directory / "junit.xml", junit_xml(report))
+    write_artifact(directory / "summary.md", summary_md(report))
+    write_artifact(directory / "report.html", report_html(report))
     return directory
 
 
 # --- junit.xml -----------------------------------------------------------------------------------
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile("[\ufffe\uffff]")
 
 
 def _xml(text: str) -> str:
-    """Response bodies can hold characters XML 1.0 forbids; a CI system then rejects the whole file."""
-    return _XML_ILLEGAL.sub("\ufffd", text)
+    """Response bodies can hold characters XML 1.0 forbids (a CI system then rejects the whole file) or
+    a CI log misreads: escaped by the one rule for every medium."""
+    return _XML_ILLEGAL.sub("\ufffd", escape.xml(text))
 
 
 def _detail(c: CheckResult) -> str:
@@ -64,12 +110,14 @@ def junit_xml(report: RunReport) -> str:
         elif kind == "known":
             skipped += 1
             known = c.known or {}
-            why = f"known deviation: {known.get('reason', '')}" + (f" ({known['link']})" if known.get("link") else "")
+            link = escape.safe_link(known.get("link"))
+            why = f"known deviation: {known.get('reason', '')}" + (f" ({link})" if link else "")
             node = ET.SubElement(case, "skipped", message=_xml(why[:500]), type="known")
             node.text = _detail(c)
-        elif kind == "skip":
+        elif kind in ("skip", "blocked"):
             skipped += 1
-            ET.SubElement(case, "skipped", message=_first_line(c.message) or "skipped", type="skipped")
+            why = f"blocked by {c.blocked_by}: {c.message}" if kind == "blocked" else c.message
+            ET.SubElement(case, "skipped", message=_first_line(why) or "skipped", type=kind)
         elif kind == "should":
             ET.SubElement(case, "system-out").text = "[SHOULD finding, does not fail the run]\n" + _detail(c)
     counts = {"tests": str(len(report.checks)), "failures": str(failures), "errors": "0", "skipped": str(skipped),
@@ -86,26 +134,26 @@ def junit_xml(report: RunReport) -> str:
 # --- summary.md ----------------------------------------------------------------------------------
 
 def _cell(text: str, limit: int = 160) -> str:
-    line = " ".join(text.split()).replace("|", "\\|")
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+    return escape.markdown_cell(text, limit)
 
 
 def _fenced(text: str, lang: str = "") -> list[str]:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [fence + lang, text, fence]
+    return escape.markdown_block(text, lang)
 
 
 def _finding_md(c: CheckResult) -> list[str]:
     lines = [f"### `{c.name}` · {c.family} · {c.level} · {OUTCOME_LABELS[outcome(c)]}", ""]
+    if c.blocked_by:
+        lines += [f"Blocked by `{c.blocked_by}`: its failure breaks the observation this check relies on.", ""]
     if c.known:
-        link = f" — {c.known['link']}" if c.known.get("link") else ""
-        since = f" (since {c.known['since']})" if c.known.get("since") else ""
-        lines += [f"> known deviation: {c.known.get('reason', '')}{since}{link}", ""]
+        link = escape.safe_link(c.known.get("link"))
+        link = f" — <{link}>" if link else ""
+        since = f" (since {escape.markdown_inline(c.known['since'])})" if c.known.get("since") else ""
+        lines += [f"> known deviation: {escape.markdown_inline(c.known.get('reason', ''))}{since}{link}", ""]
     if c.proves:
         lines += [f"*Must hold:* {c.proves}", ""]
     if c.message:  # raw text from responses can hold markdown/HTML: fence anything but a plain line
-        plain = "\n" not in c.message.strip() and not re.search(r"[<>`*_\[\]|]", c.message)
+        plain = re.fullmatch(r"[A-Za-z0-9 ,.;'\"=+%()/-]*", c.message.strip()) is not None
         lines += [c.message, ""] if plain else [*_fenced(c.message.strip(), "text"), ""]
     if c.expected is not None or c.actual is not None:
         lines += ["**Expected**", "", *_fenced(as_text(c.expected)), "", "**Actual**", "", *_fenced(as_text(c.actual)), ""]
@@ -116,14 +164,23 @@ def _finding_md(c: CheckResult) -> list[str]:
 
 def summary_md(report: RunReport) -> str:
     lines = [f"# ticket-conformance: {report.vendor} ({report.target}) — {verdict(report)}", "",
-             f"`{report.base_url}` · seed {report.seed} · {report.requests} requests · {report.duration_s:.1f} s · "
+             f"{escape.markdown_cell(report.base_url, 300)} · seed {report.seed} · {report.requests} requests · {report.duration_s:.1f} s · "
              f"started {report.started}", "",
              f"**{totals(report)}**", ""]
     if report.fatal:
-        lines += [f"> Run stopped: {report.fatal}", ""]
+        lines += [f"> Run stopped: {escape.markdown_inline(report.fatal)}", ""]
+    if report.interrupted:
+        lines += [f"> Run interrupted ({escape.markdown_inline(report.interrupted)}): unfinished checks not evaluated", ""]
+    if report.reproduce_base == "$BASE_URL":
+        lines += [f"Replayed from a recording of {escape.markdown_cell(report.recorded_from or 'an unknown API', 300)}: "
+                  "the curl commands use `$BASE_URL`; set it to the API root (with its version prefix) and "
+                  "export the key to run them against the live API.", ""]
+    elif report.reproduce_base:
+        lines += [f"Replayed from a recording of {escape.markdown_cell(report.recorded_from, 300)}: "
+                  "the curl commands target it.", ""]
     if report.baseline is not None:
         b = report.baseline
-        lines += [f"Baseline `{b['file']}`:", ""]
+        lines += [f"Baseline {escape.markdown_cell(b['file'], 300)}:", ""]
         lines.append(f"- known, not failing the run ({len(b['known'])}): "
                      + (", ".join(f"`{e['check']}`" for e in b["known"]) or "none"))
         if b["fixed"]:
@@ -133,14 +190,15 @@ def summary_md(report: RunReport) -> str:
             lines.append(f"- not evaluated in this run ({len(b['not_evaluated'])}): "
                          + ", ".join(f"`{e['check']}`" for e in b["not_evaluated"]))
         lines.append("")
-    lines += ["| family | pass | fail | should | known | skip |", "|---|---|---|---|---|---|"]
+    lines += ["| family | pass | fail | should | known | blocked | skip |", "|---|---|---|---|---|---|---|"]
     for family, counts in matrix(report):
         name = f"**{family}**" if family == "all" else family
-        lines.append(f"| {name} | " + " | ".join(str(counts[o]) for o in ("pass", "fail", "should", "known", "skip"))
-                     + " |")
+        lines.append(f"| {name} | " + " | ".join(
+            str(counts[o]) for o in ("pass", "fail", "should", "known", "blocked", "skip")) + " |")
     lines.append("")
     checks = ordered(report)
-    for kind, title in (("fail", "MUST failures"), ("should", "SHOULD findings"), ("known", "Known deviations")):
+    for kind, title in (("fail", "MUST failures (root causes first)"), ("should", "SHOULD findings"),
+                        ("known", "Known deviations"), ("blocked", "Blocked by a failure above")):
         group = [c for c in checks if outcome(c) == kind]
         if group:
             lines += [f"## {title} ({len(group)})", ""]

@@ -7,9 +7,12 @@ import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, ContextManager, Iterable
+from typing import Any, Callable, ContextManager, Iterable
 
 import yaml
+from urllib.parse import urlsplit
+
+from conformance.report.escape import safe_link, visible
 
 from conformance.model.errors import BudgetExhausted, ConfigError, CredentialsRejected, RunEnded
 from conformance.model.exchange import BadResponse
@@ -24,6 +27,30 @@ from conformance.transport.client import Client, ClientOptions, redact, redact_r
 from conformance.model.violations import Skipped, Violation
 
 Progress = Callable[[str], None]
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: the run stops, writes what it has, exits 130."""
+
+    def __init__(self, reason: str = "interrupted") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Interruption:
+    """Remembers that a signal arrived, so an interrupt swallowed somewhere (a library's cleanup, a
+    __del__) is raised again at the next request or between checks: it can never be lost."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+    def signal(self, reason: str) -> None:
+        self.reason = reason
+        raise RunInterrupted(reason)
+
+    def check(self) -> None:
+        if self.reason:
+            raise RunInterrupted(self.reason)
 # Entered around the preflight (named "_preflight") and around each check (named by the check):
 # cassettes use it to give every check its own recording.
 CheckScope = Callable[[str], ContextManager[None]]
@@ -43,7 +70,8 @@ def select_checks(profile: Profile, only: Iterable[str] | None = None) -> list[C
         if unknown:
             raise ConfigError(f"unknown check(s): {', '.join(sorted(unknown))}")
         checks = [c for c in checks if c.name in wanted]
-    return sorted(checks, key=lambda c: ("writes" in c.requires, c.order))
+    # Owners of an observation run before the checks that rely on it (root causes first).
+    return sorted(checks, key=lambda c: ("writes" in c.requires, not c.owns, c.order))
 
 
 class Session:
@@ -51,8 +79,10 @@ class Session:
 
     def __init__(self, profile: Profile, target: Target, options: RunOptions,
                  client_options: ClientOptions = ClientOptions(), progress: Progress | None = None,
-                 check_scope: CheckScope | None = None) -> None:
+                 check_scope: CheckScope | None = None, interruption: Interruption | None = None) -> None:
         self.profile = profile
+        self.interruption = interruption
+        self.label = ""  # the running check, for progress lines
         self.target = target
         self.options = options
         self.progress = progress
@@ -64,6 +94,10 @@ class Session:
 
     def _on_request(self, exchange) -> None:
         self.context.record(exchange.trimmed())  # kept for reproductions only: a huge body is not kept whole
+        if self.progress and self.label:
+            self.progress(f"{self.label} ({self.client.requests} requests so far)")
+        if self.interruption:
+            self.interruption.check()
 
     def _on_wait(self, seconds: float, why: str) -> None:
         if self.progress:
@@ -71,6 +105,27 @@ class Session:
 
     def _scope(self, name: str) -> ContextManager[None]:
         return self.check_scope(name) if self.check_scope else nullcontext()
+
+    @property
+    def reproduce_base(self) -> str:
+        """Where a replay's curl commands point: the recorded API when it is a real host, else $BASE_URL."""
+        if self.target.kind != "replay":
+            return ""
+        recorded = safe_link(self.target.recorded_from)
+        host = urlsplit(recorded).hostname if recorded else None
+        if recorded and host and host not in ("localhost", "recorded.invalid") and not host.startswith("127."):
+            return recorded.rstrip("/")
+        return "$BASE_URL"
+
+    def reproducible(self, command: str) -> str:
+        """A replay answers from ``http://replay.invalid``: its curl commands name the recorded API instead."""
+        base = self.reproduce_base
+        if not base:
+            return command
+        fake = self.target.base_url
+        if base == "$BASE_URL":  # outside single quotes, so the shell expands it
+            return command.replace("'" + fake, "\"$BASE_URL\"'").replace(fake, '"$BASE_URL"')
+        return command.replace(fake, base)
 
     def preflight(self) -> None:
         """The first request decides whether there is an API to test at all (else exit 2)."""
@@ -123,25 +178,38 @@ class Session:
                 check.run(ctx)
             except BaseException as exc:  # noqa: BLE001 - every outcome becomes a result; fatal ones re-raise
                 _record_outcome(result, _unwrap(exc), ctx.exchanges)
+        if self.interruption:  # an interrupt swallowed inside the check: its verdict is not to be trusted
+            self.interruption.check()
         result.requests = self.client.requests - before
+        result.reproduce = [self.reproducible(cmd) for cmd in result.reproduce]
         return redact_result(result, secret_forms(self.profile, self.target.api_key))  # an API may echo the key
 
 
 def _unwrap(exc: BaseException) -> BaseException:
-    """Hypothesis wraps a failure that did not repeat in an exception group: find the violation inside."""
+    """Hypothesis wraps a failure that did not repeat in an exception group: find the outcome inside.
+    An interrupt (Ctrl-C, SIGTERM, sys.exit) outranks everything: it is never turned into a verdict."""
     if isinstance(exc, BaseExceptionGroup):
         found = [_unwrap(inner) for inner in exc.exceptions]
-        for kinds in ((ConfigError, RunEnded), (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
+        for kinds in ((KeyboardInterrupt, SystemExit), (ConfigError, RunEnded),
+                      (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
             for inner in found:
                 if isinstance(inner, kinds):  # a fatal error (e.g. a replay miss) outranks any verdict
                     return inner
+    if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        cause = exc.__cause__ or exc.__context__
+        while cause is not None:  # an interrupt wrapped by a library (e.g. re-raised as its own error)
+            if isinstance(cause, (KeyboardInterrupt, SystemExit)):
+                return cause
+            cause = cause.__cause__ or cause.__context__
     return exc
 
 
 def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) -> None:
+    if isinstance(exc, (ConfigError, RunEnded, KeyboardInterrupt, SystemExit)):
+        raise exc
     if isinstance(exc, Violation):
         result.status = "failed"
-        result.message = exc.describe()
+        result.message = exc.message  # expected and actual are their own fields, not repeated here
         result.expected, result.actual = exc.expected, exc.actual
         shown = list(exc.exchanges) or exchanges[-1:]
         result.reproduce = [e.curl() for e in shown[-3:]]
@@ -157,66 +225,121 @@ def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) ->
         result.status = "failed"
         result.message = f"expected a page (200), got {exc.exchange.status}: {exc.exchange.body[:200]!r}"
         result.reproduce = [exc.exchange.curl()]
-    elif isinstance(exc, (ConfigError, RunEnded, KeyboardInterrupt, SystemExit)):
-        raise exc
     else:
-        # A check that cannot evaluate the answer must neither pass nor accuse the API.
-        result.status = "skipped"
-        result.message = f"could not evaluate (suite error {type(exc).__name__}: {exc})"
+        # The suite itself broke: that must fail the run (as a MUST would), never pass as a quiet skip.
+        result.status = "failed"
+        result.suite_error = True
+        result.message = f"suite error: {type(exc).__name__}: {exc}"
         result.reproduce = [e.curl() for e in exchanges[-1:]]
 
 
+INTERRUPTED = "not evaluated: interrupted"
+
+
+def _not_evaluated(check: CheckSpec, reason: str) -> CheckResult:
+    return CheckResult(name=check.name, family=check.family, level=check.level, status="skipped", message=reason,
+                       proves=check.proves)
+
+
 def execute(profile: Profile, target: Target, options: RunOptions, client_options: ClientOptions = ClientOptions(),
-            only: Iterable[str] | None = None, progress: Progress | None = None) -> RunReport:
+            only: Iterable[str] | None = None, progress: Progress | None = None,
+            interruption: Interruption | None = None) -> RunReport:
+    """Run the checks into a report. An interrupt (KeyboardInterrupt, SystemExit, SIGTERM) ends the
+    run early: the report comes back with ``interrupted`` set and unfinished checks "not evaluated:
+    interrupted" (the caller writes it and exits 130). A ConfigError is re-raised with the partial
+    report attached as ``exc.report``."""
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
-    session = Session(profile, target, options, client_options, progress)
+    session = Session(profile, target, options, client_options, progress, interruption=interruption)
     report = RunReport(vendor=profile.name, target=target.kind, base_url=target.base_url, seed=options.seed,
                        started=started)
+    report.recorded_from = getattr(target, "recorded_from", "") or ""
+    report.reproduce_base = session.reproduce_base
     checks = select_checks(profile, only)
+    unfinished = INTERRUPTED
     try:
         session.preflight()
         for index, check in enumerate(checks, 1):
+            session.label = f"[{index}/{len(checks)}] {check.name}"
             if progress:
-                progress(f"[{index}/{len(checks)}] {check.name} ({session.client.requests} requests so far)")
+                progress(f"{session.label} ({session.client.requests} requests so far)")
             session.client.check_time_left()
             report.checks.append(session.run_check(check))
+            if interruption:
+                interruption.check()
     except RunEnded as exc:  # the API stopped answering, or time is up: report what was evaluated, exit 2
         report.fatal = exc.reason
-        done_names = {c.name for c in report.checks}
-        for check in checks:
-            if check.name not in done_names:
-                report.checks.append(CheckResult(name=check.name, family=check.family, level=check.level,
-                                                 status="skipped", message=f"not evaluated: {exc.reason}",
-                                                 proves=check.proves))
+        unfinished = f"not evaluated: {exc.reason}"
+    except (KeyboardInterrupt, SystemExit) as exc:
+        report.interrupted = getattr(exc, "reason", "") or "interrupted"
     except ConfigError as exc:
         report.fatal = str(exc)
+        unfinished = f"not evaluated: the run stopped ({exc})"
+        exc.report = report  # type: ignore[attr-defined]
         raise
     finally:
+        done = {c.name for c in report.checks}
+        report.checks += [_not_evaluated(c, unfinished) for c in checks if c.name not in done]
+        apply_blocking(report, checks)
         report.duration_s = time.monotonic() - clock
         report.requests = session.client.requests
         report.waited_s = session.client.waited_s
-        done = getattr(progress, "done", None)
-        if done:
-            done()
+        finished = getattr(progress, "done", None)
+        if finished:
+            finished()
     return report
 
 
-def stderr_progress() -> Progress | None:
-    """Progress lines on stderr for people watching a terminal; silent in CI logs and pipes."""
-    if not sys.stderr.isatty():
-        return None
+def apply_blocking(report: RunReport, checks: list[CheckSpec]) -> None:
+    """Root causes first: a failure of a check that relies on an observation whose owner failed is
+    reported as ``blocked`` by that owner (visible, not a separate MUST failure)."""
+    failed = {r.name for r in report.checks if r.status == "failed" and not r.suite_error}
+    broken: dict[str, list[str]] = {}  # observation -> failed owners, in run order
+    for c in checks:
+        for obs in c.owns:
+            if c.name in failed:
+                broken.setdefault(obs, []).append(c.name)
+    by_name = {c.name: c for c in checks}
+    for result in report.checks:
+        spec = by_name.get(result.name)
+        if spec is None or result.status != "failed" or result.suite_error:
+            continue
+        roots = [owner for obs in spec.relies_on for owner in broken.get(obs, ()) if owner != spec.name]
+        if roots:
+            result.status, result.blocked_by = "blocked", roots[0]
 
-    def show(line: str) -> None:
-        sys.stderr.write("\r\033[K" + line[:120])
-        sys.stderr.flush()
 
-    def done() -> None:  # clear the progress line, so the summary (or an error) starts on a clean line
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()
+class ProgressLine:
+    """Progress on stderr: on a terminal one live line rewritten in place; in a CI log (not a TTY) one
+    line every ``interval`` seconds naming the check and the request count. The clock is injectable."""
 
-    show.done = done  # type: ignore[attr-defined]
-    return show
+    def __init__(self, stream: Any = None, clock: Callable[[], float] = time.monotonic, interval: float = 15.0,
+                 tty: bool | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.clock, self.interval = clock, interval
+        self.last = clock()
+
+    def __call__(self, line: str) -> None:
+        line = visible(line, one_line=True)
+        if self.tty:
+            self.stream.write("\r\033[K" + line[:120])
+        else:
+            now = self.clock()
+            if now - self.last < self.interval:
+                return
+            self.last = now
+            self.stream.write(f"progress: {line}\n")
+        self.stream.flush()
+
+    def done(self) -> None:  # clear the live line, so the summary (or an error) starts on a clean line
+        if self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
 
 
-__all__ = ["execute", "select_checks", "Session", "load_spec", "stderr_progress", "Path"]
+def stderr_progress() -> Progress:
+    return ProgressLine()
+
+
+__all__ = ["ProgressLine", "execute", "Interruption", "RunInterrupted", "apply_blocking", "select_checks", "Session", "load_spec", "stderr_progress", "Path"]

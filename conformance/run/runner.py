@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from conformance.report import baseline
-from conformance.run.engine import execute, stderr_progress
+from datetime import datetime, timezone
+
+from conformance.run.engine import Interruption, RunInterrupted, execute, stderr_progress
 from conformance.model.errors import ConfigError
 from conformance.profiles import get_profile
 from conformance.profiles.base import Profile
 from conformance.report.model import RunReport
-from conformance.report.writers import write_all
+from conformance.report.writers import prepare_report_dir, write_all
 from conformance.observe.context import RunOptions
 from conformance.transport.targets import Target, live_target, recorded, reference_target, replay_target
 from conformance.transport.cassettes import read_run, vendor_dir
@@ -113,21 +115,46 @@ def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
                           retries=0 if request.kind == "reference" else ClientOptions.retries))
 
 
-def run(request: RunRequest, report_dir: Path | None = None) -> RunReport:
-    profile = validate(request)
+def run(request: RunRequest, report_dir: Path | None = None, interruption: Interruption | None = None) -> RunReport:
+    """Run and write the report. A ConfigError (exit 2) still writes a report saying why (``fatal``);
+    an interrupt returns the partial report with ``interrupted`` set (exit 130)."""
+    if report_dir is not None:  # first: a report dir that cannot be written is a usage error (exit 2)
+        prepare_report_dir(report_dir)
+    report: RunReport | None = None
     known = None
-    if request.baseline is not None:  # read before any request: a bad baseline is a usage error (exit 2)
-        known = baseline.load(request.baseline, baseline.catalogue_names(profile.name))
-    request = recorded_settings(request)
-    options, client_options = options_for(request)
-    with open_target(profile, request) as target:
-        report = execute(profile, target, options, client_options, only=request.checks,
-                         progress=stderr_progress() if request.kind == "live" else None)
+    try:
+        profile = validate(request)
+        if request.baseline is not None:  # read before any request: a bad baseline is a usage error (exit 2)
+            known = baseline.load(request.baseline, baseline.catalogue_names(profile.name))
+        request = recorded_settings(request)
+        options, client_options = options_for(request)
+        with open_target(profile, request) as target:
+            report = execute(profile, target, options, client_options, only=request.checks,
+                             progress=stderr_progress() if request.kind == "live" else None,
+                             interruption=interruption)
+            if report.interrupted:  # leave the target as an unfinished run (a recording is not kept)
+                raise RunInterrupted(report.interrupted)
+    except ConfigError as exc:
+        if report_dir is not None:
+            partial = getattr(exc, "report", None) or _minimal(request)
+            partial.fatal = str(exc)
+            write_all(partial, report_dir)
+        raise
+    except KeyboardInterrupt as exc:
+        if report is None:
+            report = _minimal(request)
+            report.interrupted = getattr(exc, "reason", "") or "interrupted"
     if known is not None:
         baseline.apply(report, known)
     if report_dir is not None:
         write_all(report, report_dir)
     return report
+
+
+def _minimal(request: RunRequest) -> RunReport:
+    """The report of a run that ended before its first check: who, where, and (set by the caller) why."""
+    return RunReport(vendor=request.vendor, target=request.kind, base_url=request.base_url or "", seed=request.seed,
+                     started=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 __all__ = ["RunRequest", "run", "open_target", "options_for", "recorded_settings", "validate"]

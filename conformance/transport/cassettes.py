@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -278,28 +280,45 @@ def open_replay(profile: Profile, directory: Path) -> Iterator[Replay]:
 @contextmanager
 def recording(profile: Profile, directory: Path, base_url: str, key: str | None,
               settings: dict[str, Any]) -> Iterator[CheckScope]:
-    """Record into ``directory/<vendor>/`` (replacing what was there); yields the per-check scope.
+    """Record into a temporary directory next to ``directory/<vendor>/``; it replaces what was there
+    only when the run completes (an interrupted or failed run leaves the previous recording intact).
+    Yields the per-check scope.
 
     ``settings`` are the run's seed, max_examples, allow_writes, max_requests and selection."""
     where = vendor_dir(directory, profile)
     try:
-        where.mkdir(parents=True, exist_ok=True)
-        for old in where.glob("*.yaml"):
-            old.unlink()
+        where.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(dir=where.parent, prefix=f".{profile.name}-recording-"))
     except OSError as exc:
         raise ConfigError(f"cannot write cassettes to {where}/: {exc.strerror or exc}") from None
-    cassettes = _Cassettes(profile, where, key, "all")
+    cassettes = _Cassettes(profile, scratch, key, "all")
     run = {"vendor": profile.name,
            "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
            "recorded_from": _origin(base_url), "prefix": urlsplit(base_url).path.rstrip("/"),
            **settings, "complete": False, "checks": []}
-    _write_run(where, run)
     try:
         yield cassettes.scope
         run["complete"] = True
     finally:
         run["checks"] = list(cassettes.scoped)
-        _write_run(where, run)
+        if run["complete"]:
+            _write_run(scratch, run)
+            _replace_dir(scratch, where)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _replace_dir(fresh: Path, where: Path) -> None:
+    """Swap ``fresh`` in for ``where`` with renames, so no moment leaves a half-deleted recording."""
+    old = where.with_name(f".{where.name}-previous")
+    shutil.rmtree(old, ignore_errors=True)
+    try:
+        if where.exists():
+            where.rename(old)
+        fresh.rename(where)
+    except OSError as exc:
+        raise ConfigError(f"cannot write cassettes to {where}/: {exc.strerror or exc}") from None
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_run(where: Path, run: dict[str, Any]) -> None:

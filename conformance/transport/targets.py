@@ -27,6 +27,7 @@ class Target:
     # Cassettes (record and replay): entered around the preflight and each check, by name.
     check_scope: Callable[[str], ContextManager[None]] | None = None
     sleep: Callable[[float], None] | None = None  # replay waits out nothing (recorded 429s, backoff)
+    recorded_from: str = ""  # replay: the base URL (origin + prefix) the recording was made from
 
 
 def reference_store(profile: Profile, seed: int = 0, tickets: int | None = None, api_key: str | None = None) -> Any:
@@ -77,7 +78,8 @@ def replay_target(profile: Profile, cassettes: Path) -> Iterator[Target]:
     """Answer every request from the cassettes under ``cassettes/<vendor>/``; no network, no key."""
     with open_replay(profile, cassettes) as replay:
         yield Target(kind="replay", base_url=REPLAY_ORIGIN + replay.prefix, api_key=REPLAY_KEY,
-                     session=replay.session, check_scope=replay.check_scope, sleep=lambda _seconds: None)
+                     session=replay.session, check_scope=replay.check_scope, sleep=lambda _seconds: None,
+                     recorded_from=(replay.recorded_from + replay.prefix) if replay.recorded_from else "")
 
 
 @contextmanager

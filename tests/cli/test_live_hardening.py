@@ -278,7 +278,8 @@ def test_a_broken_first_answer_is_exit_2(action, needle, tmp_path, capsys, clock
     with faulty(lambda n, m, t: action) as (url, _):
         code, report, err = run_cli(url, tmp_path, capsys)
     assert code == 2 and needle in err and err.count("\n") == 1, err
-    assert report is None
+    assert report is not None and needle.split(":")[0] in report["fatal"]  # exit 2 still writes why
+    assert all(c["status"] == "skipped" and c["message"].startswith("not evaluated") for c in report["checks"])
 
 
 # -- configuration errors -----------------------------------------------------------------------------
@@ -317,7 +318,9 @@ def test_rejected_credentials_end_to_end_in_a_subprocess(tmp_path):
                               env={**env, "COPPER_API_KEY": KEY})
     assert proc.returncode == 2 and fault.count == 1, proc.stderr
     assert proc.stderr == f"ticket-conformance: credentials rejected by {url} (401): check $COPPER_API_KEY\n"
-    assert KEY not in proc.stdout + proc.stderr and not (tmp_path / "r").exists()
+    assert KEY not in proc.stdout + proc.stderr
+    assert KEY not in "".join(p.read_text() for p in (tmp_path / "r").iterdir())
+    assert "credentials rejected" in json.loads((tmp_path / "r" / "report.json").read_text())["fatal"]
 
 
 # -- the client itself -----------------------------------------------------------------------------------
@@ -387,7 +390,10 @@ def test_progress_is_shown_on_a_terminal_and_cleared_at_the_end(monkeypatch, tmp
         run(RunRequest(vendor="copper", base_url=url, api_key=KEY, max_examples=2,
                        checks=["missing_key_is_refused", WALK]))
     text = fake.getvalue()
-    assert "[1/2] missing_key_is_refused (1 requests so far)" in text and f"[2/2] {WALK}" in text
+    # The walk owner runs first (root causes first), then the auth check.
+    assert f"[1/2] {WALK} (1 requests so far)" in text and "[2/2] missing_key_is_refused" in text
     assert text.endswith("\r\033[K")  # the line is cleared: the summary starts on a clean line
-    monkeypatch.setattr(sys, "stderr", io.StringIO())
-    assert engine.stderr_progress() is None  # quiet when not a terminal
+    quiet = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    engine.stderr_progress()("[1/2] x (3 requests so far)")
+    assert quiet.getvalue() == ""  # not a terminal: a line only every 15 s (tests/unit/test_escape.py)

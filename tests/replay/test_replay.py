@@ -189,12 +189,15 @@ def test_an_interrupted_recording_does_not_replay(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr(client_module, "_sleep", lambda seconds: None)  # no real backoff before giving up
     code = main(["run", "--vendor", "copper", "--base-url", "http://127.0.0.1:9/next", "--api-key", "sk_test_x1",
                  "--record", "--cassettes", str(tmp_path), "--report-dir", str(tmp_path / "r")])
-    assert code == 2 and (tmp_path / "copper" / RUN_FILE).exists()
+    # An unfinished recording is never kept (it is written aside and only a completed run replaces
+    # the previous one), so there is nothing to replay by mistake.
+    assert code == 2 and not (tmp_path / "copper").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "r"] == []
     capsys.readouterr()
     code = main(["run", "--vendor", "copper", "--target", "replay", "--cassettes", str(tmp_path),
                  "--report-dir", str(tmp_path / "r")])
     err = capsys.readouterr().err
-    assert code == 2 and "incomplete" in err and err.count("\n") == 1
+    assert code == 2 and "no cassettes for copper" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(("args", "needle"), [

@@ -80,7 +80,8 @@ def test_listing_every_failure_makes_the_run_pass(tmp_path: Path) -> None:
     """)
     baseline.apply(report, baseline.load(path))
     assert report.exit_code == 0
-    assert report.summary == {"passed": 1, "failed": 0, "skipped": 1, "should": 0, "known": 2}
+    assert report.summary == {"passed": 1, "failed": 0, "skipped": 1, "should": 0, "known": 2, "blocked": 0,
+                              "evaluated": 3, "evaluated_percent": 75.0}
 
 
 def test_known_should_failure_is_not_also_a_should_finding() -> None:
@@ -163,7 +164,8 @@ def test_cli_bad_baseline_exits_2_with_one_line(tmp_path: Path, fake_engine, cap
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("ticket-conformance: ") and "baseline" in err
-    assert not (tmp_path / "o").exists()
+    fatal = json.loads((tmp_path / "o" / "report.json").read_text())  # exit 2 still says why in a report
+    assert "baseline" in fatal["fatal"] and fatal["checks"] == []
 
 
 # --- pytest: a listed check is a strict xfail -----------------------------------------------------

@@ -42,7 +42,8 @@ def test_write_all_writes_four_files_and_json_round_trips(tmp_path: Path) -> Non
     write_all(report, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html", "report.json", "summary.md"]
     data = json.loads((tmp_path / "report.json").read_text())
-    assert data["summary"] == {"passed": 1, "failed": 1, "skipped": 1, "should": 1, "known": 1}
+    assert data["summary"] == {"passed": 1, "failed": 1, "skipped": 1, "should": 1, "known": 1, "blocked": 0,
+                               "evaluated": 4, "evaluated_percent": 80.0}
     assert data["baseline"]["fixed"][0]["check"] == "pages_do_not_overlap"
     again = report_from_json(data)
     assert again.to_json() == data
@@ -52,12 +53,12 @@ def test_write_all_writes_four_files_and_json_round_trips(tmp_path: Path) -> Non
 def test_summary_md_puts_failures_first_with_expected_actual_and_curl() -> None:
     text = summary_md(sample_report())
     assert text.splitlines()[0] == "# ticket-conformance: copper (live) — FAIL (1 MUST failure)"
-    # Matrix row per family plus a total, columns pass/fail/should/known/skip.
-    assert "| family | pass | fail | should | known | skip |" in text
+    # Matrix row per family plus a total, columns pass/fail/should/known/blocked/skip.
+    assert "| family | pass | fail | should | known | blocked | skip |" in text
     assert "| created-filter | 0 | 1 | 0 | 0 | 0 |" in text
-    assert "| **all** | 1 | 1 | 1 | 1 | 1 |" in text
+    assert "| **all** | 1 | 1 | 1 | 1 | 0 | 1 |" in text
     # Failures first: the MUST failure's section precedes the SHOULD and known sections and the full table.
-    order = [text.index(h) for h in ("## MUST failures (1)", "## SHOULD findings (1)", "## Known deviations (1)",
+    order = [text.index(h) for h in ("## MUST failures (root causes first) (1)", "## SHOULD findings (1)", "## Known deviations (1)",
                                      "## All checks")]
     assert order == sorted(order)
     failure = text[order[0]:order[1]]
