@@ -1,8 +1,16 @@
 """Recorded exchanges (vcrpy): one cassette per check, secrets scrubbed, replayed with no network.
 
+Safety: the key is replaced in every spelling an API might echo (``conformance.transport.secrets``),
+in URLs, headers, bodies and the reason phrase, and a final pass over each cassette's decoded
+content refuses to write one that still holds it (exit 2). Cassettes are untrusted input (they are
+committed and replayed in pull requests): they are read by the suite's own safe YAML serializer,
+whatever vcrpy is installed, and a malformed or hostile one is exit 2 naming the file.
+
 Layout of a recording, ``<dir>/<vendor>/``:
 
-- ``_run.yaml``: how the run was made (seed, max examples, writes, version prefix, the checks);
+- ``_run.yaml``: how the run was made (seed, max examples, writes, version prefix, the checks, and
+  the versions of the package, Hypothesis, Schemathesis, vcrpy and Python that made it: a replay
+  regenerates requests from the seed, so a miss under other versions names them as the cause);
 - ``_preflight.yaml``: the first request of the run;
 - ``<check_name>.yaml``: every request one check made, in order.
 
@@ -93,8 +101,6 @@ class Scrubber:
         headers = {}
         for name, value in request.headers.items():
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            if name.lower() in NOISY_REQUEST_HEADERS:
-                continue
             if name.lower() in self.secret_headers:  # idempotent: vcrpy runs this hook on stored requests too
                 tags = (KEY_PLACEHOLDER, WRONG_PLACEHOLDER, REDACTED)
                 headers[name] = text if text in tags else self._kinds.get((name.lower(), text), REDACTED)
@@ -233,7 +239,10 @@ class CassetteFiles:
 
 
 def _vcr(scrubber: Scrubber, record_mode: str) -> vcr.VCR:
+    # vcrpy's filter_headers drops the noisy headers; its filter_query_parameters would re-sort the query
+    # (see _redact_query_names) and neither can tag a credential by kind, so the rest is in Scrubber.
     recorder = vcr.VCR(record_mode=record_mode, match_on=("conformance_request",),
+                       filter_headers=list(NOISY_REQUEST_HEADERS),
                        before_record_request=scrubber.request, before_record_response=scrubber.response,
                        decode_compressed_response=True, serializer=SERIALIZER)
     recorder.register_serializer(SERIALIZER, SafeYamlSerializer())
