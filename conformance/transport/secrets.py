@@ -98,7 +98,14 @@ def _decodings(text: str) -> set[str]:
     for _ in range(3):
         nxt = set()
         for t in frontier:
-            for d in (unquote(t), unquote_plus(t), _unescape_json(t)):
+            decoded = []
+            if "%" in t:
+                decoded.append(unquote(t))
+            if "%" in t or "+" in t:
+                decoded.append(unquote_plus(t))
+            if "\\" in t:
+                decoded.append(_unescape_json(t))
+            for d in decoded:
                 if d not in seen:
                     nxt.add(d)
         seen |= nxt
@@ -108,10 +115,14 @@ def _decodings(text: str) -> set[str]:
     return seen
 
 
-def _base64_payloads(text: str) -> Iterable[str]:
-    """Every run of Base64 characters decoded, from each of the four alignments (a token glued to
-    other letters starts mid-run), in the standard and the URL-safe alphabet."""
+def _base64_payloads(text: str, key_length: int) -> Iterable[str]:
+    """Every run of Base64 characters long enough to hold the key, decoded from each of the four
+    alignments (a token glued to other letters starts mid-run), in the standard and the URL-safe
+    alphabet."""
+    shortest = -(-key_length * 4 // 3)
     for m in _BASE64_RUN.finditer(text):
+        if len(m.group()) < shortest:
+            continue
         run = m.group().rstrip("=")
         for shift in range(4):
             candidate = run[shift:]
@@ -133,7 +144,7 @@ def still_contains(value: Any, key: str | None) -> bool:
         for text in _decodings(value):
             if key in text:
                 return True
-            if any(key in payload for decoded in (text,) for payload in _base64_payloads(decoded)):
+            if any(key in payload for payload in _base64_payloads(text, len(key))):
                 return True
         return False
     if isinstance(value, dict):
