@@ -1,8 +1,16 @@
 """Recorded exchanges (vcrpy): one cassette per check, secrets scrubbed, replayed with no network.
 
+Safety: the key is replaced in every spelling an API might echo (``conformance.transport.secrets``),
+in URLs, headers, bodies and the reason phrase, and a final pass over each cassette's decoded
+content refuses to write one that still holds it (exit 2). Cassettes are untrusted input (they are
+committed and replayed in pull requests): they are read by the suite's own safe YAML serializer,
+whatever vcrpy is installed, and a malformed or hostile one is exit 2 naming the file.
+
 Layout of a recording, ``<dir>/<vendor>/``:
 
-- ``_run.yaml``: how the run was made (seed, max examples, writes, version prefix, the checks);
+- ``_run.yaml``: how the run was made (seed, max examples, writes, version prefix, the checks, and
+  the versions of the package, Hypothesis, Schemathesis, vcrpy and Python that made it: a replay
+  regenerates requests from the seed, so a miss under other versions names them as the cause);
 - ``_preflight.yaml``: the first request of the run;
 - ``<check_name>.yaml``: every request one check made, in order.
 
@@ -20,12 +28,14 @@ the re-recording itself lives in ``conformance.run.recording``).
 from __future__ import annotations
 
 import json
+import platform
 import re
 import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
 from urllib.parse import quote, urlsplit
@@ -34,11 +44,14 @@ import requests
 import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException, UnhandledHTTPRequestError
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.serialize import deserialize, serialize
 from vcr.util import read_body
 
 from conformance.model.errors import CassetteMiss, ConfigError
 from conformance.profiles.base import Profile
-from conformance.transport.client import KEY_PLACEHOLDER, WRONG_KEY, redact, secret_forms
+from conformance.transport import secrets
+from conformance.transport.client import KEY_PLACEHOLDER, WRONG_KEY, secret_forms
 
 RUN_FILE = "_run.yaml"
 PREFLIGHT = "_preflight"
@@ -53,6 +66,10 @@ RECORDED_ORIGIN = "http://recorded.invalid"
 NOISY_REQUEST_HEADERS = ("user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid")
 NOISY_RESPONSE_HEADERS = ("date", "server")
 RECORD_COMMAND = "scripts/record-cassettes"
+# What made a recording, written to _run.yaml. The first three decide which requests a seed generates
+# (the checks; Hypothesis's and Schemathesis's draws), so a replay miss under other versions names them.
+RECORDED_PACKAGES = ("ticket-conformance", "hypothesis", "schemathesis", "vcrpy")
+GENERATING_PACKAGES = ("ticket-conformance", "hypothesis", "schemathesis")
 
 CheckScope = Callable[[str], ContextManager[None]]
 
@@ -69,7 +86,9 @@ class Scrubber:
 
     def __init__(self, profile: Profile, key: str | None) -> None:
         self.profile = profile
-        self.forms = secret_forms(profile, key)
+        self.key = key
+        self.forms = secrets.spellings(key, extra=secret_forms(profile, key))
+        self._regex = secrets.pattern(self.forms)
         self._kinds: dict[tuple[str, str], str] = {}
         for credential, tag in ((WRONG_KEY, WRONG_PLACEHOLDER), (key, KEY_PLACEHOLDER)):
             if credential:
@@ -77,46 +96,52 @@ class Scrubber:
                     self._kinds[(name.lower(), value)] = tag
         self.secret_headers = {*SECRET_HEADERS, *(h.lower() for h in profile.auth.secret_headers)}
 
+    def _scrub(self, value: Any) -> Any:
+        return secrets.scrub(value, self._regex, KEY_PLACEHOLDER)
+
     def request(self, request: Any) -> Any:
         headers = {}
         for name, value in request.headers.items():
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            if name.lower() in NOISY_REQUEST_HEADERS:
-                continue
             if name.lower() in self.secret_headers:  # idempotent: vcrpy runs this hook on stored requests too
                 tags = (KEY_PLACEHOLDER, WRONG_PLACEHOLDER, REDACTED)
                 headers[name] = text if text in tags else self._kinds.get((name.lower(), text), REDACTED)
             else:
-                headers[name] = redact(text, self.forms)
+                headers[self._scrub(name)] = self._scrub(text)
         request.headers = headers
-        uri = redact(request.uri, self.forms)
+        uri = self._scrub(request.uri)
         parts = urlsplit(uri)
         # One origin for every recording (a loopback port differs per run; matching ignores it anyway).
         if parts.netloc and uri.startswith(f"{parts.scheme}://{parts.netloc}"):
             uri = RECORDED_ORIGIN + uri[len(f"{parts.scheme}://{parts.netloc}"):]
         request.uri = _redact_query_names(uri)
         if request.body is not None and not hasattr(request.body, "read"):
-            request.body = redact(request.body, self.forms)
+            request.body = self._scrub(request.body)
         return request
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
         body = response.get("body", {}).get("string")
         if isinstance(body, (bytes, str)):
-            scrubbed = redact(body, self.forms)
+            scrubbed = self._scrub(body)
             if scrubbed != body:
                 response["body"]["string"] = scrubbed
                 size = len(scrubbed.encode() if isinstance(scrubbed, str) else scrubbed)
                 for name in list(response.get("headers", {})):
                     if name.lower() == "content-length":
                         response["headers"][name] = [str(size)]
-        headers = response.get("headers") or {}
-        for name in list(headers):
+        status = response.get("status")
+        if isinstance(status, dict) and "message" in status:  # the reason phrase: an API may echo the key there
+            status["message"] = self._scrub(status["message"])
+        kept = {}
+        for name, values in (response.get("headers") or {}).items():
             if name.lower() in NOISY_RESPONSE_HEADERS:
-                del headers[name]
-            elif name.lower() in ("set-cookie", "www-authenticate-info", "authorization"):
-                headers[name] = [REDACTED]
+                continue
+            if name.lower() in ("set-cookie", "www-authenticate-info", "authorization"):
+                kept[name] = [REDACTED]
             else:
-                headers[name] = redact(headers[name], self.forms)
+                kept[self._scrub(name)] = self._scrub(values)
+        if "headers" in response:
+            response["headers"] = kept
         return response
 
 
@@ -136,7 +161,7 @@ def _request_key(request: Any) -> tuple[Any, ...]:
     key = getattr(request, "_conformance_key", None)
     if key is None:
         auth = tuple(sorted((k.lower(), str(v)) for k, v in request.headers.items() if k.lower() in SECRET_HEADERS))
-        key = (request.method.upper(), request.path or "/", request.parsed_uri.query, auth, _body_key(request))
+        key = (request.method.upper(), request.path or "/", urlsplit(request.uri).query, auth, _body_key(request))
         request._conformance_key = key
     return key
 
@@ -158,10 +183,72 @@ def _same_request(r1: Any, r2: Any) -> None:
         raise AssertionError("differs in " + ", ".join(p for p, a, b in zip(parts, k1, k2) if a != b))
 
 
+# -- reading and writing cassette files ------------------------------------------------------------
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+SERIALIZER = "conformance-safe-yaml"
+
+
+class SafeYamlSerializer:
+    """Cassettes as YAML, read with the safe loader whatever vcrpy version is installed (vcrpy before
+    8.3 used ``yaml.Loader``, which runs ``!!python/object/apply`` tags: a committed cassette is
+    untrusted input). Written with the safe dumper, so nothing is written that could not be read back."""
+
+    @staticmethod
+    def deserialize(cassette_string: str) -> Any:
+        return yaml.load(cassette_string, Loader=_SafeLoader)
+
+    @staticmethod
+    def serialize(cassette_dict: dict[str, Any]) -> str:
+        return yaml.dump(cassette_dict, Dumper=_SafeDumper)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+class CassetteFiles:
+    """vcrpy persister: a cassette that cannot be read is exit 2 naming the file (never an internal
+    error), and a cassette that still holds the key in any spelling is never written."""
+
+    def __init__(self, key: str | None) -> None:
+        self.key = key
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        path = Path(cassette_path)
+        if not path.is_file():
+            raise CassetteNotFoundError()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read cassette {path}: {_one_line(exc)}") from None
+        if not text.strip():
+            raise CassetteNotFoundError()
+        try:
+            return deserialize(text, serializer)
+        except Exception as exc:  # noqa: BLE001 - any malformed or hostile content is the file's fault
+            raise ConfigError(f"cannot read cassette {path}: not a valid recording ({_one_line(exc)}); "
+                              f"re-record it: {RECORD_COMMAND}") from None
+
+    def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        path = Path(cassette_path)
+        content = [[r._to_dict() for r in cassette_dict.get("requests", [])], cassette_dict.get("responses", [])]
+        data = serialize(cassette_dict, serializer)
+        if secrets.still_contains(content, self.key):
+            raise ConfigError(f"refusing to write cassette {path}: it still contains the API key in some spelling")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(data, encoding="utf-8")
+
+
 def _vcr(scrubber: Scrubber, record_mode: str) -> vcr.VCR:
+    # vcrpy's filter_headers drops the noisy headers; its filter_query_parameters would re-sort the query
+    # (see _redact_query_names) and neither can tag a credential by kind, so the rest is in Scrubber.
     recorder = vcr.VCR(record_mode=record_mode, match_on=("conformance_request",),
+                       filter_headers=list(NOISY_REQUEST_HEADERS),
                        before_record_request=scrubber.request, before_record_response=scrubber.response,
-                       decode_compressed_response=True, serializer="yaml")
+                       decode_compressed_response=True, serializer=SERIALIZER)
+    recorder.register_serializer(SERIALIZER, SafeYamlSerializer())
+    recorder.register_persister(CassetteFiles(scrubber.key))
     recorder.register_matcher("conformance_request", _same_request)
     return recorder
 
@@ -201,8 +288,10 @@ class _Scope:
 class _Cassettes:
     """Per-check cassettes: ``scope(name)`` is the engine's ``check_scope`` hook."""
 
-    def __init__(self, profile: Profile, where: Path, key: str | None, record_mode: str) -> None:
+    def __init__(self, profile: Profile, where: Path, key: str | None, record_mode: str,
+                 recorded_versions: dict[str, Any] | None = None) -> None:
         self.where = where
+        self.recorded_versions = recorded_versions or {}
         self.recorder = _vcr(Scrubber(profile, key), record_mode)
         self.current: _Scope | None = None
         self.scoped: list[str] = []
@@ -220,6 +309,19 @@ class _Cassettes:
             self.current = None
         if state.miss is not None:  # even if the check swallowed it: a replay miss never passes quietly
             raise state.miss
+
+    def miss_cause(self) -> str:
+        """Why a replay asked for a request the recording lacks: other versions, else a changed check."""
+        now = installed_versions()
+        differ = [f"{name} {self.recorded_versions[name]}, replaying with {now.get(name)}"
+                  for name in GENERATING_PACKAGES
+                  if self.recorded_versions.get(name) and str(self.recorded_versions[name]) != now.get(name)]
+        if differ:
+            pins = " ".join(f"{name}=={self.recorded_versions[name]}" for name in GENERATING_PACKAGES
+                            if self.recorded_versions.get(name) and str(self.recorded_versions[name]) != now.get(name))
+            return (f"recorded with {'; '.join(differ)}: these versions generate other requests from the same "
+                    f"seed; re-record ({RECORD_COMMAND}) or install the recorded version (pip install {pins})")
+        return f"the check changed since recording? re-record: {RECORD_COMMAND}"
 
 
 _REASONS = {"cassette_not_found": "the cassette does not exist",
@@ -249,7 +351,7 @@ class ReplaySession(requests.Session):
             shown = f"{request.method} {request.uri}" if request is not None else f"{method!s} {url!s}"
             reason = _REASONS.get(getattr(exc, "reason", ""), "it was never recorded")
             state.miss = CassetteMiss(f"replay miss: {shown} is not in cassette {state.path} ({reason}); "
-                                      f"the check changed since recording? re-record: {RECORD_COMMAND}")
+                                      + self.cassettes.miss_cause())
             raise state.miss from None
 
 
@@ -267,7 +369,8 @@ class Replay:
 def open_replay(profile: Profile, directory: Path) -> Iterator[Replay]:
     """Answers from ``directory/<vendor>/``; never touches the network."""
     run = read_run(directory, profile)
-    cassettes = _Cassettes(profile, vendor_dir(directory, profile), REPLAY_KEY, "none")
+    versions = run.get("versions") if isinstance(run.get("versions"), dict) else {}
+    cassettes = _Cassettes(profile, vendor_dir(directory, profile), REPLAY_KEY, "none", versions)
     session = ReplaySession(cassettes)
     try:
         yield Replay(session=session, check_scope=cassettes.scope,
@@ -323,7 +426,20 @@ def _replace_dir(fresh: Path, where: Path) -> None:
 
 def _write_run(where: Path, run: dict[str, Any]) -> None:
     header = (f"# Recorded by ticket-conformance; re-record after changing any check: {RECORD_COMMAND}\n")
+    run = {**run, "versions": run.get("versions") or installed_versions()}  # what made it: see miss_cause
     (where / RUN_FILE).write_text(header + yaml.safe_dump(run, sort_keys=False), encoding="utf-8")
+
+
+def installed_versions() -> dict[str, str]:
+    """The versions of the packages that decide what a recording holds, and of Python."""
+    found: dict[str, str] = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "unknown"
+    found["python"] = platform.python_version()
+    return found
 
 
 def _origin(url: str) -> str:
