@@ -25,7 +25,7 @@ def test_mutant_fails_with_a_curl_reproduction(tmp_path):
                                "--mutant", "OpineAuthOff"], stdout=subprocess.PIPE, text=True)
     try:
         origin = server.stdout.readline().split()[-1]
-        done = _pytest(tmp_path, "--vendor", "opine", "--base-url", origin + "/v1",
+        done = _pytest(tmp_path, "--vendor", "opine", "--base-url", origin,
                        "--conformance-check", "missing_key_is_refused", env={"OPINE_API_KEY": "opine-reference-key"})
     finally:
         server.send_signal(signal.SIGTERM)
