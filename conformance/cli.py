@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
+    run.add_argument("--baseline-update", type=Path, metavar="FILE",
+                     help="after the run, add its unlisted failures to FILE as entries (keeps existing entries)")
+    run.add_argument("--baseline-prune", action="store_true",
+                     help="after the run, remove the entries of --baseline FILE whose check passed (fixed)")
 
     record = sub.add_parser("record", help="re-record the shipped cassettes from fresh reference servers, "
                                            "verify they replay, then replace <cassettes>/<vendor>/")
@@ -160,6 +164,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
                          seed=args.seed, max_examples=args.max_examples, max_requests=args.max_requests,
                          rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline)
+    if args.baseline_prune and not args.baseline:
+        raise ConfigError("--baseline-prune needs --baseline FILE (the file to prune)")
     report_dir = args.report_dir or _default_report_dir(args.vendor)
     report = run(request, report_dir=report_dir)
     s = report.summary
@@ -171,7 +177,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         fixed = ", ".join(e["check"] for e in b["fixed"])
         print(f"baseline {b['file']}: {len(b['known'])} known, {len(b['fixed'])} fixed"
               + (f" (now passing, prune: {fixed})" if fixed else ""))
+    if not report.fatal and (args.baseline_update or args.baseline_prune):
+        _maintain_baseline(args, report)
     return report.exit_code
+
+
+def _maintain_baseline(args: argparse.Namespace, report) -> None:
+    """--baseline-prune, then --baseline-update: rewrite the baseline files from this run's verdicts."""
+    from conformance.report import baseline
+
+    names = baseline.catalogue_names(args.vendor)
+    if args.baseline_prune:
+        removed = baseline.prune(report, args.baseline, names)
+        print(f"baseline {args.baseline}: pruned {len(removed)} fixed entr{'y' if len(removed) == 1 else 'ies'}"
+              + (f" ({', '.join(e.check for e in removed)})" if removed else ""))
+    if args.baseline_update:
+        added = baseline.update(report, args.baseline_update, names)
+        print(f"baseline {args.baseline_update}: added {len(added)} entr{'y' if len(added) == 1 else 'ies'}"
+              + (f" ({', '.join(e.check for e in added)}; edit their reasons, add links)" if added else ""))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
