@@ -96,7 +96,7 @@ class Server:
         reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
-        match = re.match(r"listening on (http://\S+)", line[0] if line else "")
+        match = re.match(r"listening on (http://[^/\s]+)", line[0] if line else "")  # the origin
         if not match:
             self.stop()
             raise RuntimeError(f"serve {vendor} --tickets {tickets} did not start within {timeout:.0f}s "
@@ -401,8 +401,8 @@ def versions() -> dict[str, str]:
             return ""
 
     sha = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "conformance", "specs")
-    out["git"] = sha + (" (working tree differs from HEAD under conformance/ or specs/)" if dirty else "")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "conformance")
+    out["git"] = sha + (" (working tree differs from HEAD under conformance/)" if dirty else "")
     return out
 
 

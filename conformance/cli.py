@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -14,13 +17,39 @@ from typing import Sequence
 from conformance.model.errors import ConfigError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+VENDORS = ("opine", "copper")
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2 (no usage dump)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ConfigError(f"{self.prog}: {message}")
+        raise ConfigError(f"{self.prog}: {message}{_did_you_mean(self, message)}")
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """'; did you mean X?' for a mistyped option or choice (difflib), else ''."""
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        word, candidates = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+    elif message.startswith("unrecognized arguments: "):
+        word = message.split(": ", 1)[1].split()[0].split("=")[0]
+        candidates = _option_strings(parser)
+    else:
+        return ""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option string of ``parser`` and its subcommands."""
+    found: list[str] = []
+    for action in parser._actions:  # argparse has no public walk over subparsers
+        found += [s for s in action.option_strings if s.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _option_strings(sub)
+    return sorted(set(found))
 
 
 def _positive_int(text: str) -> int:
@@ -100,10 +129,11 @@ def _bytes(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ticket-conformance", description="Conformance suite for the Opine and Copper Ticket APIs.")
     parser.add_argument("--debug", action="store_true", help="on an internal error (exit 3), show the traceback")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the package, spec and key dependency versions")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the conformance checks against one vendor API")
-    run.add_argument("--vendor", required=True, help="opine or copper")
+    run.add_argument("--vendor", required=True, choices=VENDORS, help="%(choices)s")
     run.add_argument("--target", choices=("reference", "live", "replay"), default=None,
                      help="reference (default: the built-in server), live, or replay (cassettes)")
     run.add_argument("--base-url", help="the API root with its version prefix, e.g. http://127.0.0.1:8081/v1")
@@ -132,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
     run.add_argument("--min-evaluated", type=_percent, metavar="PERCENT",
                      help="exit 1 when fewer than PERCENT %% of the checks reached a verdict (passed or failed)")
+    run.add_argument("--baseline-update", type=Path, metavar="FILE",
+                     help="after the run, add its unlisted failures to FILE as entries (keeps existing entries)")
+    run.add_argument("--baseline-prune", action="store_true",
+                     help="after the run, remove the entries of --baseline FILE whose check passed (fixed)")
 
     record = sub.add_parser("record", help="re-record the shipped cassettes from fresh reference servers, "
                                            "verify they replay, then replace <cassettes>/<vendor>/")
@@ -139,14 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory")
 
     checks = sub.add_parser("checks", help="list the checks (name, family, level, what each proves)")
-    checks.add_argument("--write", action="store_true", help="regenerate docs/checks.md")
+    checks.add_argument("--vendor", choices=VENDORS, help="only the checks that apply to this vendor")
+    checks.add_argument("--format", choices=("markdown", "json"), default="markdown", help="%(choices)s (default markdown)")
+    checks.add_argument("--write", action="store_true",
+                        help="write the markdown table to --out (default docs/checks.md under the current directory)")
+    checks.add_argument("--out", type=Path, help="with --write: the file to write (default docs/checks.md)")
 
     serve = sub.add_parser("serve", help="serve a reference server on 127.0.0.1")
-    serve.add_argument("vendor", help="opine or copper")
+    serve.add_argument("vendor", choices=VENDORS, help="%(choices)s")
     serve.add_argument("--port", type=_port, default=0)
     serve.add_argument("--seed", type=_positive_int, default=0)
     serve.add_argument("--tickets", type=_positive_int, help="seed this many tickets instead of the default")
     serve.add_argument("--mutant", help="serve a mutant (a reference server with one deliberate bug), by class name")
+    serve.add_argument("--list-mutants", action="store_true",
+                       help="list the vendor's mutants (name, the check it must trip, the bug) and exit")
     diff = sub.add_parser("diff", help="compare two report.json files; exit 1 if something newly broke")
     diff.add_argument("old", help="the earlier report.json (or its directory)")
     diff.add_argument("new", help="the later report.json (or its directory)")
@@ -154,6 +194,31 @@ def build_parser() -> argparse.ArgumentParser:
     publish = sub.add_parser("publish", help="validate and lint the specs; write bundled JSON/YAML and HTML")
     publish.add_argument("--out", type=Path, default=Path("dist/specs"), help="output directory (default dist/specs)")
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, computed only when asked (it reads the specs and the installed distributions)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        print(_version_text())
+        parser.exit()
+
+
+def _version_text() -> str:
+    """``ticket-conformance X.Y.Z`` then the shipped specs' info.version and the key dependencies' versions."""
+    from importlib import metadata
+
+    from conformance.specs import spec_versions
+
+    def installed(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    specs = ", ".join(f"{vendor} {version}" for vendor, version in spec_versions().items())
+    deps = ", ".join(f"{name} {installed(name)}" for name in ("hypothesis", "schemathesis", "vcrpy", "pytest"))
+    return f"ticket-conformance {installed('ticket-conformance')}\nspecs: {specs}\n{deps}"
 
 
 def _default_report_dir(vendor: str) -> Path:
@@ -172,6 +237,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          max_response_bytes=args.max_response_bytes, response_timeout=args.response_timeout,
                          max_retry_after=args.max_retry_after, max_duration=args.max_duration,
                          max_walk_pages=args.max_walk_pages)
+    if args.baseline_prune and not args.baseline:
+        raise ConfigError("--baseline-prune needs --baseline FILE (the file to prune)")
     report_dir = args.report_dir or _default_report_dir(args.vendor)
     interruption = Interruption()
     previous = {}
@@ -186,6 +253,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(terminal_summary(report, report_dir))
     if report.fatal:  # the run ended early (the API stopped answering, --max-duration): say why, exit 2
         print(f"ticket-conformance: {report.fatal}", file=sys.stderr)
+    if not report.fatal and not report.interrupted and (args.baseline_update or args.baseline_prune):
+        _maintain_baseline(args, report)
     code = report.exit_code
     if report.interrupted:
         print(f"ticket-conformance: interrupted ({report.interrupted}); partial report in {report_dir}", file=sys.stderr)
@@ -196,6 +265,21 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{args.min_evaluated:g}", file=sys.stderr)
         return EXIT_VIOLATION
     return code
+
+
+def _maintain_baseline(args: argparse.Namespace, report) -> None:
+    """--baseline-prune, then --baseline-update: rewrite the baseline files from this run's verdicts."""
+    from conformance.report import baseline
+
+    names = baseline.catalogue_names(args.vendor)
+    if args.baseline_prune:
+        removed = baseline.prune(report, args.baseline, names)
+        print(f"baseline {args.baseline}: pruned {len(removed)} fixed entr{'y' if len(removed) == 1 else 'ies'}"
+              + (f" ({', '.join(e.check for e in removed)})" if removed else ""))
+    if args.baseline_update:
+        added = baseline.update(report, args.baseline_update, names)
+        print(f"baseline {args.baseline_update}: added {len(added)} entr{'y' if len(added) == 1 else 'ies'}"
+              + (f" ({', '.join(e.check for e in added)}; edit their reasons, add links)" if added else ""))
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -218,6 +302,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from conformance.transport.targets import reference_app, reference_store
 
     profile = get_profile(args.vendor)
+    if args.list_mutants:
+        from conformance.reference.mutants import describe, mutants
+
+        for m in mutants(profile.name):
+            print(f"{m.__name__}\t{m.catches}\t{describe(m)}")
+        return EXIT_OK
     # The key from the environment, so that `run --base-url` with the same environment just works.
     key = os.environ.get(profile.key_env) or profile.reference_key
     if args.mutant:
@@ -226,8 +316,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         try:
             store = find(profile.name, args.mutant)(seed=args.seed, tickets=args.tickets, api_key=key)
         except KeyError:
-            names = ", ".join(m.__name__ for m in mutants(profile.name))
-            raise ConfigError(f"unknown mutant {args.mutant!r} for {profile.name}; choose one of: {names}") from None
+            names = [m.__name__ for m in mutants(profile.name)]
+            close = difflib.get_close_matches(args.mutant, names, n=1)
+            hint = f"did you mean {close[0]!r}? (`serve {profile.name} --list-mutants` lists them)" if close else \
+                f"choose one of: {', '.join(names)}"
+            raise ConfigError(f"unknown mutant {args.mutant!r} for {profile.name}; {hint}") from None
     else:
         store = reference_store(profile, seed=args.seed, tickets=args.tickets, api_key=key)
     try:
@@ -237,7 +330,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"listening on {server.origin}", flush=True)
+    # stdout: exactly one line, the base URL a run takes; the accepted key goes to stderr (and only the
+    # built-in reference key is printed: a key taken from the environment is named, never echoed).
+    print(f"listening on {server.origin}{profile.version_prefix}", flush=True)
+    accepts = f"${profile.key_env}" if os.environ.get(profile.key_env) else repr(profile.reference_key)
+    print(f"accepts the key {accepts} (--api-key, or ${profile.key_env})", file=sys.stderr, flush=True)
     stop.wait()
     server.stop()
     return EXIT_OK
@@ -253,9 +350,18 @@ def cmd_checks(args: argparse.Namespace) -> int:
     from conformance.report import catalogue as catalogue_doc
 
     if args.write:
-        print(f"wrote {catalogue_doc.write()}")
+        if args.format != "markdown" or args.vendor:
+            raise ConfigError("checks --write writes the full markdown table; drop --vendor/--format")
+        try:
+            print(f"wrote {catalogue_doc.write(args.out or catalogue_doc.DOC)}")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.out or catalogue_doc.DOC}: {exc.strerror or exc}") from None
+    elif args.out:
+        raise ConfigError("checks --out needs --write")
+    elif args.format == "json":
+        print(json.dumps(catalogue_doc.as_json(args.vendor), indent=2))
     else:
-        print(catalogue_doc.render(), end="")
+        print(catalogue_doc.render(args.vendor), end="")
     return EXIT_OK
 
 

@@ -1,57 +1,103 @@
-"""pytest entry point: ``pytest --vendor copper --base-url URL`` runs the same checks as the CLI.
+"""pytest entry point: ``pytest --conformance-vendor copper [--conformance-base-url URL]`` runs the same checks as the CLI.
 
-Each applicable check becomes one test item; all items share one engine session (one target, one
-memo of walks), exactly as ``ticket-conformance run`` does.
+Inert unless ``--conformance-vendor`` is given: without it the plugin adds no markers, no items and no
+output to anyone's pytest run. Every option carries the ``--conformance-`` prefix so that it cannot
+clash with other plugins (pytest-base-url's ``--base-url``, pytest-recording's ``--record-mode``, ...).
+Each applicable check becomes one test item ``<vendor>::<check>`` under one collector per vendor; all
+items share one engine session (one target, one memo of walks), exactly as ``ticket-conformance run`` does.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
 from conformance.model.errors import ConfigError
 
 _STATE = pytest.StashKey[dict]()
+FAMILIES = ("pagination", "enum", "nullable_update", "created_filter", "schema", "auth", "consistency")
+# The CLI's option names that engine messages mention, each of which the plugin spells --conformance-NAME.
+_SHARED = ("base-url", "api-key", "target", "record", "cassettes", "allow-writes", "seed", "max-examples",
+           "max-requests", "rate-limit", "check", "baseline")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("ticket-conformance")
-    group.addoption("--vendor", choices=("opine", "copper"), help="run the conformance checks for this vendor")
-    group.addoption("--target", dest="conformance_target", choices=("reference", "live", "replay"), default=None)
-    group.addoption("--base-url", dest="conformance_base_url", help="API root incl. version prefix (implies live)")
-    group.addoption("--allow-writes", action="store_true", help="live only: permit POST/PUT")
-    group.addoption("--record", dest="conformance_record", action="store_true", help="live only: write cassettes")
-    group.addoption("--cassettes", dest="conformance_cassettes", default="cassettes")
-    group.addoption("--conformance-seed", "--seed", dest="conformance_seed", type=int, default=1)
-    group.addoption("--max-examples", dest="conformance_max_examples", type=int, default=12)
-    group.addoption("--max-requests", dest="conformance_max_requests", type=int, default=None)
-    group.addoption("--rate-limit", dest="conformance_rate_limit", type=float, default=None)
-    group.addoption("--conformance-check", dest="conformance_checks", action="append", default=None,
-                    help="run only this check (repeatable)")
-    group.addoption("--baseline", dest="conformance_baseline", default=None, metavar="FILE",
-                    help="known deviations: a listed check is a strict xfail (passing = fixed, prune the baseline)")
+    group = parser.getgroup("ticket-conformance", "ticket-conformance (inert unless --conformance-vendor is given)")
+    add = group.addoption
+    add("--conformance-vendor", dest="conformance_vendor", choices=("opine", "copper"),
+        help="run the conformance checks for this vendor (nothing happens without it)")
+    add("--conformance-target", dest="conformance_target", choices=("reference", "live", "replay"), default=None,
+        help="reference (default: the built-in server), live, or replay (cassettes)")
+    add("--conformance-base-url", dest="conformance_base_url",
+        help="API root incl. version prefix, e.g. https://api.usecopper.com/next (implies live)")
+    add("--conformance-api-key", dest="conformance_api_key", help="else $OPINE_API_KEY / $COPPER_API_KEY")
+    add("--conformance-allow-writes", dest="conformance_allow_writes", action="store_true",
+        help="live only: permit POST/PUT")
+    add("--conformance-record", dest="conformance_record", action="store_true", help="live only: write cassettes")
+    add("--conformance-cassettes", dest="conformance_cassettes", default="cassettes",
+        help="cassette directory (default cassettes)")
+    add("--conformance-seed", dest="conformance_seed", type=int, default=1)
+    add("--conformance-max-examples", dest="conformance_max_examples", type=int, default=12)
+    add("--conformance-max-requests", dest="conformance_max_requests", type=int, default=None)
+    add("--conformance-rate-limit", dest="conformance_rate_limit", type=float, default=None)
+    add("--conformance-check", dest="conformance_checks", action="append", default=None,
+        help="run only this check (repeatable)")
+    add("--conformance-baseline", dest="conformance_baseline", default=None, metavar="FILE",
+        help="known deviations: a listed failure is xfailed; a listed check that passes is fixed (a warning)")
+
+
+def plugin_words(message: str) -> str:
+    """An engine message with the CLI's option names spelled as this plugin's (``--base-url`` ->
+    ``--conformance-base-url``), except inside a quoted ``ticket-conformance run ...`` command."""
+    protected = [m.span() for m in re.finditer(r"ticket-conformance run[^,;)]*", message)]
+
+    def swap(match: re.Match[str]) -> str:
+        if any(a <= match.start() < b for a, b in protected):
+            return match.group(0)
+        return f"--conformance-{match.group(1)}"
+
+    return re.sub(r"(?<![\w-])--(" + "|".join(map(re.escape, _SHARED)) + r")(?![\w-])", swap, message)
+
+
+def _active(config: pytest.Config) -> bool:
+    return bool(config.getoption("conformance_vendor", None))
 
 
 def _request(config: pytest.Config) -> Any:
     from conformance.run.runner import RunRequest
 
-    return RunRequest(vendor=config.getoption("vendor"), target=config.getoption("conformance_target"),
-                      base_url=config.getoption("conformance_base_url"), api_key=None,
-                      allow_writes=config.getoption("allow_writes"), record=config.getoption("conformance_record"),
-                      cassettes=Path(config.getoption("conformance_cassettes")),
-                      seed=config.getoption("conformance_seed"), max_examples=config.getoption("conformance_max_examples"),
-                      max_requests=config.getoption("conformance_max_requests"),
-                      rate_limit=config.getoption("conformance_rate_limit"),
-                      checks=config.getoption("conformance_checks"))
+    opt = config.getoption
+    return RunRequest(vendor=opt("conformance_vendor"), target=opt("conformance_target"),
+                      base_url=opt("conformance_base_url"), api_key=opt("conformance_api_key"),
+                      allow_writes=opt("conformance_allow_writes"), record=opt("conformance_record"),
+                      cassettes=Path(opt("conformance_cassettes")), seed=opt("conformance_seed"),
+                      max_examples=opt("conformance_max_examples"), max_requests=opt("conformance_max_requests"),
+                      rate_limit=opt("conformance_rate_limit"), checks=opt("conformance_checks"))
+
+
+class VendorChecks(pytest.Collector):
+    """The checks of one vendor: gives items the node id ``<vendor>::<check>`` and JUnit class name ``<vendor>``."""
+
+    def __init__(self, *, checks: list[Any], baseline: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._checks, self._baseline = checks, baseline
+
+    def collect(self) -> Iterator[pytest.Item]:
+        for spec in self._checks:
+            yield ConformanceItem.from_parent(self, name=spec.name, spec=spec,
+                                              entries=self._baseline.for_check(spec.name) if self._baseline else ())
 
 
 class ConformanceItem(pytest.Item):
-    def __init__(self, *, spec: Any, **kwargs: Any) -> None:
+    def __init__(self, *, spec: Any, entries: Any = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.entries = entries
         self.add_marker(getattr(pytest.mark, spec.family.replace("-", "_")))
 
     def runtest(self) -> None:
@@ -59,18 +105,29 @@ class ConformanceItem(pytest.Item):
         try:
             result = session.run_check(self.spec)
         except ConfigError as exc:  # e.g. a replay miss or an unreachable target: end the run, exit 2
-            pytest.exit(f"ticket-conformance: {exc}", returncode=2)
+            pytest.exit(f"ticket-conformance: {plugin_words(str(exc))}", returncode=2)
         self.user_properties.append(("level", result.level))
         from conformance.report import escape
 
         if result.status in ("skipped", "blocked"):
             pytest.skip(escape.visible(result.message, one_line=True))
-        if result.status == "failed":  # API text reaches the CI log: escaped (no ESC, no workflow commands)
+        if result.status == "failed":
+            # The same rule as the CLI (conformance.report.baseline.apply): a listed failure whose
+            # message the entry matches is known (xfailed); any other failure still fails.
+            entry = next((e for e in self.entries if e.covers(result.message)), None)
+            if entry is not None:
+                pytest.xfail(escape.visible(f"known deviation ({entry.reason}) in "
+                                            f"{self.config.getoption('conformance_baseline')}", one_line=True))
+            # API text reaches the CI log: escaped (no ESC, no workflow commands)
             detail = escape.visible("\n".join([f"[{result.level}] {result.message}", *result.reproduce]))
-            if result.level == "SHOULD" and not self.get_closest_marker("xfail"):  # a listed one must raise
+            if result.level == "SHOULD":
                 self.add_report_section("call", "SHOULD finding", detail)
                 return
             raise ConformanceFailure(detail)
+        if result.status == "passed" and self.entries:  # fixed: reported, not a failure (as in the CLI)
+            warnings.warn(pytest.PytestWarning(
+                f"{self.spec.name} passes: its baseline entry is fixed; prune it from "
+                f"{self.config.getoption('conformance_baseline')} (ticket-conformance run --baseline-prune)"))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailure):
@@ -99,42 +156,37 @@ def _engine_session(config: pytest.Config) -> Any:
             session = Session(profile, target, options, client_options)
             session.preflight()
         except ConfigError as exc:
-            pytest.exit(f"ticket-conformance: {exc}", returncode=2)
+            pytest.exit(f"ticket-conformance: {plugin_words(str(exc))}", returncode=2)
         state["session"] = session
     return state["session"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for family in ("pagination", "enum", "nullable_update", "created_filter", "schema", "auth", "consistency"):
+    if not _active(config):
+        return
+    for family in FAMILIES:
         config.addinivalue_line("markers", f"{family}: ticket-conformance checks of the {family} family")
     config.stash[_STATE] = {"stack": ExitStack()}
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, so `-k NAME` selects checks
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    vendor = config.getoption("vendor")
-    if not vendor:
+    if not _active(config):
         return
-    from conformance.run.engine import select_checks
     from conformance.profiles import get_profile
-
+    from conformance.run.engine import select_checks
     from conformance.run.runner import recorded_settings
 
-    request = _request(config)
+    vendor = config.getoption("conformance_vendor")
     try:
-        request = recorded_settings(request)  # a replay runs the checks that were recorded
+        request = recorded_settings(_request(config))  # a replay runs the checks that were recorded
         config.stash[_STATE]["request"] = request
         checks = select_checks(get_profile(vendor), request.checks)
         known = _baseline(config, vendor)
     except ConfigError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    for c in checks:
-        item = ConformanceItem.from_parent(session, name=f"{vendor}::{c.name}", spec=c)
-        entry = known.get(c.name) if known else None
-        if entry:  # a known deviation: failing is expected; passing means fixed (XPASS(strict) fails the test)
-            where = f", {entry.link}" if entry.link else f", since {entry.since}"
-            item.add_marker(pytest.mark.xfail(strict=True, reason=f"known deviation ({entry.reason}{where}); "
-                                              f"if it passes it is fixed: prune it from {known.file}"))
-        items.append(item)
+        raise pytest.UsageError(plugin_words(str(exc))) from None
+    collector = VendorChecks.from_parent(session, name=vendor, nodeid=vendor, checks=checks, baseline=known)
+    items.extend(session.genitems(collector))  # reported like any collection: "collected N items"
 
 
 def _baseline(config: pytest.Config, vendor: str) -> Any:

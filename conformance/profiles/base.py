@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+from conformance.specs import SPECS  # noqa: F401 (re-exported to the profiles) shipped inside the package, read via importlib.resources
 
 
 @dataclass(frozen=True)

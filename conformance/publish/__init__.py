@@ -1,11 +1,11 @@
 """``ticket-conformance publish [--out DIR]``: validate, lint and publish both specs.
 
-For each vendor spec (``specs/<vendor>.openapi.yaml``) this
+For each vendor spec (``conformance/specs/<vendor>.openapi.yaml``) this
 
 1. validates it with openapi-spec-validator,
 2. lints it with our own rules (``conformance.publish.lint``) and, if already installed, Redocly or
    Spectral,
-3. requires an entry for its ``info.version`` in ``specs/CHANGELOG.md``,
+3. requires an entry for its ``info.version`` in ``conformance/specs/CHANGELOG.md``,
 
 and only when every spec passes writes, into DIR (default ``dist/specs``):
 ``<vendor>.openapi.json``, ``<vendor>.openapi.yaml`` (one self-contained file each),
@@ -27,12 +27,12 @@ from typing import TextIO
 import yaml
 
 from conformance.model.errors import ConfigError
+from conformance.specs import SPECS
 from conformance.publish import changelog as changelogs
 from conformance.publish import lint as linting
 from conformance.publish.html import render
 from conformance.publish.lint import Finding
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
 VENDORS = ("opine", "copper")
 
 

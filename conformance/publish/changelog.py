@@ -1,4 +1,4 @@
-"""specs/CHANGELOG.md: one ``## [vendor] <version> — <date>`` heading per published version."""
+"""conformance/specs/CHANGELOG.md: one ``## [vendor] <version> — <date>`` heading per published version."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
 from contextlib import nullcontext
@@ -66,9 +67,18 @@ def select_checks(profile: Profile, only: Iterable[str] | None = None) -> list[C
     checks = CATALOGUE.for_capabilities(profile.capabilities)
     if only:
         wanted = set(only)
-        unknown = wanted - {c.name for c in CATALOGUE.all()}
-        if unknown:
-            raise ConfigError(f"unknown check(s): {', '.join(sorted(unknown))}")
+        every = {c.name: c for c in CATALOGUE.all()}
+        for name in sorted(wanted):
+            if name not in every:
+                close = difflib.get_close_matches(name, list(every), n=1)
+                raise ConfigError(f"unknown check {name!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                               "; `ticket-conformance checks` lists them"))
+            if every[name] not in checks:  # named, but it is another vendor's check: never silently dropped
+                from conformance.profiles import PROFILES
+
+                owners = ", ".join(sorted(v for v, p in PROFILES.items()
+                                          if every[name] in CATALOGUE.for_capabilities(p.capabilities)))
+                raise ConfigError(f"check {name!r} does not apply to {profile.name}; it is a check of {owners}")
         checks = [c for c in checks if c.name in wanted]
     # Owners of an observation run before the checks that rely on it (root causes first).
     return sorted(checks, key=lambda c: ("writes" in c.requires, not c.owns, c.order))

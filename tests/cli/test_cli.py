@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,10 +20,8 @@ def _serve(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([*EXE, "serve", *args, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, **(env or {})})
     line = proc.stdout.readline().strip()
-    assert line.startswith("listening on http://127.0.0.1:"), line
-    port = int(line.rsplit(":", 1)[1])
-    assert port > 0
-    return proc, line.split(" ", 2)[2]
+    assert re.fullmatch(r"listening on http://127\.0\.0\.1:[1-9][0-9]*/(v1|next)", line), line
+    return proc, line.split(" ", 2)[2].rsplit("/", 1)[0]  # the origin, without the version prefix
 
 
 def _stop(proc: subprocess.Popen) -> None:

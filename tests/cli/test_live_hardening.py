@@ -294,7 +294,7 @@ def _free_port() -> int:
      "connection refused"),
     (["--vendor", "copper", "--base-url", "127.0.0.1:8082/next", "--api-key", KEY], "malformed --base-url"),
     (["--vendor", "copper", "--base-url", "http://127.0.0.1:notaport/next", "--api-key", KEY], "malformed --base-url"),
-    (["--vendor", "zendesk"], "unknown vendor 'zendesk'"),
+    (["--vendor", "zendesk"], "invalid choice: 'zendesk'"),
     (["--vendor", "copper", "--base-url", "http://127.0.0.1:{port}/next"], "no API key"),
     (["--vendor", "copper", "--target", "live"], "needs --base-url"),
     (["--vendor", "copper", "--record"], "--record is for live runs"),

@@ -1,4 +1,4 @@
-"""`pytest --vendor V` runs the same checks as the CLI, one test item per check."""
+"""`pytest --conformance-vendor V` runs the same checks as the CLI, one test item per check."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def _pytest(tmp_path, *args: str, env: dict | None = None) -> subprocess.Complet
 
 
 def test_reference_run_passes(tmp_path):
-    done = _pytest(tmp_path, "--vendor", "copper", "--conformance-check", "missing_key_is_refused",
+    done = _pytest(tmp_path, "--conformance-vendor", "copper", "--conformance-check", "missing_key_is_refused",
                    "--conformance-check", "list_responses_match_spec")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
@@ -22,10 +22,10 @@ def test_reference_run_passes(tmp_path):
 
 def test_mutant_fails_with_a_curl_reproduction(tmp_path):
     server = subprocess.Popen([sys.executable, "-m", "conformance.cli", "serve", "opine", "--port", "0",
-                               "--mutant", "OpineAuthOff"], stdout=subprocess.PIPE, text=True)
+                               "--mutant", "OpineAuthOff"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        origin = server.stdout.readline().split()[-1]
-        done = _pytest(tmp_path, "--vendor", "opine", "--base-url", origin + "/v1",
+        base_url = server.stdout.readline().split()[-1]
+        done = _pytest(tmp_path, "--conformance-vendor", "opine", "--conformance-base-url", base_url,
                        "--conformance-check", "missing_key_is_refused", env={"OPINE_API_KEY": "opine-reference-key"})
     finally:
         server.send_signal(signal.SIGTERM)
@@ -35,8 +35,18 @@ def test_mutant_fails_with_a_curl_reproduction(tmp_path):
 
 
 def test_unreachable_target_is_a_configuration_error(tmp_path):
-    done = _pytest(tmp_path, "--vendor", "copper", "--base-url", "http://127.0.0.1:9/next",
+    done = _pytest(tmp_path, "--conformance-vendor", "copper", "--conformance-base-url", "http://127.0.0.1:9/next",
                    env={"COPPER_API_KEY": "sk_test_x"})
     assert done.returncode == 2, done.stdout + done.stderr
     assert "cannot reach" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_missing_key_names_the_plugins_own_option(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "COPPER_API_KEY"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--conformance-vendor",
+                           "copper", "--conformance-base-url", "http://127.0.0.1:9/next"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env=env)
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out
+    assert "--conformance-api-key" in out and "$COPPER_API_KEY" in out and "pass --api-key" not in out

@@ -217,8 +217,8 @@ def test_replay_usage_errors_exit_2(args, needle, recordings, tmp_path, capsys):
 def test_pytest_replay_runs_the_checks_from_cassettes(recordings, pytester, monkeypatch):
     where, recorded = recordings("copper")
     monkeypatch.delenv("COPPER_API_KEY", raising=False)
-    result = pytester.runpytest("-p", "no:cacheprovider", "--vendor", "copper", "--target", "replay",
-                                "--cassettes", str(where), "--max-examples", str(EXAMPLES))
+    result = pytester.runpytest("-p", "no:cacheprovider", "--conformance-vendor", "copper", "--conformance-target", "replay",
+                                "--conformance-cassettes", str(where), "--conformance-max-examples", str(EXAMPLES))
     passed = sum(c.status == "passed" for c in recorded.checks)
     assert result.ret == 0, result.stdout.str()
     result.assert_outcomes(passed=passed, skipped=len(recorded.checks) - passed)
@@ -231,8 +231,8 @@ def test_pytest_replay_miss_ends_the_session_with_exit_2(recordings, pytester, t
     for f in (where / "copper").glob("*.yaml"):
         if f.name != f"{name}.yaml":
             (tmp_path / "c" / "copper" / f.name).write_bytes(f.read_bytes())
-    result = pytester.runpytest("-p", "no:cacheprovider", "--vendor", "copper", "--target", "replay",
-                                "--cassettes", str(tmp_path / "c"), "--max-examples", str(EXAMPLES),
+    result = pytester.runpytest("-p", "no:cacheprovider", "--conformance-vendor", "copper", "--conformance-target", "replay",
+                                "--conformance-cassettes", str(tmp_path / "c"), "--conformance-max-examples", str(EXAMPLES),
                                 "--conformance-check", name)
     out = result.stdout.str() + result.stderr.str()
     assert result.ret == 2 and "replay miss" in out and f"{name}.yaml" in out, out

@@ -51,7 +51,7 @@ LISTED = """\
 def test_committed_baselines_load_and_are_empty() -> None:
     for vendor in ("opine", "copper"):
         loaded = baseline.load(ROOT / "baselines" / f"{vendor}.yaml", baseline.catalogue_names(vendor))
-        assert loaded.entries == {}
+        assert loaded.entries == ()
 
 
 def test_apply_marks_known_fixed_and_not_evaluated(tmp_path: Path) -> None:
@@ -168,6 +168,41 @@ def test_cli_bad_baseline_exits_2_with_one_line(tmp_path: Path, fake_engine, cap
     assert "baseline" in fatal["fatal"] and fatal["checks"] == []
 
 
+def test_cli_match_pins_an_entry_to_one_failure(tmp_path: Path, fake_engine) -> None:
+    message = {c.name: c.message for c in make_report().checks}["missing_key_is_refused"]
+    pinned = write(tmp_path, f"- {{check: missing_key_is_refused, reason: A, since: 2026-11-23, match: {message[:6]!r}}}\n"
+                             "- {check: wrong_key_is_refused, reason: B, since: 2026-11-23, match: 'a different bug'}\n")
+    out = tmp_path / "out"
+    assert cli.main(["run", "--vendor", "copper", "--report-dir", str(out), "--baseline", str(pinned)]) == 1
+    data = json.loads((out / "report.json").read_text())
+    assert [e["check"] for e in data["baseline"]["known"]] == ["missing_key_is_refused"]
+    assert [e["check"] for e in data["baseline"]["unmatched"]] == ["wrong_key_is_refused"]
+
+
+def test_cli_baseline_update_and_prune(tmp_path: Path, fake_engine, capsys) -> None:
+    path = write(tmp_path, """\
+    # team baseline
+    - {check: missing_key_is_refused, reason: "bug A, as we wrote it", link: "https://example.invalid/A"}
+    - {check: list_responses_match_spec, reason: "old bug", since: 2026-10-01}
+    """)
+    args = ["run", "--vendor", "copper", "--report-dir", str(tmp_path / "o"), "--baseline", str(path)]
+    assert cli.main([*args, "--baseline-update", str(path), "--baseline-prune"]) == 1  # the run before the update
+    text = path.read_text()
+    assert text.startswith("# team baseline\n")
+    entries = baseline.load(path, baseline.catalogue_names("copper")).entries
+    assert {e.check for e in entries} == {"missing_key_is_refused", "wrong_key_is_refused"}  # fixed one pruned
+    assert [e.reason for e in entries if e.check == "missing_key_is_refused"] == ["bug A, as we wrote it"]
+    assert "pruned 1 fixed entry (list_responses_match_spec)" in capsys.readouterr().out
+    # With the updated baseline the same run passes, and a second update adds nothing.
+    assert cli.main([*args, "--report-dir", str(tmp_path / "o2"), "--baseline-update", str(path)]) == 0
+    assert path.read_text() == text
+
+
+def test_cli_baseline_prune_needs_a_baseline(tmp_path: Path, fake_engine, capsys) -> None:
+    assert cli.main(["run", "--vendor", "copper", "--report-dir", str(tmp_path), "--baseline-prune"]) == 2
+    assert "--baseline-prune needs --baseline" in capsys.readouterr().err
+
+
 # --- pytest: a listed check is a strict xfail -----------------------------------------------------
 
 PLUGIN_TEST = """
@@ -194,21 +229,24 @@ def pytest_unconfigure(config):
 """
 
 
-def test_pytest_baseline_is_strict_xfail(pytester: pytest.Pytester, tmp_path: Path) -> None:
+def test_pytest_baseline_agrees_with_the_cli(pytester: pytest.Pytester, tmp_path: Path) -> None:
     results = {"missing_key_is_refused": "failed", "wrong_key_is_refused": "passed",
                "list_responses_match_spec": "failed"}
     pytester.makeconftest(PLUGIN_TEST.format(results=results))
     path = write(tmp_path, """\
-    - {check: missing_key_is_refused, reason: "bug A", since: 2026-11-23}
+    - {check: missing_key_is_refused, reason: "bug A", since: 2026-11-23, match: "^msg fail"}
     - {check: wrong_key_is_refused, reason: "bug B", since: 2026-11-23}
+    - {check: list_responses_match_spec, reason: "bug C", since: 2026-11-23, match: "another failure"}
     """)
     only = [arg for name in [*results, "retrieve_responses_match_spec"] for arg in ("--conformance-check", name)]
-    outcome = pytester.runpytest("-p", "no:cacheprovider", "--vendor", "copper", "--baseline", str(path), "-rxX", *only)
-    # missing_key: listed + failing -> xfail; wrong_key: listed + passing -> XPASS(strict) failure;
-    # list_responses: unlisted + failing -> failure; retrieve: unlisted + passing -> pass.
-    outcome.assert_outcomes(passed=1, failed=2, xfailed=1)
+    outcome = pytester.runpytest("-p", "no:cacheprovider", "--conformance-vendor", "copper",
+                                 "--conformance-baseline", str(path), "-rxX", *only)
+    # missing_key: listed + failing as pinned -> xfail; wrong_key: listed + passing -> fixed: passes with a
+    # warning to prune (as in the CLI, never a failure); list_responses: listed, but failing otherwise than
+    # pinned -> failure; retrieve: unlisted + passing -> pass.
+    outcome.assert_outcomes(passed=2, failed=1, xfailed=1, warnings=1)
     text = outcome.stdout.str()
-    assert "XPASS(strict)" in text and "prune" in text and "bug A" in text
+    assert "prune" in text and "bug A" in text and "list_responses_match_spec" in text
 
 
 def test_inner_pytest_runs_leave_the_plugin_alone() -> None:
@@ -220,6 +258,7 @@ def test_inner_pytest_runs_leave_the_plugin_alone() -> None:
 def test_pytest_bad_baseline_is_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pytester.makeconftest(PLUGIN_TEST.format(results={}))
     path = write(tmp_path, "- {check: nope, reason: r, since: 2026-11-23}\n")
-    outcome = pytester.runpytest("-p", "no:cacheprovider", "--vendor", "copper", "--baseline", str(path))
+    outcome = pytester.runpytest("-p", "no:cacheprovider", "--conformance-vendor", "copper",
+                                 "--conformance-baseline", str(path))
     assert outcome.ret == pytest.ExitCode.USAGE_ERROR
     assert "unknown check 'nope'" in outcome.stderr.str()

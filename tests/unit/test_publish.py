@@ -19,7 +19,7 @@ from conformance.model.errors import ConfigError
 from conformance.publish import changelog, lint as lints, publish
 from conformance.publish.lint import lint, validate, walk, x_notes
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "conformance" / "specs"
 VENDORS = ("opine", "copper")
 
 

@@ -18,7 +18,7 @@ import yaml
 from openapi_spec_validator import validate
 from schemathesis.core.result import Ok
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "conformance" / "specs"
 VENDORS = ("opine", "copper")
 
 
