@@ -13,7 +13,8 @@ import pytest
 
 from alt_servers.copper_alt import AltConfig, TicketStore
 from alt_servers.copper_bugs import ISO_OFFSET_STRIPEISH, UNIX_NESTED_STRICT, all_bugs
-from alt_servers.harness import Case, CasePool, assert_caught, assert_passes, collected
+from alt_servers.harness import (Case, assert_bugs_well_formed, assert_caught, assert_passes, bug_params,
+                                 pool_fixture)
 from conformance.profiles import get_profile
 from conformance.run.engine import select_checks
 
@@ -71,11 +72,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def outcomes(request):
-    pool = CasePool(CASES, collected(request))
-    yield pool
-    pool.close()
+outcomes = pool_fixture(CASES)
 
 
 @pytest.mark.parametrize("case", [f"correct-{name}" for name in CORRECT])
@@ -83,15 +80,10 @@ def test_correct_server_passes(case, outcomes):
     assert_passes(outcomes.result(case))
 
 
-@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=EXPECTED_MISSES[name]))
-                                  if name in EXPECTED_MISSES else name for name in BUGS])
+@pytest.mark.parametrize("case", bug_params(BUGS, EXPECTED_MISSES))
 def test_planted_bug_is_caught(case, outcomes):
     assert_caught(BUGS[case], outcomes.result(case))
 
 
 def test_every_bug_is_run_and_names_real_checks():
-    checks = {c.name for c in select_checks(get_profile("copper"))}
-    assert set(EXPECTED_MISSES) <= set(BUGS)
-    for bug in BUGS.values():
-        assert bug.__doc__ and bug.catches, f"{bug.__name__} needs a one-line docstring and catches"
-        assert set(bug.catches) <= checks, f"{bug.__name__} names unknown checks {set(bug.catches) - checks}"
+    assert_bugs_well_formed(BUGS, EXPECTED_MISSES, {c.name for c in select_checks(get_profile("copper"))})

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from alt_servers.harness import Case, CasePool, assert_caught, assert_passes, collected, failed
+from alt_servers.harness import (Case, assert_bugs_well_formed, assert_caught, assert_passes, bug_params,
+                                 failed, pool_fixture)
 from alt_servers.opine_alt import OpineAltConfig, Store
 from alt_servers.opine_bugs import all_bugs
-from conformance.checks import CATALOGUE
 from conformance.profiles import get_profile
 from conformance.run.engine import select_checks
 
@@ -85,11 +85,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def outcomes(request):
-    pool = CasePool(CASES, collected(request))
-    yield pool
-    pool.close()
+outcomes = pool_fixture(CASES)
 
 
 @pytest.mark.parametrize("case", [f"correct-{name}" for name in [*CORRECT, *FORMER_FALSE_ALARMS]])
@@ -100,16 +96,10 @@ def test_correct_configuration_passes(case, outcomes):
     assert {c["name"] for c in failed(result, "SHOULD")} == should
 
 
-@pytest.mark.parametrize("case", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=EXPECTED_MISSES[name]))
-                                  if name in EXPECTED_MISSES else name for name in BUGS])
+@pytest.mark.parametrize("case", bug_params(BUGS, EXPECTED_MISSES))
 def test_planted_bug_is_caught(case, outcomes):
     assert_caught(BUGS[case], outcomes.result(case))
 
 
 def test_every_bug_is_run_and_names_real_checks():
-    checks = {c.name for c in select_checks(get_profile("opine"))}
-    assert set(EXPECTED_MISSES) <= set(BUGS)
-    for bug in BUGS.values():
-        assert bug.__doc__ and bug.catches, f"{bug.__name__} needs a one-line docstring and catches"
-        assert set(bug.catches) <= checks, f"{bug.__name__} names unknown checks {set(bug.catches) - checks}"
-        assert CATALOGUE.get(bug.catches[0]).name == bug.catches[0]
+    assert_bugs_well_formed(BUGS, EXPECTED_MISSES, {c.name for c in select_checks(get_profile("opine"))})

@@ -83,3 +83,32 @@ def collected(request: Any, argname: str = "case") -> list[str]:
             if spec.params[argname] not in wanted:
                 wanted.append(spec.params[argname])
     return wanted
+
+
+def pool_fixture(cases: dict[str, Case]) -> Any:
+    """A module-scoped `outcomes` fixture running the module's collected cases in a process pool."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def outcomes(request):
+        pool = CasePool(cases, collected(request))
+        yield pool
+        pool.close()
+
+    return outcomes
+
+
+def bug_params(bugs: dict[str, type], misses: dict[str, str]) -> list[Any]:
+    """Every bug's name; the expected misses marked strict xfail with their reason."""
+    import pytest
+
+    return [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=misses[name])) if name in misses
+            else name for name in bugs]
+
+
+def assert_bugs_well_formed(bugs: dict[str, type], misses: dict[str, str], checks: set[str]) -> None:
+    """Each bug has a docstring and names checks the vendor's suite has; each expected miss is a bug."""
+    assert set(misses) <= set(bugs)
+    for bug in bugs.values():
+        assert bug.__doc__ and bug.catches, f"{bug.__name__} needs a one-line docstring and catches"
+        assert set(bug.catches) <= checks, f"{bug.__name__} names unknown checks {set(bug.catches) - checks}"
