@@ -7,9 +7,9 @@ misses (a subtly buggy server the suite passes).
 
 Every place where the docs are silent is a field of :class:`AltConfig`; a correct implementation
 may choose any of the values. Bugs are small subclasses of :class:`TicketStore` overriding one
-seam each (see ``BUGS``), never flags inside the handler.
+seam each (copper_bugs.py), never flags inside the handler.
 
-    server = AltCopperServer(AltConfig(created_format="unix"), bug=None).start()
+    server = AltCopperServer(AltConfig(created_format="unix"), store_cls=TicketStore).start()
     server.base_url  # http://127.0.0.1:PORT/next
     server.stop()
 """
@@ -17,13 +17,11 @@ seam each (see ``BUGS``), never flags inside the handler.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import random
 import re
 import threading
 import time
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -230,6 +228,8 @@ class TicketStore:
     """A correct store (for every AltConfig). Bugs override exactly one method."""
 
     default_limit = DEFAULT_LIMIT
+    accepts_any_key = False        # the HTTP layer: a wrong key is refused
+    retrieve_skips_auth = False    # the HTTP layer: retrieve needs a key like the list
 
     def __init__(self, cfg: AltConfig):
         self.cfg = cfg
@@ -494,607 +494,6 @@ class TicketStore:
 
 
 # --------------------------------------------------------------------------------------------
-# Bugs: one seam each
-# --------------------------------------------------------------------------------------------
-
-
-class GtInclusive(TicketStore):
-    """created[gt] behaves like created[gte]."""
-
-    def _matches_created(self, t, bounds):
-        if "gt" in bounds and self._created_seconds(t) == bounds["gt"]:
-            bounds = {k: v for k, v in bounds.items() if k != "gt"}
-        return super()._matches_created(t, bounds)
-
-
-class LteExclusive(TicketStore):
-    """created[lte] behaves like created[lt]."""
-
-    def _matches_created(self, t, bounds):
-        if "lte" in bounds:
-            bounds = dict(bounds)
-            lte = bounds.pop("lte")
-            bounds["lt"] = min(lte, bounds.get("lt", lte))
-        return super()._matches_created(t, bounds)
-
-
-class TiesDroppedAfterCursor(TicketStore):
-    """starting_after selects created < cursor.created, dropping the cursor's same-ms siblings."""
-
-    def _after(self, items, cursor_idx):
-        c = self.ordered[cursor_idx].created_ms
-        return [t for t in items if t.created_ms < c]
-
-
-class StartingAfterInclusive(TicketStore):
-    """starting_after repeats the cursor item at the top of the next page."""
-
-    def _after(self, items, cursor_idx):
-        return [t for t in items if self.index[t.id] >= cursor_idx]
-
-
-class HasMoreWhenPageFull(TicketStore):
-    """has_more = (page is full): wrong when the last page is exactly full."""
-
-    def _page_forward(self, rest, limit):
-        page = rest[:limit]
-        return page, len(page) == limit
-
-
-class HasMoreFalseEarly(TicketStore):
-    """has_more is false on the second-to-last page of a walk (off by one in the look-ahead)."""
-
-    def _page_forward(self, rest, limit):
-        return rest[:limit], len(rest) > 2 * limit - 1 if len(rest) > limit else False
-
-
-class EndingBeforeWrongSlice(TicketStore):
-    """ending_before returns the newest `limit` items before the cursor instead of the nearest ones."""
-
-    def _page_backward(self, rest, limit):
-        return rest[:limit], len(rest) > limit
-
-
-class LocationIgnoredAfterFirstPage(TicketStore):
-    """The location filter is dropped once a cursor is given."""
-
-    def _matches_location(self, t, location, *, after_cursor):
-        return after_cursor or super()._matches_location(t, location, after_cursor=after_cursor)
-
-
-class SearchHasMoreAfterFilter(TicketStore):
-    """has_more is computed on the post-hoc filtered page (a short filtered page says no more)."""
-
-    def _has_more_after_search(self, db_page, shown, db_more, limit):
-        return db_more and len(shown) == limit
-
-
-class DefaultLimit20(TicketStore):
-    """Without limit, 20 items come back instead of the documented 10."""
-
-    default_limit = 20
-
-
-class LimitNotCapped(TicketStore):
-    """limit above 100 is honoured (returns up to 150 items)."""
-
-    def parse_limit(self, raw):
-        if raw is not None and re.fullmatch(r"[0-9]+", raw) and 100 < int(raw) <= 1000:
-            return int(raw)
-        return super().parse_limit(raw)
-
-
-class OffsetIgnored(TicketStore):
-    """UTC offsets in created bounds are ignored: the wall-clock time is read as UTC."""
-
-    def _offset(self, tz, raw, param):
-        super()._offset(tz, raw, param)
-        return timedelta(0)
-
-
-class SubSecondIgnored(TicketStore):
-    """Fractional seconds in created bounds are dropped (bounds truncated to whole seconds)."""
-
-    def parse_instant(self, raw, param):
-        v = super().parse_instant(raw, param)
-        return Fraction(v.numerator // v.denominator)
-
-
-class RetrieveCreatedTruncated(TicketStore):
-    """Retrieve renders created truncated to whole seconds; list keeps milliseconds."""
-
-    def render_retrieved(self, t):
-        out = self.render(t)
-        out["created"] = self.render_created(t.created_ms // 1000 * 1000)
-        return out
-
-
-class RetrieveReferenceNFD(TicketStore):
-    """Retrieve returns the reference in Unicode NFD (decomposed); list returns NFC."""
-
-    def render_retrieved(self, t):
-        out = self.render(t)
-        if isinstance(out.get("reference"), str):
-            out["reference"] = unicodedata.normalize("NFD", out["reference"])
-        return out
-
-
-class UnknownId200(TicketStore):
-    """An unknown ticket id answers 200 with an empty ticket shell."""
-
-    def unknown_id(self, ticket_id):
-        return {"id": ticket_id, "object": "ticket", "reference": None, "created": None, "location": None}
-
-
-class WrongKeyAccepted(TicketStore):
-    """Any non-empty key is accepted (only a missing key is refused)."""
-
-    accepts_any_key = True
-
-
-class TieOrderUnstable(TicketStore):
-    """Tie order among equal created values is reshuffled on every list request (cursors follow it)."""
-
-    _lock = threading.Lock()
-
-    def list(self, params):
-        with self._lock:
-            salt = random.random()
-            self.ordered = sorted(self.tickets, key=lambda t: (-t.created_ms, hash((t.id, salt))))
-            self.index = {t.id: i for i, t in enumerate(self.ordered)}
-            return super().list(params)
-
-
-class UnknownLocationIgnored(TicketStore):
-    """A location no ticket has is ignored: the whole list comes back."""
-
-    def _matches_location(self, t, location, *, after_cursor):
-        return location not in self.locations or super()._matches_location(t, location, after_cursor=after_cursor)
-
-
-class RetrieveSkipsAuth(TicketStore):
-    """GET /tickets/{id} answers without a key (only the list checks it)."""
-
-    retrieve_skips_auth = True
-
-
-class HasMoreIgnoresFilters(TicketStore):
-    """has_more is computed on the unfiltered list: the last page of a filtered walk says true."""
-
-    def list(self, params):
-        out = super().list(params)
-        if not out["has_more"] and out["data"] and any(k in params for k in ("location", "created[gt]", "created[gte]",
-                                                                              "created[lt]", "created[lte]")):
-            last = out["data"][-1]["id"]
-            out["has_more"] = self.index[last] < len(self.ordered) - 1
-        return out
-
-
-class OffsetMinutesIgnored(TicketStore):
-    """Only the hours of a UTC offset count (+05:30 is read as +05:00)."""
-
-    def _offset(self, tz, raw, param):
-        off = super()._offset(tz, raw, param)
-        return timedelta(hours=int(off.total_seconds() / 3600))
-
-
-class NegativeOffsetSignFlipped(TicketStore):
-    """A negative UTC offset is applied with the wrong sign (-05:00 read as +05:00)."""
-
-    def _offset(self, tz, raw, param):
-        off = super()._offset(tz, raw, param)
-        return -off if off < timedelta(0) else off
-
-
-class OffsetsRejected(TicketStore):
-    """Only Z is accepted as a UTC designator; +hh:mm offsets are refused with a 400."""
-
-    def _offset(self, tz, raw, param):
-        if tz not in (None, "Z", "z"):
-            raise self._bad(f"{param}: only UTC (Z) timestamps are supported", param)
-        return super()._offset(tz, raw, param)
-
-
-class GtDroppedWithGte(TicketStore):
-    """When created[gt] and created[gte] are both sent, only created[gte] is applied."""
-
-    def _matches_created(self, t, bounds):
-        if "gt" in bounds and "gte" in bounds:
-            bounds = {k: v for k, v in bounds.items() if k != "gt"}
-        return super()._matches_created(t, bounds)
-
-
-class LimitMaxOffByOne(TicketStore):
-    """limit=100 returns 99 items (the cap is applied as < 100)."""
-
-    def parse_limit(self, raw):
-        return min(super().parse_limit(raw), MAX_LIMIT - 1)
-
-
-class LimitCappedAt50(TicketStore):
-    """limit is silently capped at 50 instead of 100."""
-
-    def parse_limit(self, raw):
-        return min(super().parse_limit(raw), 50)
-
-
-class EndingBeforeIgnoresLocation(TicketStore):
-    """ending_before pages ignore the location filter."""
-
-    def _before(self, items, cursor_idx):
-        return [t for t in self.ordered if self.index[t.id] < cursor_idx]
-
-
-class LastCursorErrors(TicketStore):
-    """starting_after the very last ticket answers 404 instead of an empty page."""
-
-    def _after(self, items, cursor_idx):
-        if cursor_idx == len(self.ordered) - 1:
-            raise ApiError(404, "invalid_request_error", "No more tickets", "starting_after")
-        return super()._after(items, cursor_idx)
-
-
-class RenderMsUnpadded(TicketStore):
-    """created renders milliseconds without zero padding (…:05.7Z for 7 ms)."""
-
-    def render_created(self, created_ms):
-        text = super().render_created(created_ms)
-        if isinstance(text, str) and created_ms % 1000 < 100:
-            head, _, tail = text.rpartition(".")
-            return f"{head}.{created_ms % 1000}{tail[3:]}"
-        return text
-
-
-class UnixRoundedStoredMs(TicketStore):
-    """Stores milliseconds but renders created as unix seconds rounded to the nearest second (use with
-    created_format="unix")."""
-
-    def __init__(self, cfg):
-        super().__init__(dataclasses.replace(cfg, created_format="iso_ms"))
-        self.cfg = cfg
-
-    def render_created(self, created_ms):
-        return (created_ms + 500) // 1000
-
-
-class UnixTruncatedStoredMs(UnixRoundedStoredMs):
-    """Stores milliseconds but renders created as whole unix seconds (truncated; use with created_format="unix").
-    Lossy, but arguably a rendering choice rather than a bug."""
-
-    def render_created(self, created_ms):
-        return created_ms // 1000
-
-
-class SearchIgnoredWithCursor(TicketStore):
-    """search_query is dropped on pages after the first (when a cursor is given)."""
-
-    def _matches_search(self, t, q):
-        return self._cursor_given or super()._matches_search(t, q)
-
-    def list(self, params):
-        self._cursor_given = "starting_after" in params or "ending_before" in params
-        return super().list(params)
-
-
-class CreatedIgnoredWithCursor(TicketStore):
-    """created bounds are dropped once a cursor is given."""
-
-    def list(self, params):
-        if "starting_after" in params or "ending_before" in params:
-            params = {k: v for k, v in params.items() if not k.startswith("created[")}
-        return super().list(params)
-
-
-class RetrieveMetadataDiffers(TicketStore):
-    """Retrieve returns metadata as {} (list returns the real metadata). Use with extra_fields=True."""
-
-    def render_retrieved(self, t):
-        out = self.render(t)
-        if "metadata" in out:
-            out["metadata"] = {}
-        return out
-
-
-class RetrieveTieSiblingSwap(TicketStore):
-    """Retrieving a ticket that shares its created ms with others returns one of its siblings' reference."""
-
-    def render_retrieved(self, t):
-        out = self.render(t)
-        siblings = [o for o in self.ordered if o.created_ms == t.created_ms and o.id != t.id]
-        if siblings:
-            out["reference"] = siblings[0].reference
-        return out
-
-
-class CursorOffByOneAfterTie(TicketStore):
-    """starting_after a ticket that ends a tie group skips the next ticket."""
-
-    def _after(self, items, cursor_idx):
-        rest = super()._after(items, cursor_idx)
-        c = self.ordered[cursor_idx]
-        nxt = self.ordered[cursor_idx + 1] if cursor_idx + 1 < len(self.ordered) else None
-        prev = self.ordered[cursor_idx - 1] if cursor_idx > 0 else None
-        if prev is not None and prev.created_ms == c.created_ms and (nxt is None or nxt.created_ms != c.created_ms):
-            return rest[1:]
-        return rest
-
-
-class EndingBeforeHasMoreAlwaysFalse(TicketStore):
-    """ending_before pages always say has_more false."""
-
-    def _page_backward(self, rest, limit):
-        page, _ = super()._page_backward(rest, limit)
-        return page, False
-
-
-class LteDateOnlyEndOfDay(TicketStore):
-    """A date-only created[lt] is read as the end of that day (lt 2024-03-16 includes the 16th)."""
-
-    def list(self, params):
-        v = params.get("created[lt]")
-        if v and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-            params = dict(params)
-            params["created[lt]"] = (datetime.fromisoformat(v) + timedelta(days=1)).date().isoformat()
-        return super().list(params)
-
-
-class LimitMaxRejected(TicketStore):
-    """limit=100 (the documented maximum) is refused: the bound check is off by one."""
-
-    def parse_limit(self, raw):
-        if raw is not None and raw.isdigit() and int(raw) == MAX_LIMIT:
-            raise self._bad(f"limit must be less than {MAX_LIMIT}", "limit")
-        return super().parse_limit(raw)
-
-
-class LteWholeSecondCoversTheSecond(TicketStore):
-    """A created[lte] bound written without a fraction covers its whole second (lte 12:00:00 keeps 12:00:00.5)."""
-
-    def list(self, params):
-        v = params.get("created[lte]")
-        if v and re.fullmatch(r".*T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?", v):
-            params = dict(params)
-            params["created[lte]"] = re.sub(r"(T\d{2}:\d{2}:\d{2})", r"\1.999999", v)
-        return super().list(params)
-
-
-class SortBySecond(TicketStore):
-    """The list is sorted by created truncated to the second, ties (within a second) by id."""
-
-    def _order_key(self, t):
-        return (-(t.created_ms // 1000), t.id)
-
-
-class EndingBeforeReversed(TicketStore):
-    """ending_before returns the right items, oldest first."""
-
-    def _page_backward(self, rest, limit):
-        page, more = super()._page_backward(rest, limit)
-        return page[::-1], more
-
-
-class LocationPrefixMatch(TicketStore):
-    """location matches as a prefix (LIKE 'value%')."""
-
-    def _matches_location(self, t, location, *, after_cursor):
-        return location is None or t.location.startswith(location)
-
-    def list(self, params):
-        loc = params.get("location")
-        if loc is not None and loc not in self.locations and any(l.startswith(loc) for l in self.locations):
-            params = dict(params)
-            self.locations = self.locations | {loc}
-        return super().list(params)
-
-
-class UnknownCursor500(TicketStore):
-    """An unknown cursor id crashes (500)."""
-
-    def _cursor_index(self, cursor, param):
-        if cursor not in self.index:
-            raise ApiError(500, "api_error", "internal error")
-        return super()._cursor_index(cursor, param)
-
-
-class UnknownCursorIgnored(TicketStore):
-    """An unknown cursor id is ignored: the first page comes back."""
-
-    def _cursor_index(self, cursor, param):
-        return self.index.get(cursor, -1)
-
-
-class BadLimit500(TicketStore):
-    """A non-integer limit crashes (500)."""
-
-    def parse_limit(self, raw):
-        if raw is not None and not raw.lstrip("-").isdigit():
-            raise ApiError(500, "api_error", "internal error")
-        return super().parse_limit(raw)
-
-
-class BadLimitIgnored(TicketStore):
-    """A non-integer limit is ignored (the default applies)."""
-
-    def parse_limit(self, raw):
-        if raw is not None and not raw.lstrip("-").isdigit():
-            raw = None
-        return super().parse_limit(raw)
-
-
-class BothCursors500(TicketStore):
-    """Both cursors at once crash (500)."""
-
-    def list(self, params):
-        if "starting_after" in params and "ending_before" in params:
-            raise ApiError(500, "api_error", "internal error")
-        return super().list(params)
-
-
-class UnknownLocation500(TicketStore):
-    """A location no ticket has crashes (500)."""
-
-    def list(self, params):
-        if "location" in params and params["location"] not in self.locations:
-            raise ApiError(500, "api_error", "internal error")
-        return super().list(params)
-
-
-BUGS: dict[str, type[TicketStore]] = {
-    cls.__name__: cls
-    for cls in (GtInclusive, LteExclusive, TiesDroppedAfterCursor, StartingAfterInclusive, HasMoreWhenPageFull,
-                HasMoreFalseEarly, EndingBeforeWrongSlice, LocationIgnoredAfterFirstPage, SearchHasMoreAfterFilter,
-                DefaultLimit20, LimitNotCapped, OffsetIgnored, SubSecondIgnored, RetrieveCreatedTruncated,
-                RetrieveReferenceNFD, UnknownId200, WrongKeyAccepted, TieOrderUnstable, UnknownLocationIgnored,
-                RetrieveSkipsAuth, HasMoreIgnoresFilters, OffsetMinutesIgnored, NegativeOffsetSignFlipped,
-                OffsetsRejected, GtDroppedWithGte, LimitMaxOffByOne, LimitCappedAt50, EndingBeforeIgnoresLocation,
-                LastCursorErrors, RenderMsUnpadded, UnixRoundedStoredMs, UnixTruncatedStoredMs, SearchIgnoredWithCursor,
-                CreatedIgnoredWithCursor, RetrieveMetadataDiffers, RetrieveTieSiblingSwap, CursorOffByOneAfterTie,
-                EndingBeforeHasMoreAlwaysFalse, LteDateOnlyEndOfDay, LimitMaxRejected, LteWholeSecondCoversTheSecond,
-                SortBySecond, EndingBeforeReversed, LocationPrefixMatch, UnknownCursor500, UnknownCursorIgnored,
-                BadLimit500, BadLimitIgnored, BothCursors500, UnknownLocation500)
-}
-
-
-# ---- round 2 -------------------------------------------------------------------------------
-
-
-class HasMoreAsString(TicketStore):
-    """has_more is rendered as the string "true"/"false"."""
-
-    def _envelope(self, data, more):
-        return {"object": "list", "data": data, "has_more": "true" if more else "false"}
-
-
-class EnvelopeObjectTickets(TicketStore):
-    """The list envelope says object: "tickets" instead of "list"."""
-
-    def _envelope(self, data, more):
-        return {"object": "tickets", "data": data, "has_more": more}
-
-
-class RetrieveListEnvelope(TicketStore):
-    """Retrieve wraps the ticket in a list envelope."""
-
-    def render_retrieved(self, t):
-        return {"object": "list", "data": [self.render(t)], "has_more": False}
-
-
-class AfterLastGivesFirstPage(TicketStore):
-    """starting_after the last ticket of the list answers the first page again."""
-
-    def _after(self, items, cursor_idx):
-        if cursor_idx == len(self.ordered) - 1:
-            return list(items)
-        return super()._after(items, cursor_idx)
-
-
-class EndingBeforeLimit1Empty(TicketStore):
-    """ending_before with limit=1 returns an empty page (the slice is off by one)."""
-
-    def _page_backward(self, rest, limit):
-        if limit == 1:
-            return [], len(rest) > 0
-        return super()._page_backward(rest, limit)
-
-
-class GteIgnoredWithLocation(TicketStore):
-    """created[gte] is dropped when location is also given."""
-
-    def list(self, params):
-        if "location" in params and "created[gte]" in params:
-            params = {k: v for k, v in params.items() if k != "created[gte]"}
-        return super().list(params)
-
-
-class LtBoundReadMinus5(TicketStore):
-    """created[lt] is read in the server's zone (UTC-5) even when the bound says Z."""
-
-    def _matches_created(self, t, bounds):
-        if "lt" in bounds:
-            bounds = dict(bounds)
-            bounds["lt"] = bounds["lt"] + 5 * 3600
-        return super()._matches_created(t, bounds)
-
-
-class Limit100With99WhenFiltered(TicketStore):
-    """limit=100 returns 99 items when a location or created filter is given."""
-
-    def list(self, params):
-        if params.get("limit") == "100" and any(k == "location" or k.startswith("created[") for k in params):
-            params = dict(params, limit="99")
-        return super().list(params)
-
-
-class HasMoreTrueOnFilteredCursorEnd(TicketStore):
-    """On a filtered walk, pages after a cursor say has_more true when the database has more (unfiltered) rows."""
-
-    def list(self, params):
-        out = super().list(params)
-        if ("starting_after" in params and not out["has_more"] and out["data"]
-                and any(k == "location" or k.startswith("created[") for k in params)):
-            out["has_more"] = self.index[out["data"][-1]["id"]] < len(self.ordered) - 1
-        return out
-
-
-class SearchIgnoredWithEndingBefore(TicketStore):
-    """search_query is ignored under ending_before."""
-
-    def list(self, params):
-        if "ending_before" in params:
-            params = {k: v for k, v in params.items() if k != "search_query"}
-        return super().list(params)
-
-
-class RetrieveNonAsciiMojibake(TicketStore):
-    """Retrieve returns non-ASCII references as UTF-8 bytes read as Latin-1 (mojibake)."""
-
-    def render_retrieved(self, t):
-        out = self.render(t)
-        if isinstance(out.get("reference"), str):
-            out["reference"] = out["reference"].encode("utf-8").decode("latin-1")
-        return out
-
-
-class DefaultLimit11AfterCursor(TicketStore):
-    """Without limit, pages after a cursor hold 11 tickets (the first page holds 10)."""
-
-    def list(self, params):
-        if "limit" not in params and ("starting_after" in params or "ending_before" in params):
-            params = dict(params, limit="11")
-        return super().list(params)
-
-
-class DefaultLimitTiesDropped(TicketStore):
-    """Without limit, starting_after drops the cursor's same-ms siblings (a keyset on created alone)."""
-
-    def list(self, params):
-        self._default = "limit" not in params
-        return super().list(params)
-
-    def _after(self, items, cursor_idx):
-        if getattr(self, "_default", False):
-            c = self.ordered[cursor_idx].created_ms
-            return [t for t in items if t.created_ms < c]
-        return super()._after(items, cursor_idx)
-
-
-class TicketObjectWrong(TicketStore):
-    """Tickets carry object: "list" (copied from the envelope)."""
-
-    def render(self, t):
-        out = super().render(t)
-        out["object"] = "list"
-        return out
-
-
-BUGS.update({cls.__name__: cls for cls in (
-    HasMoreAsString, EnvelopeObjectTickets, RetrieveListEnvelope, AfterLastGivesFirstPage, EndingBeforeLimit1Empty,
-    GteIgnoredWithLocation, LtBoundReadMinus5, Limit100With99WhenFiltered, HasMoreTrueOnFilteredCursorEnd,
-    SearchIgnoredWithEndingBefore, RetrieveNonAsciiMojibake, DefaultLimit11AfterCursor, DefaultLimitTiesDropped,
-    TicketObjectWrong)})
-
-
-# --------------------------------------------------------------------------------------------
 # HTTP
 # --------------------------------------------------------------------------------------------
 
@@ -1162,7 +561,7 @@ def _handler_for(store: TicketStore, cfg: AltConfig):
                     key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
                 except Exception:
                     key = None
-            if key == API_KEY or (getattr(store, "accepts_any_key", False) and key):
+            if key == API_KEY or (store.accepts_any_key and key):
                 return True
             self._error(ApiError(cfg.wrong_key_status, "authentication_error", "Invalid API key provided."),
                         {"WWW-Authenticate": 'Basic realm="Copper"'} if cfg.wrong_key_status == 401 else None)
@@ -1177,7 +576,7 @@ def _handler_for(store: TicketStore, cfg: AltConfig):
                 if not (path == "/next/tickets" or path.startswith("/next/tickets/")):
                     self._error(ApiError(404, "invalid_request_error", f"Unrecognized request URL: {url.path}"))
                     return
-                skip_auth = path != "/next/tickets" and getattr(store, "retrieve_skips_auth", False)
+                skip_auth = path != "/next/tickets" and store.retrieve_skips_auth
                 if not skip_auth and not self._authorised():
                     return
                 if path == "/next/tickets":
@@ -1214,13 +613,13 @@ def _handler_for(store: TicketStore, cfg: AltConfig):
 
 
 class AltCopperServer:
-    def __init__(self, cfg: AltConfig | None = None, bug: str | None = None):
+    def __init__(self, cfg: AltConfig | None = None, store_cls: type[TicketStore] | None = None):
         self.cfg = cfg or AltConfig()
-        store_cls = BUGS[bug] if bug else TicketStore
-        self.store = store_cls(self.cfg)
+        self.store = (store_cls or TicketStore)(self.cfg)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self.store, self.cfg))
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="alt-copper", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), name="alt-copper",
+                                       daemon=True)   # a short poll: stop() returns at once
 
     @property
     def base_url(self) -> str:
@@ -1244,37 +643,14 @@ class AltCopperServer:
         self.stop()
 
 
-def run_suite(cfg: AltConfig, bug: str | None, report_dir: str, extra_args: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Serve one configuration and run the whole Copper suite against it through ``conformance.cli.main``.
-
-    Returns the exit code and the report's checks (picklable, so this can run in a worker process).
-    """
-    from pathlib import Path
-
-    from conformance.cli import main
-
-    with AltCopperServer(cfg, bug) as server:
-        started = time.monotonic()
-        rc = main(["run", "--vendor", "copper", "--base-url", server.base_url, "--api-key", server.api_key,
-                   "--report-dir", report_dir, *extra_args])
-        elapsed = time.monotonic() - started
-    report_file = Path(report_dir) / "report.json"
-    checks = json.loads(report_file.read_text())["checks"] if report_file.exists() else []
-    keep = ("name", "family", "level", "status", "message")
-    return {"rc": rc, "seconds": round(elapsed, 1), "checks": [{k: c.get(k) for k in keep} for c in checks]}
-
-
-if __name__ == "__main__":   # manual poking: python copper_alt.py [BugName] [field=value ...]
+if __name__ == "__main__":   # manual poking: python copper_alt.py [field=value ...]
     import sys
-    args = sys.argv[1:]
-    bug = args.pop(0) if args and "=" not in args[0] else None
     overrides: dict[str, Any] = {}
-    types = {f.name: f.type for f in dataclasses.fields(AltConfig)}
-    for a in args:
+    for a in sys.argv[1:]:
         k, _, v = a.partition("=")
         default = getattr(AltConfig(), k)
         overrides[k] = (v == "true") if isinstance(default, bool) else type(default)(v)
-    srv = AltCopperServer(AltConfig(**overrides), bug).start()
+    srv = AltCopperServer(AltConfig(**overrides)).start()
     print(srv.base_url, srv.api_key, flush=True)
     try:
         threading.Event().wait()

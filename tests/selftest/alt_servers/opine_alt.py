@@ -2,11 +2,11 @@
 
 It exists to red-team the suite: the suite must pass it in every CORRECT configuration (each makes
 its own choice wherever the vendor docs are silent, see ``OpineAltConfig``) and must fail it when a
-single subtle bug is planted (``OpineAltConfig.bug``, one of ``BUGS``).
+single subtle bug is planted (a ``Store`` subclass overriding one seam, see opine_bugs.py).
 
 It deliberately shares nothing with ``conformance/`` (neither the reference server nor the profiles).
 
-    server = OpineAltServer(OpineAltConfig(order="newest_first", validation_status=422))
+    server = OpineAltServer(OpineAltConfig(order="newest_first", validation_status=422), store_cls=Store)
     server.start()        # -> server.base_url == "http://127.0.0.1:PORT/v1", server.api_key
     ...
     server.stop()
@@ -18,7 +18,7 @@ import json
 import re
 import socket
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,89 +29,13 @@ STATES = ("OPEN", "PRIORITIZING", "ROADMAP", "DEFERRED", "IN_PROGRESS", "CLOSED"
 PRIORITIES = ("BLOCKER", "IMPORTANT", "NICE_TO_HAVE")
 UTC = timezone.utc
 
-# One planted bug per name; None = a correct server.
-BUGS = {
-    "total_is_page_size": "totalCount counts only the items of the page",
-    "offset_off_by_one": "a page starts at offset + 1 when offset > 0",
-    "null_ignored": "null for targetDueDate is ignored on PUT (the old value stays)",
-    "absent_clears_description": "a PUT that does not send description clears it",
-    "non_atomic_update": "a PUT is applied field by field; a later invalid field leaves earlier ones applied",
-    "updated_at_frozen": "updatedAt is not stamped on PUT",
-    "unknown_id_upserts": "PUT of an unknown id creates the ticket",
-    "default_limit_50": "the default limit is 50 (and echoed as 50)",
-    "enum_case_insensitive": "type/state/priority accepted in any case and stored as sent",
-    "title_max_255": "a 256-character title is rejected",
-    "closed_at_never_set": "closedAt is never set when the state becomes CLOSED",
-    "negative_offset_from_end": "a negative offset is used as a Python slice start (reads from the end)",
-    "labels_merged": "labels sent on PUT are merged into the old ones instead of replacing them",
-    "deal_delete_ignored": "deals with delete: true are not unlinked",
-    "unauth_put_applies": "a PUT with a wrong key is applied before it is refused with 401",
-    "offset_dates_wall_time": "a date-time with a UTC offset is stored as if its wall time were UTC",
-    "wrong_key_accepted": "any non-empty API key is accepted",
-    "limit_over_max_served": "limit above 1000 is served as asked (no cap)",
-    "deal_sum_counts_deleted": "dealAmountSum keeps counting deals whose link was deleted",
-    "validation_500": "an unknown enum value on create answers 500 (and creates nothing)",
-    "create_returns_200": "POST answers 200 instead of the documented 201",
-    "labels_null_ignored": "labels: null is ignored on PUT ([] still clears)",
-    "url_null_ignored": "vendorEntityUrl: null is ignored on PUT",
-    "list_cache": "the list serves a cached rendering of tickets that PUT does not invalidate",
-    "silent_cap_100": "pages are silently capped at 100 items while echoing the limit asked",
-    "total_excludes_closed": "totalCount does not count CLOSED tickets (the items still include them)",
-    "unstable_ties": "tickets with equal createdAt come in a different order on every request",
-    "put_skips_enum_validation": "PUT stores any string for type/state (POST validates)",
-    "missing_key_accepted": "a request without X-API-Key is served (a wrong key is refused)",
-    "created_at_restamped": "PUT also overwrites createdAt with the update time",
-    "deal_sum_first_only": "dealAmountSum is the amount of the first linked deal only",
-    "date_seconds_precision": "date-times sent are stored at whole seconds (milliseconds dropped)",
-    "put_response_stale": "PUT answers with the ticket as it was before the update",
-    "deal_priority_update_ignored": "re-linking an already linked deal keeps its old priority",
-    "offset_echo_zero": "the envelope always echoes offset 0",
-    "empty_title_accepted": "an empty title is accepted",
-    "title_bytes": "the title maximum is counted in UTF-8 bytes (256 non-ASCII characters are refused)",
-    "labels_case_insensitive": "label names are merged case-insensitively ('ux' and 'UX' become one)",
-    "naive_dates": "targetDueDate is rendered without a zone designator",
-    "create_ignores_state": "POST ignores the state sent and creates every ticket OPEN",
-    "total_stale_after_create": "totalCount is cached and not refreshed when a ticket is created",
-    "no_offset_skips_first": "without an offset parameter the page starts at the second ticket",
-    "rejects_custom_5": "type CUSTOM_5 (documented) is refused",
-    "priority_nice_rejected": "deal priority NICE_TO_HAVE (documented) is refused",
-    "slate_rejected": "a Slate array description is refused (only markdown strings accepted)",
-    "url_not_validated": "vendorEntityUrl accepts any string (format: uri not enforced)",
-    "due_date_not_validated": "targetDueDate accepts any string and echoes it back",
-    "put_returns_201": "PUT answers 201 instead of the documented 200",
-    "deferred_rejected_on_put": "state DEFERRED (documented) is refused on PUT",
-    "title_null_clears": "title: null on PUT is accepted and stores an empty title",
-    "created_at_tz_shift": "createdAt is rendered two hours late (local wall time written with Z)",
-    "priority_not_validated": "a deal link's priority is not validated (any string is stored)",
-    "url_lowercased": "vendorEntityUrl is stored lower-cased",
-    "post_ignores_labels": "labels sent on POST are dropped",
-    # round 2
-    "limit_as_end": "a page is items[offset:limit] (limit read as an end index, not a size)",
-    "limit_1000_rejected": "limit=1000 (the documented maximum) is refused as too big",
-    "title_256_update_rejected": "a 256-character title is accepted on create but refused on update",
-    "due_date_null_epoch": "targetDueDate: null on PUT stores 1970-01-01T00:00:00Z",
-    "deals_only_resets_state": "a PUT that sends only deals also resets state to OPEN",
-    "post_offset_wall_time": "on POST only, a targetDueDate with a UTC offset is stored as its wall time in UTC",
-    "labels_empty_ignored": "labels: [] on PUT is ignored (null still clears)",
-    "closed_rejected_on_create": "state CLOSED (documented) is refused on POST",
-    "deal_priority_lowercased": "linkedDeals priorities are returned in lower case",
-    "url_trailing_slash": "vendorEntityUrl is stored with a '/' appended when it lacks one",
-    "total_excludes_created": "totalCount counts only the seeded tickets, not API-created ones",
-    "description_not_persisted": "a PUT's description shows in its response but is not stored",
-    "get_bumps_updated_at": "listing a ticket stamps its updatedAt with the read time",
-    "list_slate_as_null": "the list shows a Slate description as null (write responses show it)",
-    "updated_at_on_failed_put": "a refused PUT (validation error) still stamps updatedAt",
-    "closed_at_on_any_change": "closedAt is stamped on every state change, not only to CLOSED",
-}
+# Marks closedAt to be stamped with the write's updatedAt once the write is done.
+PENDING: Any = object()
 
 
 @dataclass(frozen=True)
 class OpineAltConfig:
-    """Choices the vendor docs leave open; every combination is meant to be correct (bug=None).
-
-    Some of them the suite currently fails (tests/test_alt_opine.py FALSE_ALARMS): limit_echo=
-    "requested", labels_style="objects", labels_where="writes", extra_volatile, offset_past_end="reject".
-    """
+    """Choices the vendor docs leave open; every combination is meant to be correct."""
 
     api_key: str = "alt-opine-key"
     tickets: int = 90                       # seeded tickets (all types and states)
@@ -165,11 +89,6 @@ class OpineAltConfig:
     empty_put: str = "accept"               # accept | reject (a PUT with no known field is a 400)
     deals_order: str = "link"               # link (order linked) | id (linkedDeals sorted by deal id)
     title_trim: bool = False                # titles stored with surrounding whitespace trimmed
-    bug: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.bug is not None and self.bug not in BUGS:
-            raise ValueError(f"unknown bug {self.bug!r}")
 
 
 class ApiError(Exception):
@@ -187,7 +106,7 @@ _DT = re.compile(
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def parse_datetime(value: str, *, date_only: bool, wall_time_bug: bool = False) -> datetime:
+def parse_datetime(value: str, *, date_only: bool) -> datetime:
     """An RFC 3339 date-time (offset required) as an aware UTC datetime, microsecond precision."""
     m = _DT.match(value)
     if m is None:
@@ -204,8 +123,6 @@ def parse_datetime(value: str, *, date_only: bool, wall_time_bug: bool = False) 
         if oh > 23 or om > 59:
             raise ValueError("bad offset")
         tz = timezone(sign * timedelta(hours=oh, minutes=om))
-    if wall_time_bug:
-        tz = UTC
     try:
         dt = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tz)
         return dt.astimezone(UTC)
@@ -214,7 +131,7 @@ def parse_datetime(value: str, *, date_only: bool, wall_time_bug: bool = False) 
 
 
 class _RawDate(str):
-    """A date-time string stored unparsed (the due_date_not_validated bug)."""
+    """A date-time string stored unparsed (rendered as it was sent)."""
 
 
 def render_datetime(dt: Any, style: str) -> str | None:
@@ -328,22 +245,27 @@ class Ticket:
     vendor_entity_url: str | None = None
     labels: list[str] = field(default_factory=list)
     deals: dict[int, str] = field(default_factory=dict)         # deal id -> priority (link order)
-    ever_linked: dict[int, str] = field(default_factory=dict)   # for deal_sum_counts_deleted
+    ever_linked: dict[int, str] = field(default_factory=dict)   # every deal ever linked (deleted links too)
     version: int = 1
 
 
 class Store:
+    """A correct store (for every OpineAltConfig). Each planted bug (opine_bugs.py) overrides one seam."""
+
+    default_limit = 100          # documented
+    default_offset = 0           # documented
+    create_status = 201          # documented
+    update_status = 200          # documented
+
     def __init__(self, cfg: OpineAltConfig):
         self.cfg = cfg
         self.lock = threading.RLock()
         self.tickets: dict[int, Ticket] = {}
         self.log: list[tuple[str, str, str | None]] = []    # (method, path, key) of every request
-        self._cache: dict[int, dict[str, Any]] = {}
-        self._labels_null = False
         self._label_ids: dict[str, int] = {}
         self._current_links: set[int] = set()
+        self._creating = False
         self._requests = 0
-        self._total_cache: int | None = None
         self.deals: dict[int, Deal] = {}
         self.next_id = 1
         self._clock = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
@@ -415,14 +337,20 @@ class Store:
         self._clock = max((t.updated_at for t in self.tickets.values()), default=base) + timedelta(days=1)
         self._first_api_id = self.next_id
 
+    # -- auth (seams for the HTTP layer) --------------------------------------------------------
+    def key_ok(self, key: str | None) -> bool:
+        return key == self.cfg.api_key
+
+    def refused(self, method: str, ticket_id: str | None, body: Any, key: str | None) -> None:
+        """Called when a request is refused for its key: a correct server does nothing."""
+
     # -- rendering ------------------------------------------------------------------------------
     def render(self, t: Ticket, *, listed: bool = False) -> dict[str, Any]:
         c = self.cfg
         ds = c.date_style
         out: dict[str, Any] = {
             "type": t.type, "state": t.state, "id": t.id,
-            "createdAt": render_datetime(t.created_at + timedelta(hours=2)
-                                         if c.bug == "created_at_tz_shift" else t.created_at, ds),
+            "createdAt": render_datetime(t.created_at, ds),
             "updatedAt": render_datetime(t.updated_at, ds),
             "closedAt": render_datetime(t.closed_at, ds),
             "organizationId": t.organization_id,
@@ -437,11 +365,10 @@ class Store:
             "targetDueDate": render_datetime(t.target_due_date, ds),
             "linkedDeals": [
                 {"id": d, "evaluationId": self.deals[d].evaluation_id, "name": self.deals[d].name,
-                 "priority": p.lower() if c.bug == "deal_priority_lowercased" else p,
-                 "sharedWithBuyer": self.deals[d].shared_with_buyer}
+                 "priority": p, "sharedWithBuyer": self.deals[d].shared_with_buyer}
                 for d, p in (sorted(t.deals.items()) if c.deals_order == "id" else t.deals.items())
             ],
-            "dealAmountSum": self._deal_sum(t),
+            "dealAmountSum": self.deal_sum(t),
             "vendorEntityUrl": t.vendor_entity_url,
         }
         if c.labels_in_response and not (listed and c.labels_where == "writes"):
@@ -453,8 +380,6 @@ class Store:
             out["version"] = t.version
         if c.extra_volatile:
             out["fetchedAt"] = render_datetime(datetime.now(UTC), "ms_z")
-        if c.bug == "naive_dates" and out["targetDueDate"]:
-            out["targetDueDate"] = out["targetDueDate"].rstrip("Z")
         if c.extra_fields:
             for link in out["linkedDeals"]:
                 link["amount"] = self.deals[link["id"]].amount
@@ -470,16 +395,16 @@ class Store:
                     del out[k]
         return out
 
+    def render_listed(self, t: Ticket) -> dict[str, Any]:
+        return self.render(t, listed=True)
+
     def _label_id(self, name: str) -> int:
         return self._label_ids.setdefault(name, len(self._label_ids) + 1)
 
-    def _deal_sum(self, t: Ticket) -> Any:
-        links = t.ever_linked if self.cfg.bug == "deal_sum_counts_deleted" else t.deals
-        if not links:
+    def deal_sum(self, t: Ticket) -> Any:
+        if not t.deals:
             return self.cfg.deal_sum_empty
-        total = sum(self.deals[d].amount for d in links)
-        if self.cfg.bug == "deal_sum_first_only":
-            total = self.deals[next(iter(links))].amount
+        total = sum(self.deals[d].amount for d in t.deals)
         return round(total, 2) if self.cfg.deal_amounts == "decimal" else total
 
     # -- errors ---------------------------------------------------------------------------------
@@ -493,18 +418,13 @@ class Store:
         return ApiError(self.cfg.validation_status, body)
 
     # -- list -----------------------------------------------------------------------------------
-    def _ordered(self) -> list[Ticket]:
+    def ordered(self) -> list[Ticket]:
         ts = list(self.tickets.values())
         o = self.cfg.order
         if o == "id_asc":
             ts.sort(key=lambda t: t.id)
         elif o == "newest_first":
-            if self.cfg.bug == "unstable_ties":
-                import random
-                random.shuffle(ts)
-                ts.sort(key=lambda t: t.created_at, reverse=True)
-            else:
-                ts.sort(key=lambda t: (t.created_at, t.id), reverse=True)
+            ts.sort(key=lambda t: (t.created_at, t.id), reverse=True)
         elif o == "title":
             ts.sort(key=lambda t: (t.title.casefold(), t.title, t.id))
         elif o == "id_desc":
@@ -525,6 +445,40 @@ class Store:
                                     "received": "nan", "message": f"Expected number, received {raw!r}"}])
         return int(raw)
 
+    def check_limit(self, limit: int) -> int:
+        """The limit applied for a limit asked (1..1000 documented)."""
+        if limit < 1:
+            if self.cfg.limit_zero == "reject":
+                raise self.validation([{"code": "too_small", "path": ["limit"], "minimum": 1,
+                                        "message": "Number must be greater than or equal to 1"}])
+            return 1
+        if limit > 1000:
+            if self.cfg.limit_over_max == "reject":
+                raise self.validation([{"code": "too_big", "path": ["limit"], "maximum": 1000,
+                                        "message": "Number must be less than or equal to 1000"}])
+            return 1000
+        return limit
+
+    def check_offset(self, offset: int) -> int:
+        if offset < 0:
+            if self.cfg.negative_offset == "reject":
+                raise self.validation([{"code": "too_small", "path": ["offset"], "minimum": 0,
+                                        "message": "Number must be greater than or equal to 0"}])
+            return 0
+        return offset
+
+    def page(self, ts: list[Ticket], offset: int, limit: int) -> list[Ticket]:
+        return ts[offset:offset + limit] if offset >= 0 else ts[offset:][:limit]
+
+    def total(self, ts: list[Ticket], page: list[Ticket]) -> int:
+        return len(ts)
+
+    def envelope(self, items: list[dict[str, Any]], limit: int, offset: int, total: int) -> dict[str, Any]:
+        env: dict[str, Any] = {"items": items, "limit": limit, "offset": offset, "totalCount": total}
+        if self.cfg.extra_fields:
+            env["hasMore"] = offset + len(items) < total
+        return env
+
     def list(self, query: dict[str, list[str]]) -> dict[str, Any]:
         c = self.cfg
         if c.strict_query:
@@ -532,108 +486,146 @@ class Store:
             if extra:
                 raise self.validation([{"code": "unrecognized_keys", "path": [], "keys": extra,
                                         "message": f"Unrecognized key(s) in object: {', '.join(extra)}"}])
-        default = 50 if c.bug == "default_limit_50" else 100
         limit = self._int_param(query, "limit")
         offset = self._int_param(query, "offset")
-        if limit is None:
-            limit = default
-        asked_limit, asked_offset = limit, offset if offset is not None else 0
-        if limit < 1:
-            if c.limit_zero == "reject":
-                raise self.validation([{"code": "too_small", "path": ["limit"], "minimum": 1,
-                                        "message": "Number must be greater than or equal to 1"}])
-            limit = 1
-        if limit == 1000 and c.bug == "limit_1000_rejected":
-            raise self.validation([{"code": "too_big", "path": ["limit"], "maximum": 999,
-                                    "message": "Number must be less than 1000"}])
-        if limit > 1000 and c.bug != "limit_over_max_served":
-            if c.limit_over_max == "reject":
-                raise self.validation([{"code": "too_big", "path": ["limit"], "maximum": 1000,
-                                        "message": "Number must be less than or equal to 1000"}])
-            limit = 1000
-        if offset is None:
-            offset = 1 if c.bug == "no_offset_skips_first" else 0
-        if offset < 0 and c.bug != "negative_offset_from_end":
-            if c.negative_offset == "reject":
-                raise self.validation([{"code": "too_small", "path": ["offset"], "minimum": 0,
-                                        "message": "Number must be greater than or equal to 0"}])
-            offset = 0
+        asked_limit = self.default_limit if limit is None else limit
+        asked_offset = 0 if offset is None else offset
+        limit = self.check_limit(asked_limit)
+        offset = self.check_offset(self.default_offset if offset is None else offset)
         with self.lock:
-            ts = self._ordered()
+            ts = self.ordered()
             if c.offset_past_end == "reject" and offset > len(ts):
                 raise self.validation([{"code": "too_big", "path": ["offset"], "maximum": len(ts),
                                         "message": "Offset is past the end of the collection"}])
-            start = offset + 1 if (c.bug == "offset_off_by_one" and offset > 0) else offset
-            served = min(limit, 100) if c.bug == "silent_cap_100" else limit
-            page = ts[start:start + served] if start >= 0 else ts[start:][:served]
-            if c.bug == "limit_as_end":
-                page = ts[start:served]
-            if c.bug == "get_bumps_updated_at":
-                for t in page:
-                    if t.id >= self._first_api_id:
-                        t.updated_at = max(self.now(), t.updated_at)
-            items = [self._render_listed(t) for t in page]
-            total = len(items) if c.bug == "total_is_page_size" else len(ts)
-            if c.bug == "total_excludes_created":
-                total = sum(1 for t in ts if t.id < self._first_api_id)
-            if c.bug == "total_stale_after_create":
-                if self._total_cache is None:
-                    self._total_cache = len(ts)
-                total = self._total_cache
-            if c.bug == "total_excludes_closed":
-                total = sum(1 for t in ts if t.state != "CLOSED")
+            page = self.page(ts, offset, limit)
+            items = [self.render_listed(t) for t in page]
+            total = self.total(ts, page)
         if c.limit_echo == "requested":
-            limit = asked_limit
-            offset = asked_offset
-        if c.bug == "offset_echo_zero":
-            offset = 0
-        env: dict[str, Any] = {"items": items, "limit": limit, "offset": offset, "totalCount": total}
-        if c.extra_fields:
-            env["hasMore"] = offset + len(items) < total
-        return env
-
-    def _render_listed(self, t: Ticket) -> dict[str, Any]:
-        if self.cfg.bug == "list_cache":
-            if t.id not in self._cache:
-                self._cache[t.id] = self.render(t)
-            return self._cache[t.id]
-        out = self.render(t, listed=True)
-        if self.cfg.bug == "list_slate_as_null" and isinstance(t.description, list):
-            out["description"] = None
-        return out
+            limit, offset = asked_limit, asked_offset
+        return self.envelope(items, limit, offset, total)
 
     # -- validation of write bodies -------------------------------------------------------------
-    def _title_len(self, s: str) -> int:
+    def title_len(self, s: str) -> int:
         if self.cfg.title_units == "utf16":
             return len(s.encode("utf-16-le")) // 2
-        if self.cfg.bug == "title_bytes":
-            return len(s.encode("utf-8"))
         return len(s)
 
-    def _check_enum(self, value: Any, allowed: tuple[str, ...], path: list[Any]) -> tuple[str | None, dict | None]:
-        bug = self.cfg.bug
-        if (bug == "rejects_custom_5" and value == "CUSTOM_5") or (
-                bug == "priority_nice_rejected" and value == "NICE_TO_HAVE") or (
-                bug == "deferred_rejected_on_put" and value == "DEFERRED" and not self._creating) or (
-                bug == "closed_rejected_on_create" and value == "CLOSED" and self._creating):
-            allowed = tuple(a for a in allowed if a != value)
+    def title_bounds(self, create: bool) -> tuple[int, int]:
+        return 1, 256
+
+    def parse_title(self, value: Any, create: bool) -> tuple[Any, dict | None]:
+        if not isinstance(value, str):
+            return value, {"code": "invalid_type", "path": ["title"], "expected": "string",
+                           "received": "null" if value is None else type(value).__name__,
+                           "message": "Expected string"}
+        n = self.title_len(value)
+        low, high = self.title_bounds(create)
+        if n < low or (self.cfg.title_blank_reject and not value.strip()):
+            return value, {"code": "too_small", "path": ["title"], "minimum": 1,
+                           "message": "String must contain at least 1 character(s)"}
+        if n > high:
+            return value, {"code": "too_big", "path": ["title"], "maximum": 256,
+                           "message": "String must contain at most 256 character(s)"}
+        return value, None
+
+    def check_enum(self, value: Any, allowed: tuple[str, ...], path: list[Any]) -> tuple[str | None, dict | None]:
         if isinstance(value, str):
             if value in allowed:
                 return value, None
-            if self.cfg.bug == "enum_case_insensitive" and value.upper() in allowed:
-                return value, None          # stored as sent
             if self.cfg.enum_case == "normalize" and value.upper() in allowed:
                 return value.upper(), None
         return None, {"code": "invalid_enum_value", "path": path, "received": value,
                       "options": list(allowed),
                       "message": f"Invalid enum value. Expected {' | '.join(allowed)}, received '{value}'"}
 
-    def _parse_body(self, body: Any, *, create: bool) -> tuple[list[tuple[str, Any]], list[dict]]:
-        """Validate a write body; returns (ordered changes, issues)."""
+    def description_ok(self, value: Any) -> bool:
+        return value is None or isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(n, dict) for n in value))
+
+    def url_ok(self, value: Any) -> bool:
+        return value is None or (isinstance(value, str) and re.match(
+            r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s/]+\S*$", value) is not None)
+
+    def parse_due_date(self, value: str, create: bool) -> Any:
+        """An RFC 3339 date-time; ValueError when it is not one."""
+        return parse_datetime(value, date_only=self.cfg.accept_date_only)
+
+    def parse_priority(self, prio: Any, delete: bool, path: list[Any]) -> tuple[Any, dict | None]:
+        if not delete or prio is not None or self.cfg.delete_requires_priority:
+            return self.check_enum(prio, PRIORITIES, path)
+        return prio, None
+
+    def _parse_deals(self, value: Any, create: bool) -> tuple[Any, dict | None]:
+        c = self.cfg
+        if not isinstance(value, list):
+            return value, {"code": "invalid_type", "path": ["deals"], "expected": "array",
+                           "message": "Expected array"}
+        parsed = []
+        for i, d in enumerate(value):
+            if not isinstance(d, dict):
+                return value, {"code": "invalid_type", "path": ["deals", i], "message": "Expected object"}
+            did = self._deal_id(d.get("id"))
+            if did is None:
+                if c.unknown_deal_status is not None:
+                    raise ApiError(c.unknown_deal_status, {"error": f"Deal {d.get('id')!r} not found."})
+                return value, {"code": "custom", "path": ["deals", i, "id"],
+                               "message": f"Deal {d.get('id')!r} not found"}
+            delete = d.get("delete", False)
+            if not isinstance(delete, bool):
+                return value, {"code": "invalid_type", "path": ["deals", i, "delete"],
+                               "message": "Expected boolean"}
+            prio, issue = self.parse_priority(d.get("priority"), delete, ["deals", i, "priority"])
+            if issue:
+                return value, issue
+            if delete and c.delete_unlinked == "reject" and not create and did not in self._current_links:
+                return value, {"code": "custom", "path": ["deals", i, "id"],
+                               "message": f"Deal {did} is not linked to this ticket"}
+            parsed.append((did, prio, delete))
+        return parsed, None
+
+    def _parse_field(self, key: str, value: Any, create: bool) -> tuple[Any, dict | None]:
+        if key == "title":
+            return self.parse_title(value, create)
+        if key in ("type", "state"):
+            return self.check_enum(value, TYPES if key == "type" else STATES, [key])
+        if key == "description":
+            if self.description_ok(value):
+                return value, None
+            return value, {"code": "invalid_union", "path": ["description"],
+                           "message": "Expected Slate nodes or a markdown string"}
+        if key == "targetDueDate":
+            if value is None:
+                return None, None
+            if not isinstance(value, str):
+                return value, {"code": "invalid_type", "path": [key], "expected": "string",
+                               "message": "Expected string"}
+            try:
+                return self.parse_due_date(value, create), None
+            except ValueError:
+                return value, {"code": "invalid_string", "validation": "datetime", "path": [key],
+                               "message": "Invalid datetime"}
+        if key == "labels":
+            if value is None:
+                return None, None
+            if not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+                return value, {"code": "invalid_type", "path": [key], "expected": "array",
+                               "message": "Expected array of strings"}
+            mx = self.cfg.label_max_len
+            if mx and any(len(x) > mx or not x for x in value):
+                return value, {"code": "too_big", "path": [key], "maximum": mx,
+                               "message": f"Label names are 1-{mx} characters"}
+            return value, None
+        if key == "vendorEntityUrl":
+            if self.url_ok(value):
+                return value, None
+            return value, {"code": "invalid_string", "validation": "url", "path": [key], "message": "Invalid url"}
+        return self._parse_deals(value, create)
+
+    def _parse_body(self, body: Any, *, create: bool) -> tuple[list[tuple[str, Any, bool]], list[dict]]:
+        """Validate a write body; returns (ordered changes (key, value, valid), issues)."""
         c = self.cfg
         issues: list[dict[str, Any]] = []
-        changes: list[tuple[str, Any]] = []
-        self._labels_null = False
+        changes: list[tuple[str, Any, bool]] = []
         self._creating = create
         if not isinstance(body, dict):
             return [], [{"code": "invalid_type", "path": [], "expected": "object",
@@ -653,7 +645,6 @@ class Store:
         for key, value in body.items():
             if key not in known:
                 continue
-            issue = None
             if create and value is None and c.strict_create_nulls:
                 issues.append({"code": "invalid_type", "path": [key], "received": "null",
                                "message": "Expected a value, received null"})
@@ -667,114 +658,8 @@ class Store:
                     issues.append({"code": "unrecognized_keys", "path": [], "keys": ["deals"],
                                    "message": "Unrecognized key(s) in object: deals"})
                 continue
-            if key == "title":
-                if not isinstance(value, str):
-                    issue = {"code": "invalid_type", "path": ["title"], "expected": "string",
-                             "received": "null" if value is None else type(value).__name__,
-                             "message": "Expected string"}
-                else:
-                    n = self._title_len(value)
-                    mx = 255 if c.bug == "title_max_255" or (
-                        c.bug == "title_256_update_rejected" and not create) else 256
-                    if (n < 1 and c.bug != "empty_title_accepted") or (
-                            c.title_blank_reject and not value.strip()):
-                        issue = {"code": "too_small", "path": ["title"], "minimum": 1,
-                                 "message": "String must contain at least 1 character(s)"}
-                    elif n > mx:
-                        issue = {"code": "too_big", "path": ["title"], "maximum": 256,
-                                 "message": "String must contain at most 256 character(s)"}
-            elif key in ("type", "state"):
-                allowed = TYPES if key == "type" else STATES
-                if not (c.bug == "put_skips_enum_validation" and not create and isinstance(value, str)):
-                    value, issue = self._check_enum(value, allowed, [key])
-            elif key == "description":
-                if value is None:
-                    if create:
-                        pass        # same as absent
-                elif isinstance(value, str):
-                    pass
-                elif isinstance(value, list) and all(isinstance(n, dict) for n in value) \
-                        and c.bug != "slate_rejected":
-                    pass
-                else:
-                    issue = {"code": "invalid_union", "path": ["description"],
-                             "message": "Expected Slate nodes or a markdown string"}
-            elif key == "targetDueDate":
-                if value is None:
-                    pass
-                elif not isinstance(value, str):
-                    issue = {"code": "invalid_type", "path": [key], "expected": "string",
-                             "message": "Expected string"}
-                else:
-                    try:
-                        value = parse_datetime(value, date_only=c.accept_date_only,
-                                               wall_time_bug=c.bug == "offset_dates_wall_time" or (
-                                                   c.bug == "post_offset_wall_time" and create))
-                        if c.bug == "date_seconds_precision":
-                            value = value.replace(microsecond=0)
-                    except ValueError:
-                        if c.bug == "due_date_not_validated":
-                            value = _RawDate(value)
-                        else:
-                            issue = {"code": "invalid_string", "validation": "datetime", "path": [key],
-                                     "message": "Invalid datetime"}
-            elif key == "labels":
-                if value is None:
-                    self._labels_null = True
-                    value = []
-                elif not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-                    issue = {"code": "invalid_type", "path": [key], "expected": "array",
-                             "message": "Expected array of strings"}
-                elif c.label_max_len and any(len(x) > c.label_max_len or not x for x in value):
-                    issue = {"code": "too_big", "path": [key], "maximum": c.label_max_len,
-                             "message": f"Label names are 1-{c.label_max_len} characters"}
-            elif key == "vendorEntityUrl":
-                if value is None:
-                    pass
-                elif not isinstance(value, str) or (c.bug != "url_not_validated" and not re.match(
-                        r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s/]+\S*$", value)):
-                    issue = {"code": "invalid_string", "validation": "url", "path": [key],
-                             "message": "Invalid url"}
-            elif key == "deals":
-                if not isinstance(value, list):
-                    issue = {"code": "invalid_type", "path": [key], "expected": "array",
-                             "message": "Expected array"}
-                else:
-                    parsed = []
-                    for i, d in enumerate(value):
-                        if not isinstance(d, dict):
-                            issue = {"code": "invalid_type", "path": [key, i], "message": "Expected object"}
-                            break
-                        did = self._deal_id(d.get("id"))
-                        if did is None:
-                            if c.unknown_deal_status is not None:
-                                raise ApiError(c.unknown_deal_status,
-                                               {"error": f"Deal {d.get('id')!r} not found."})
-                            issue = {"code": "custom", "path": [key, i, "id"],
-                                     "message": f"Deal {d.get('id')!r} not found"}
-                            break
-                        delete = d.get("delete", False)
-                        if not isinstance(delete, bool):
-                            issue = {"code": "invalid_type", "path": [key, i, "delete"],
-                                     "message": "Expected boolean"}
-                            break
-                        prio = d.get("priority")
-                        if c.bug == "priority_not_validated" and isinstance(prio, str):
-                            pass
-                        elif not delete or prio is not None or c.delete_requires_priority:
-                            prio, issue = self._check_enum(prio, PRIORITIES, [key, i, "priority"])
-                            if issue:
-                                break
-                        if delete and c.delete_unlinked == "reject" and not create \
-                                and did not in self._current_links:
-                            issue = {"code": "custom", "path": [key, i, "id"],
-                                     "message": f"Deal {did} is not linked to this ticket"}
-                            break
-                        parsed.append((did, prio, delete))
-                    value = parsed
-            if key == "title" and value is None and c.bug == "title_null_clears" and not create:
-                value, issue = "", None
-            elif issue is None and key in ("title", "type", "state") and value is None:
+            value, issue = self._parse_field(key, value, create)
+            if issue is None and key in ("title", "type", "state") and value is None:
                 issue = {"code": "invalid_type", "path": [key], "message": "Expected string, received null"}
             if issue:
                 issues.append(issue)
@@ -796,93 +681,91 @@ class Store:
                 return int(raw)
         return None
 
-    def _apply(self, t: Ticket, key: str, value: Any) -> None:
+    # -- applying one field (self._creating says POST or PUT) -----------------------------------
+    def apply(self, t: Ticket, key: str, value: Any) -> None:
+        getattr(self, "apply_" + key)(t, value)
+
+    def apply_title(self, t: Ticket, value: str) -> None:
+        t.title = value.strip() if self.cfg.title_trim and value.strip() else value
+
+    def apply_type(self, t: Ticket, value: str) -> None:
+        t.type = value
+
+    def apply_state(self, t: Ticket, value: str) -> None:
+        old, t.state = t.state, value
+        if self.cfg.closed_at_lifecycle:
+            if value == "CLOSED" and old != "CLOSED":
+                t.closed_at = PENDING            # stamped with updatedAt once the write is done
+            elif value != "CLOSED":
+                t.closed_at = None
+
+    def apply_description(self, t: Ticket, value: Any) -> None:
         c = self.cfg
-        if key == "title":
-            t.title = value.strip() if c.title_trim and value.strip() else value
-        elif key == "type":
-            t.type = value
-        elif key == "state":
-            old = t.state
-            t.state = value
-            if c.closed_at_lifecycle and c.bug != "closed_at_never_set":
-                if c.bug == "closed_at_on_any_change" and value != old:
-                    t.closed_at = "pending"
-                elif value == "CLOSED" and old != "CLOSED":
-                    t.closed_at = "pending"          # stamped with updatedAt below
-                elif value != "CLOSED":
-                    t.closed_at = None
-        elif key == "description":
-            if isinstance(value, str) and c.description_canonical == "slate_parsed":
-                value = markdown_to_slate(value)
-            elif isinstance(value, str) and c.description_canonical == "slate":
-                value = [{"type": "paragraph", "children": [{"text": line}]}
-                         for line in value.split("\n")]
-            if value == "" and c.empty_description == "null":
-                value = None
-            if c.bug == "description_not_persisted" and not self._creating:
-                self._shown_description = value
-                return
-            t.description = value
-        elif key == "targetDueDate":
-            if value is None and c.bug == "null_ignored":
-                return
-            if value is None and c.bug == "due_date_null_epoch":
-                value = datetime(1970, 1, 1, tzinfo=UTC)
-            t.target_due_date = value
-        elif key == "labels":
-            if value == [] and c.bug == "labels_null_ignored" and self._labels_null:
-                return
-            if value == [] and c.bug == "labels_empty_ignored" and not self._labels_null:
-                return
-            names = list(dict.fromkeys(value))
-            if c.bug == "labels_case_insensitive":
-                names = list({n.casefold(): n for n in reversed(names)}.values())[::-1]
-            if c.labels_order == "sorted":
-                names.sort()
-            if c.bug == "labels_merged":
-                names = list(dict.fromkeys(t.labels + names))
-            t.labels = names
-        elif key == "vendorEntityUrl":
-            if value is None and c.bug == "url_null_ignored":
-                return
-            if value is not None and c.bug == "url_lowercased":
-                value = value.lower()
-            if value is not None and c.bug == "url_trailing_slash" and not value.endswith("/"):
-                value += "/"
-            t.vendor_entity_url = value
-        elif key == "deals":
-            for did, prio, delete in value:
-                if delete:
-                    if c.bug != "deal_delete_ignored":
-                        t.deals.pop(did, None)
-                else:
-                    if not (c.bug == "deal_priority_update_ignored" and did in t.deals):
-                        t.deals[did] = prio
-                    t.ever_linked[did] = prio
+        if isinstance(value, str) and c.description_canonical == "slate_parsed":
+            value = markdown_to_slate(value)
+        elif isinstance(value, str) and c.description_canonical == "slate":
+            value = [{"type": "paragraph", "children": [{"text": line}]} for line in value.split("\n")]
+        if value == "" and c.empty_description == "null":
+            value = None
+        t.description = value
+
+    def apply_targetDueDate(self, t: Ticket, value: Any) -> None:   # noqa: N802 (the field's name)
+        t.target_due_date = value
+
+    def apply_labels(self, t: Ticket, value: list[str] | None) -> None:
+        names = list(dict.fromkeys(value or []))
+        if self.cfg.labels_order == "sorted":
+            names.sort()
+        t.labels = names
+
+    def apply_vendorEntityUrl(self, t: Ticket, value: str | None) -> None:   # noqa: N802
+        t.vendor_entity_url = value
+
+    def apply_deals(self, t: Ticket, value: list[tuple[int, str, bool]]) -> None:
+        for did, prio, delete in value:
+            if delete:
+                t.deals.pop(did, None)
+            else:
+                t.deals[did] = prio
+                t.ever_linked[did] = prio
 
     # -- create / update ------------------------------------------------------------------------
+    def refuse_create(self, issues: list[dict[str, Any]]) -> ApiError:
+        return self.validation(issues)
+
     def create(self, body: Any) -> dict[str, Any]:
         changes, issues = self._parse_body(body, create=True)
         if issues:
-            if self.cfg.bug == "validation_500" and any(i["code"] == "invalid_enum_value" for i in issues):
-                raise ApiError(500, {"error": "Internal server error"})
-            raise self.validation(issues)
+            raise self.refuse_create(issues)
         with self.lock:
             now = self.now()
             t = Ticket(id=self.next_id, type="BUG", state="OPEN", title="", created_at=now,
                        updated_at=now, created_by_user_id=self.cfg.created_by_user)
             self.next_id += 1
             for key, value, _ in changes:
-                if key == "state" and self.cfg.bug == "create_ignores_state":
-                    continue
-                if key == "labels" and self.cfg.bug == "post_ignores_labels":
-                    continue
-                self._apply(t, key, value)
-            if t.closed_at == "pending":
+                self.apply(t, key, value)
+            if t.closed_at is PENDING:
                 t.closed_at = now
             self.tickets[t.id] = t
             return self.render(t)
+
+    def unknown_ticket(self, raw_id: str, body: Any) -> dict[str, Any]:
+        raise ApiError(self.cfg.unknown_id_status, {"error": f"Ticket {raw_id} not found."})
+
+    def refused_update(self, t: Ticket, changes: list[tuple[str, Any, bool]]) -> None:
+        """Called when a PUT body is invalid: a correct server leaves the ticket as it was."""
+
+    def apply_update(self, t: Ticket, changes: list[tuple[str, Any, bool]], body: dict[str, Any]) -> None:
+        for key, value, _ in changes:
+            self.apply(t, key, value)
+
+    def stamp_updated(self, t: Ticket) -> None:
+        t.updated_at = max(self.now(), t.updated_at + timedelta(milliseconds=1)) \
+            if self.cfg.clock == "step" else self.now()
+
+    def lookup(self, raw_id: str) -> Ticket | None:
+        tid = int(raw_id) if re.fullmatch(r"\d{1,12}", raw_id) else None
+        return self.tickets.get(tid) if tid is not None else None
 
     def update(self, raw_id: str, body: Any) -> dict[str, Any]:
         c = self.cfg
@@ -891,58 +774,29 @@ class Store:
                 _, early = self._parse_body(body, create=False)
                 if early:
                     raise self.validation(early)
-            tid = int(raw_id) if re.fullmatch(r"\d{1,12}", raw_id) else None
-            t = self.tickets.get(tid) if tid is not None else None
+            t = self.lookup(raw_id)
             if t is None:
-                if c.bug == "unknown_id_upserts" and tid is not None and isinstance(body, dict):
-                    body = dict({"title": "untitled", "type": "BUG", "state": "OPEN"}, **body)
-                    return self.create(body)
-                raise ApiError(c.unknown_id_status, {"error": f"Ticket {raw_id} not found."})
+                return self.unknown_ticket(raw_id, body)
             self._current_links = set(t.deals)
             changes, issues = self._parse_body(body, create=False)
             if issues:
-                if c.bug == "non_atomic_update":
-                    for key, value, ok in changes:
-                        if not ok:
-                            break
-                        self._apply(t, key, value)
-                    if t.closed_at == "pending":
-                        t.closed_at = t.updated_at
-                if c.bug == "updated_at_on_failed_put":
-                    t.updated_at = self.now()
+                self.refused_update(t, changes)
                 raise self.validation(issues)
             if c.empty_put == "reject" and not changes:
                 raise self.validation([{"code": "custom", "path": [],
                                         "message": "At least one field must be sent"}])
             before = self.render(t)
-            self._shown_description = _UNSET = object()
-            for key, value, _ in changes:
-                self._apply(t, key, value)
-            if c.bug == "deals_only_resets_state" and isinstance(body, dict) and set(body) == {"deals"}:
-                self._apply(t, "state", "OPEN")
-            if c.bug == "absent_clears_description" and "description" not in body:
-                t.description = None
-            pending = t.closed_at == "pending"
+            self.apply_update(t, changes, body)
+            pending = t.closed_at is PENDING
             if pending:
                 t.closed_at = None
             changed = pending or self.render(t) != before
-            if pending:
-                t.closed_at = "pending"
             if changed or c.bump_on_noop:
                 t.version += 1
-            if c.bug != "updated_at_frozen" and (changed or c.bump_on_noop):
-                t.updated_at = max(self.now(), t.updated_at + timedelta(milliseconds=1)) \
-                    if c.clock == "step" else self.now()
-            if t.closed_at == "pending":
+                self.stamp_updated(t)
+            if pending:
                 t.closed_at = t.updated_at
-            if c.bug == "created_at_restamped":
-                t.created_at = t.updated_at
-            if c.bug == "put_response_stale":
-                return before
-            out = self.render(t)
-            if self._shown_description is not _UNSET:
-                out["description"] = self._shown_description
-            return out
+            return self.render(t)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -989,13 +843,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(400, {"error": "Invalid JSON body."})
 
     def _auth(self) -> bool:
-        cfg = self.store.cfg
-        key = self.headers.get("X-API-Key")
-        if cfg.bug == "wrong_key_accepted":
-            return bool(key)
-        if cfg.bug == "missing_key_accepted" and key is None:
-            return True
-        return key == cfg.api_key
+        return self.store.key_ok(self.headers.get("X-API-Key"))
 
     def _route(self, method: str) -> None:
         cfg = self.store.cfg
@@ -1024,20 +872,15 @@ class _Handler(BaseHTTPRequestHandler):
             if path != "/v1/tickets" and m is None:
                 raise ApiError(404, {"error": "Not found."})
             if not self._auth():
-                if (cfg.bug == "unauth_put_applies" and method == "PUT" and m
-                        and self.headers.get("X-API-Key")):
-                    try:
-                        self.store.update(m.group(1), body)
-                    except ApiError:
-                        pass
+                self.store.refused(method, m.group(1) if m else None, body, self.headers.get("X-API-Key"))
                 raise ApiError(cfg.auth_status, {"error": "Unauthorized." if cfg.auth_status == 401
                                                  else "Forbidden."})
             if path == "/v1/tickets" and method == "GET":
                 self._send(200, self.store.list(query))
             elif path == "/v1/tickets" and method == "POST":
-                self._send(200 if cfg.bug == "create_returns_200" else 201, self.store.create(body))
+                self._send(self.store.create_status, self.store.create(body))
             elif m and method == "PUT":
-                self._send(201 if cfg.bug == "put_returns_201" else 200, self.store.update(m.group(1), body))
+                self._send(self.store.update_status, self.store.update(m.group(1), body))
             else:
                 raise ApiError(405, {"error": "Method not allowed."})
         except ApiError as e:
@@ -1060,9 +903,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class OpineAltServer:
-    def __init__(self, cfg: OpineAltConfig | None = None):
+    def __init__(self, cfg: OpineAltConfig | None = None, store_cls: type[Store] | None = None):
         self.cfg = cfg or OpineAltConfig()
-        self.store = Store(self.cfg)
+        self.store = (store_cls or Store)(self.cfg)
         self.httpd: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
@@ -1079,7 +922,8 @@ class OpineAltServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.store = self.store   # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
+                                       daemon=True)   # a short poll: stop() returns at once
         self.thread.start()
         return self
 
@@ -1096,11 +940,8 @@ class OpineAltServer:
         self.stop()
 
 
-def with_bug(cfg: OpineAltConfig, bug: str) -> OpineAltConfig:
-    return replace(cfg, bug=bug)
 
-
-if __name__ == "__main__":     # manual use: python tests/alt_servers/opine_alt.py
+if __name__ == "__main__":     # manual use: python tests/selftest/alt_servers/opine_alt.py
     import time
     srv = OpineAltServer().start()
     print(f"listening on {srv.base_url} key={srv.api_key}", flush=True)
