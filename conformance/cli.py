@@ -330,11 +330,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    # stdout: exactly one line, the base URL a run takes; the accepted key goes to stderr (and only the
-    # built-in reference key is printed: a key taken from the environment is named, never echoed).
-    print(f"listening on {server.origin}{profile.version_prefix}", flush=True)
+    # stdout: exactly the one line design.md fixes (scripts parse it); the base URL with its version
+    # prefix and the accepted key go to stderr (only the built-in reference key is printed: a key taken
+    # from the environment is named, never echoed).
+    print(f"listening on {server.origin}", flush=True)
     accepts = f"${profile.key_env}" if os.environ.get(profile.key_env) else repr(profile.reference_key)
-    print(f"accepts the key {accepts} (--api-key, or ${profile.key_env})", file=sys.stderr, flush=True)
+    print(f"base URL {server.origin}{profile.version_prefix}; accepts the key {accepts} "
+          f"(--api-key, or ${profile.key_env})", file=sys.stderr, flush=True)
     stop.wait()
     server.stop()
     return EXIT_OK

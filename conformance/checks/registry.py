@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
+
+from conformance.model.errors import ConfigError
+from conformance.profiles import PROFILES
+from conformance.profiles.base import CAPABILITIES, Profile
 
 if TYPE_CHECKING:
     from conformance.observe.context import RunContext
@@ -77,6 +82,9 @@ class Catalogue:
         unknown = (set(relies_on) | set(owns)) - set(OBSERVATIONS)
         if unknown:
             raise ValueError(f"unknown observation(s) {sorted(unknown)}")
+        misspelt = set(requires) - CAPABILITIES
+        if misspelt:  # a typo would silently disable the check everywhere
+            raise ValueError(f"unknown capability {sorted(misspelt)}; known: {sorted(CAPABILITIES)}")
 
         def decorate(fn: Callable[["RunContext"], None]) -> Callable[["RunContext"], None]:
             check_name = name or fn.__name__
@@ -103,3 +111,23 @@ class Catalogue:
 
 CATALOGUE = Catalogue()
 check = CATALOGUE.register
+
+
+def select_checks(profile: Profile, only: Iterable[str] | None = None) -> list[CheckSpec]:
+    """Applicable checks, read-only ones first so that writes never disturb what reads observe."""
+    checks = CATALOGUE.for_capabilities(profile.capabilities)
+    if only:
+        wanted = set(only)
+        every = {c.name: c for c in CATALOGUE.all()}
+        for name in sorted(wanted):
+            if name not in every:
+                close = difflib.get_close_matches(name, list(every), n=1)
+                raise ConfigError(f"unknown check {name!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                               "; `ticket-conformance checks` lists them"))
+            if every[name] not in checks:  # named, but it is another vendor's check: never silently dropped
+                owners = ", ".join(sorted(v for v, p in PROFILES.items()
+                                          if every[name] in CATALOGUE.for_capabilities(p.capabilities)))
+                raise ConfigError(f"check {name!r} does not apply to {profile.name}; it is a check of {owners}")
+        checks = [c for c in checks if c.name in wanted]
+    # Owners of an observation run before the checks that rely on it (root causes first).
+    return sorted(checks, key=lambda c: ("writes" in c.requires, not c.owns, c.order))

@@ -13,6 +13,12 @@ from typing import Literal, Mapping
 from conformance.specs import SPECS  # noqa: F401 (re-exported to the profiles) shipped inside the package, read via importlib.resources
 
 
+#: Every capability a profile can grant and a check can require; "writes" is granted per run
+#: (--allow-writes), not by a profile. A name outside this set is a typo: registration refuses it.
+CAPABILITIES = frozenset({"list", "create", "update", "retrieve", "offset-pagination", "cursor-pagination",
+                          "created-filters", "location-filter", "search", "writes", "enums"})
+
+
 @dataclass(frozen=True)
 class AuthScheme:
     """How a key is presented. ``header``: ``<header>: KEY``; ``basic-user``: Basic with KEY as user, empty password."""

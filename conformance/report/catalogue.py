@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.run.engine import select_checks
 from conformance.profiles import PROFILES
 from conformance.checks import CATALOGUE
+from conformance.reference import mutants as mutants_module
+from conformance.checks.registry import select_checks
 
 # Relative to the current directory (run it from the checkout): never next to the installed module,
 # which in a wheel install is site-packages.
@@ -21,13 +22,32 @@ def render(vendor: str | None = None) -> str:
              "MUST = contradicts a documented fact (fails the run); SHOULD = the docs are silent and the behaviour",
              "is merely surprising (reported, exit code unchanged). Every check is proven by at least one mutant",
              "(a reference server with one planted bug, `conformance/reference/mutants/`).", "",
-             "| check | family | level | vendors | writes | what it proves |", "|---|---|---|---|---|---|"]
+             "Code: the check is the function of that name in `conformance/checks/<module>.py`; its pure oracle",
+             "is what that function calls in `conformance/oracles/`; its mutants are in",
+             "`conformance/reference/mutants/<vendor>_*.py`.", "",
+             "| check | family | level | vendors | writes | module | mutants | what it proves |",
+             "|---|---|---|---|---|---|---|---|"]
     shown = select_checks(PROFILES[vendor]) if vendor else CATALOGUE.all()
+    caught = _mutants_by_check()
     for spec in sorted(shown, key=lambda c: (c.family, c.order)):
         on = ", ".join(v for v, names in vendors.items() if spec.name in names)
         writes = "yes" if "writes" in spec.requires else ""
-        lines.append(f"| `{spec.name}` | {spec.family} | {spec.level} | {on} | {writes} | {spec.proves} |")
+        module = spec.run.__module__.rpartition(".")[2]
+        killers = ", ".join(f"`{m}`" for m in caught.get(spec.name, [])) or "(red-team only)"
+        lines.append(f"| `{spec.name}` | {spec.family} | {spec.level} | {on} | {writes} | `{module}` | {killers} "
+                     f"| {spec.proves} |")
     return "\n".join(lines) + "\n"
+
+
+def _mutants_by_check() -> dict[str, list[str]]:
+    """Mutant class names by the check each must trip."""
+    found: dict[str, list[str]] = {}
+    for vendor in mutants_module.VENDORS:
+        for mutant in mutants_module.mutants(vendor):
+            names = mutant.catches if isinstance(mutant.catches, (tuple, list)) else (mutant.catches,)
+            for name in names:
+                found.setdefault(name, []).append(mutant.__name__)
+    return found
 
 
 def as_json(vendor: str | None = None) -> list[dict]:
@@ -36,7 +56,7 @@ def as_json(vendor: str | None = None) -> list[dict]:
     specs = select_checks(PROFILES[vendor]) if vendor else CATALOGUE.all()
     return [{"name": s.name, "family": s.family, "level": s.level,
              "vendors": [v for v, names in vendors.items() if s.name in names],
-             "writes": "writes" in s.requires, "proves": s.proves} for s in specs]
+             "writes": "writes" in s.requires, "module": s.run.__module__, "proves": s.proves} for s in specs]
 
 
 def write(path: Path = DOC) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 import time
 from contextlib import nullcontext
@@ -19,7 +18,8 @@ from conformance.model.errors import BudgetExhausted, ConfigError, CredentialsRe
 from conformance.model.exchange import BadResponse
 from conformance.profiles.base import Profile
 from conformance.report.model import CheckResult, RunReport
-from conformance.checks import CATALOGUE, CheckSpec
+from conformance.checks import CheckSpec
+from conformance.checks.registry import select_checks
 from conformance.observe.api import Api
 from conformance.observe.context import RunContext, RunOptions
 from conformance.observe.walks import ApiError
@@ -60,28 +60,6 @@ CheckScope = Callable[[str], ContextManager[None]]
 def load_spec(profile: Profile) -> dict:
     with open(profile.spec, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
-
-
-def select_checks(profile: Profile, only: Iterable[str] | None = None) -> list[CheckSpec]:
-    """Applicable checks, read-only ones first so that writes never disturb what reads observe."""
-    checks = CATALOGUE.for_capabilities(profile.capabilities)
-    if only:
-        wanted = set(only)
-        every = {c.name: c for c in CATALOGUE.all()}
-        for name in sorted(wanted):
-            if name not in every:
-                close = difflib.get_close_matches(name, list(every), n=1)
-                raise ConfigError(f"unknown check {name!r}" + (f"; did you mean {close[0]!r}?" if close else
-                                                               "; `ticket-conformance checks` lists them"))
-            if every[name] not in checks:  # named, but it is another vendor's check: never silently dropped
-                from conformance.profiles import PROFILES
-
-                owners = ", ".join(sorted(v for v, p in PROFILES.items()
-                                          if every[name] in CATALOGUE.for_capabilities(p.capabilities)))
-                raise ConfigError(f"check {name!r} does not apply to {profile.name}; it is a check of {owners}")
-        checks = [c for c in checks if c.name in wanted]
-    # Owners of an observation run before the checks that rely on it (root causes first).
-    return sorted(checks, key=lambda c: ("writes" in c.requires, not c.owns, c.order))
 
 
 class Session:

@@ -41,7 +41,7 @@ def test_every_recipe_command_runs(tmp_path: Path) -> None:
     server = subprocess.Popen([sys.executable, "-m", "conformance.cli", "serve", "copper", "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
-        env["COPPER_BASE_URL"] = server.stdout.readline().split()[-1]
+        env["COPPER_BASE_URL"] = server.stdout.readline().split()[-1] + "/next"
         for command in recipe_commands():
             if command.startswith("ticket-conformance diff"):  # last night's report: tonight's, for the test
                 shutil.copytree(tmp_path / "reports" / "tonight", tmp_path / "last" / "reports" / "tonight",

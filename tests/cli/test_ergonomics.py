@@ -77,14 +77,15 @@ def test_serve_list_mutants(capsys) -> None:
     assert len(lines) == len(mutants("copper")) and all(len(line.split("\t")) == 3 for line in lines)
 
 
-def test_serve_prints_the_base_url_on_stdout_and_the_key_on_stderr() -> None:
+def test_serve_prints_one_line_on_stdout_and_the_base_url_and_key_on_stderr() -> None:
     env = {k: v for k, v in os.environ.items() if k != "OPINE_API_KEY"}
     proc = subprocess.Popen([sys.executable, "-m", "conformance.cli", "serve", "opine", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()
-        assert line.startswith("listening on http://127.0.0.1:") and line.rstrip().endswith("/v1"), line
-        assert "opine-reference-key" in proc.stderr.readline()
+        assert line.startswith("listening on http://127.0.0.1:") and line.count("/") == 2, line
+        note = proc.stderr.readline()
+        assert f"base URL {line.split()[-1]}/v1" in note and "opine-reference-key" in note
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=10)

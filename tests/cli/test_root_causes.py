@@ -42,6 +42,6 @@ def test_a_dropped_ticket_puts_the_walk_check_first_and_blocks_the_filters(tmp_p
     for name in ("created_lt_is_exclusive", "location_filter_selects_exactly_that_location",
                  "filters_apply_on_every_page", "tie_order_is_consistent"):
         assert (by_name[name].status, by_name[name].blocked_by) == ("blocked", "walk_reaches_every_ticket")
-    assert report.summary["failed"] <= 4 and report.summary["blocked"] >= 10
+    assert report.summary["failed"] <= 4 and report.summary["blocked"] >= 8  # was 14 MUST failures before blocking
     first = terminal_summary(report).splitlines()[0]
     assert first.startswith("FAIL walk_reaches_every_ticket (pagination, MUST)")
