@@ -7,6 +7,8 @@ sample* (``conformance.observe.cursor_walks``), drawn once per run from the seed
 from __future__ import annotations
 
 
+from typing import Any
+
 from hypothesis import strategies as st
 
 from conformance.checks.registry import check

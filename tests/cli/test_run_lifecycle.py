@@ -22,7 +22,7 @@ from conformance.model.violations import Violation
 from conformance.profiles import get_profile
 from conformance.reference import http
 from conformance.run import engine
-from conformance.run.engine import Interruption, RunInterrupted, _unwrap
+from conformance.run.engine import Interruption, _unwrap
 from conformance.run.runner import RunRequest, run
 from conformance.transport.targets import reference_app, reference_store
 
