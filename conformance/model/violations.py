@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from conformance.model.exchange import Exchange
@@ -45,12 +44,3 @@ class Skipped(Exception):
         super().__init__(reason)
 
 
-@dataclass
-class Evidence:
-    """Collects exchanges while a check runs, so a violation can cite the last few of them."""
-
-    exchanges: list[Exchange] = field(default_factory=list)
-
-    def add(self, exchange: Exchange) -> Exchange:
-        self.exchanges.append(exchange)
-        return exchange

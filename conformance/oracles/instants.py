@@ -79,5 +79,3 @@ def format_utc(ns: int, digits: int = 3, offset_minutes: int = 0, zulu: bool = T
     return f"{text}{sign}{hours:02d}:{minutes:02d}"
 
 
-def format_offsetless(ns: int, digits: int = 3) -> str:
-    return format_utc(ns, digits)[:-1]

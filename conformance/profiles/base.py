@@ -47,25 +47,29 @@ class AuthScheme:
 
 @dataclass(frozen=True)
 class OffsetPaging:
-    limit: str = "limit"
-    offset: str = "offset"
-    items: str = "items"
-    total: str = "totalCount"
-    default_limit: int = 100
-    max_limit: int = 1000
+    """Offset lists; every value is stated in the vendor's profile (none is assumed here)."""
+
+    limit: str
+    offset: str
+    items: str
+    total: str
+    default_limit: int
+    max_limit: int
 
 
 @dataclass(frozen=True)
 class CursorPaging:
-    limit: str = "limit"
-    after: str = "starting_after"
-    before: str = "ending_before"
-    items: str = "data"
-    has_more: str = "has_more"
-    object_field: str = "object"
-    object_value: str = "list"
-    default_limit: int = 10
-    max_limit: int = 100
+    """Cursor lists; every value is stated in the vendor's profile (none is assumed here)."""
+
+    limit: str
+    after: str
+    before: str
+    items: str
+    has_more: str
+    object_field: str
+    object_value: str
+    default_limit: int
+    max_limit: int
 
 
 @dataclass(frozen=True)
@@ -122,10 +126,10 @@ class Profile:
     version_prefix: str  # "/v1" or "/next": part of --base-url
     auth: AuthScheme
     paging: OffsetPaging | CursorPaging
-    collection: str = "/tickets"
-    item: str = "/tickets/{id}"
-    id_field: str = "id"
-    created_field: str = "createdAt"
+    collection: str  # the list path under the version prefix
+    item: str  # one ticket's path, "{id}" standing for its id
+    id_field: str
+    created_field: str
     operations: frozenset[str] = frozenset()  # "list", "create", "update", "retrieve"
     enums: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # response field path -> values
     created_filters: CreatedFilters | None = None

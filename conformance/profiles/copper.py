@@ -10,7 +10,12 @@ COPPER = Profile(
     key_env="COPPER_API_KEY",
     version_prefix="/next",
     auth=AuthScheme(kind="basic-user"),
-    paging=CursorPaging(),
+    paging=CursorPaging(limit="limit", after="starting_after", before="ending_before", items="data",
+                        has_more="has_more", object_field="object", object_value="list", default_limit=10,
+                        max_limit=100),
+    collection="/tickets",
+    item="/tickets/{id}",
+    id_field="id",
     created_field="created",
     operations=frozenset({"list", "retrieve"}),
     created_filters=CreatedFilters(

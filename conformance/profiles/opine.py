@@ -9,7 +9,11 @@ OPINE = Profile(
     key_env="OPINE_API_KEY",
     version_prefix="/v1",
     auth=AuthScheme(kind="header", header="X-API-Key"),
-    paging=OffsetPaging(),
+    paging=OffsetPaging(limit="limit", offset="offset", items="items", total="totalCount", default_limit=100,
+                        max_limit=1000),
+    collection="/tickets",
+    item="/tickets/{id}",
+    id_field="id",
     created_field="createdAt",
     operations=frozenset({"list", "create", "update"}),
     enums={

@@ -169,10 +169,5 @@ def dates(timeline: Timeline, side: str, max_items: int) -> list[str]:
     return [day for day, _ in sorted(ranked.items(), key=lambda kv: (kv[1], kv[0]))]
 
 
-def sub_ms_variants() -> st.SearchStrategy[tuple[int, int]]:
-    """``(displacement ns, fraction digits)`` that put a bound between two milliseconds."""
-    return st.sampled_from(SUB_MS)
-
-
 def pick(values: Sequence[Any], index: int) -> Any:
     return values[index % len(values)] if values else None

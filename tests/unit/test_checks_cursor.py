@@ -13,7 +13,7 @@ from conformance.oracles import consistency as cc
 from conformance.oracles import cursor_pagination as cp
 from conformance.model.exchange import Exchange
 from conformance.machines.cursor import cursor_navigation
-from conformance.profiles.base import CursorPaging
+from conformance.profiles.copper import COPPER
 from conformance.reference.copper import CopperError, CopperStore
 from conformance.run.runner import RunRequest, run
 from conformance.strategies.cursors import splits_a_group, splitting_limits
@@ -23,7 +23,7 @@ from conformance.model.violations import Skipped, Violation
 
 pytestmark = pytest.mark.copper  # run with the Copper self-test (-k copper)
 
-PAGING = CursorPaging()
+PAGING = COPPER.paging
 BASE = "http://127.0.0.1:1/next/tickets"
 
 
