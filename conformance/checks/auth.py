@@ -1,8 +1,12 @@
-"""Auth checks: no key and a wrong key are refused on every operation, without leaking tickets."""
+"""Auth checks: no key, a wrong key and near misses of the real key are refused, without leaking tickets.
+
+Near misses (``transport/credentials.py``) are derived from the key inside the transport: a check
+names only their kinds, so no key reaches a check, a message or a reproduction.
+"""
 
 from __future__ import annotations
 
-from conformance.oracles.auth import refused_without_ticket_data
+from conformance.oracles.auth import near_misses_refused, refused_without_ticket_data
 from conformance.strategies.bodies import minimal_create_body
 from conformance.observe.context import RunContext
 from conformance.observe.writes import shape_of
@@ -31,6 +35,30 @@ def missing_key_is_refused(ctx: RunContext) -> None:
 @check(family="auth", level="MUST", proves="Reading with a wrong API key is refused with 401/403 and no ticket data.")
 def wrong_key_is_refused(ctx: RunContext) -> None:
     _refused_everywhere(ctx, "wrong", "a wrong API key")
+
+
+def _near_misses_refused(ctx: RunContext, scheme: bool) -> None:
+    """Each near miss (of the key's value, or the real key in another scheme), on the list."""
+    api, profile = ctx.api, ctx.profile
+    probes = [n for n in api.client.near_misses() if n.scheme == scheme]
+    # Every probe is sent before judging, so one finding names each one the API lets through.
+    near_misses_refused([(n.what, api.list({profile.paging.limit: 1}, auth=n.kind)) for n in probes],
+                        profile.id_field, _markers(ctx))
+
+
+@check(family="auth", level="MUST",
+       proves="Near misses of the real key (a prefix, the key minus or plus one character, its case swapped, an "
+              "empty value) are refused with a 4xx and no ticket data: the whole key is compared, exactly.")
+def near_miss_keys_are_refused(ctx: RunContext) -> None:
+    _near_misses_refused(ctx, scheme=False)
+
+
+@check(family="auth", level="SHOULD",
+       proves="The real key presented in a scheme the vendor does not document (as a Bearer token; Opine: as HTTP "
+              "Basic; Copper: as the Basic password) is refused with a 4xx and no ticket data.")
+def key_in_another_scheme_is_refused(ctx: RunContext) -> None:
+    # SHOULD: the docs name one scheme but do not say another is refused (Stripe-style APIs accept Bearer too).
+    _near_misses_refused(ctx, scheme=True)
 
 
 @check(family="auth", level="MUST", requires=("create", "writes"),

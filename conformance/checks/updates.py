@@ -21,7 +21,7 @@ from conformance.model.exchange import Exchange
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
-from conformance.observe.writes import explore, put, returned, writing
+from conformance.observe.writes import deal_priorities, explore, observed_deal_ids, put, returned, writing
 from conformance.observe.own import own_tickets, read_back, remember_own  # noqa: F401  (also used by the machine)
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped, Violation
@@ -265,16 +265,11 @@ def created_ticket_is_listed(ctx: RunContext) -> None:
 
 
 def _observed_deal_ids(ctx: RunContext, shape: u.Shape) -> list[Any]:
-    found: dict[str, Any] = {}
-    for item in ctx.api.full_walk().items:
-        for link in item.get(shape.linked_deals) or []:
-            if isinstance(link, Mapping) and link.get("id") is not None:
-                found.setdefault(json.dumps(link["id"]), link["id"])
-    return [found[k] for k in sorted(found)]
+    return observed_deal_ids(ctx, shape)
 
 
 def _priorities(ctx: RunContext, shape: u.Shape) -> tuple[str, ...]:
-    return tuple(ctx.profile.enums.get(f"{shape.linked_deals}[].priority", ()))
+    return deal_priorities(ctx, shape)
 
 
 def _deal_item(deal_id: Any, priority: str, delete: bool = False) -> dict[str, Any]:
@@ -331,6 +326,73 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
 
     explore(ctx, strategy, test, max_examples=1,
             skip_simplest=True)
+
+
+@check(family="consistency", level="MUST", requires=WRITE,
+       proves="An update naming one deal link changes only that link: the ticket's other links keep their "
+              "priorities, an update without deals keeps every link, and delete: true removes only the named one, "
+              "in the response and in the list.")
+def deal_links_change_only_as_named(ctx: RunContext) -> None:
+    # The docs' PUT example sends deal items with "delete": true to remove one link: items are changes to
+    # the named links, not a replacement list (unlike labels, documented to replace all).
+    profile, writes, shape = writing(ctx)
+    deal_ids, priorities = _observed_deal_ids(ctx, shape), _priorities(ctx, shape)
+    if not priorities:
+        raise Skipped("the profile lists no deal priority")
+    (ticket,) = own_tickets(ctx)
+    ticket_id = ticket[profile.id_field]
+    start = u.deal_links(ticket, shape)
+    free = [d for d in deal_ids if json.dumps(d) not in start]
+    if len(free) < 2:
+        raise Skipped("fewer than two deals seen in the list are free to link to the suite's ticket")
+    size = min(3, len(free))
+    strategy = st.tuples(st.lists(st.sampled_from(free), min_size=size, max_size=size, unique=True),
+                         st.lists(st.sampled_from(priorities), min_size=4, max_size=4))
+    deals = writes.deals_field
+
+    def test(drawn: tuple[list[Any], list[str]]) -> None:
+        chosen, prios = drawn
+        first, second, third = chosen[0], chosen[1], chosen[2] if len(chosen) > 2 else None
+        expected = dict(start)
+        seen = [dict(start)]  # the links last observed: what is left to clean up
+        evidence: list[Exchange] = []
+
+        def step(body: dict[str, Any], what: str, link: dict[Any, str | None]) -> None:
+            got, exchange = put(ctx, ticket_id, body, what)
+            evidence.append(exchange)
+            for deal_id, priority in link.items():
+                if priority is None:
+                    expected.pop(json.dumps(deal_id), None)
+                else:
+                    expected[json.dumps(deal_id)] = priority
+            seen[0] = u.deal_links(got, shape)
+            u.links_are(got, expected, shape, f"response to {what}", evidence[-3:])
+
+        def listed(what: str) -> None:
+            got, page = read_back(ctx, ticket_id)
+            seen[0] = u.deal_links(got, shape)
+            u.links_are(got, expected, shape, f"listed after {what}", [*evidence[-3:], page])
+
+        try:
+            step({deals: [_deal_item(first, prios[0]), _deal_item(second, prios[1])]}, "linking two deals",
+                 {first: prios[0], second: prios[1]})
+            if third is not None:
+                step({deals: [_deal_item(third, prios[2])]}, "linking one more deal alone", {third: prios[2]})
+            other = next((p for p in priorities if p != prios[1]), prios[1])
+            step({deals: [_deal_item(second, other)]}, "re-prioritising one linked deal", {second: other})
+            title = marked_title(profile, "deal links kept")
+            if ticket.get(writes.title_field) == title:
+                title = marked_title(profile, "deal links kept again")
+            step({writes.title_field: title}, "an update without deals", {})
+            listed("an update without deals")
+            step({deals: [_deal_item(first, prios[0], delete=True)]}, "delete: true for one deal", {first: None})
+            listed("delete: true for one deal")
+        finally:
+            left = [d for d in chosen if json.dumps(d) in seen[0]]
+            if left:  # leave no link of the suite's on real deals behind
+                ctx.api.update(ticket_id, {deals: [_deal_item(d, priorities[0], delete=True) for d in left]})
+
+    explore(ctx, strategy, test, max_examples=1, skip_simplest=True)
 
 
 @check(family="consistency", level="MUST", requires=WRITE,

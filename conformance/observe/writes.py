@@ -91,3 +91,36 @@ def put(ctx: RunContext, ticket_id: Any, body: Mapping[str, Any], what: str) -> 
 def returned(ctx: RunContext, name: str, *tickets: Mapping[str, Any]) -> bool:
     """Whether the API returns ``name`` at all (a field it never returns is not judged)."""
     return any(name in t for t in tickets) or any(name in t for t in ctx.api.full_walk().items)
+
+
+def observed_deal_ids(ctx: RunContext, shape: u.Shape) -> list[Any]:
+    """Ids of the deals some listed ticket links (the API names no other way to learn a deal id), sorted."""
+    import json
+
+    found: dict[str, Any] = {}
+    for item in ctx.api.full_walk().items:
+        for link in item.get(shape.linked_deals) or []:
+            if isinstance(link, Mapping) and link.get("id") is not None:
+                found.setdefault(json.dumps(link["id"]), link["id"])
+    return [found[k] for k in sorted(found)]
+
+
+def deal_priorities(ctx: RunContext, shape: u.Shape) -> tuple[str, ...]:
+    return tuple(ctx.profile.enums.get(f"{shape.linked_deals}[].priority", ()))
+
+
+def draw_once(ctx: RunContext, strategy: st.SearchStrategy, salt: str) -> Any:
+    """One value from ``strategy``, reproducibly from the run's seed and ``salt`` (not the running
+    check's name: an observation several checks share draws the same whichever check asks first).
+    The simplest example, which Hypothesis tries first whatever the seed, is passed over."""
+    drawn: list[Any] = []
+    calls = [0]
+
+    def keep(value: Any) -> None:
+        calls[0] += 1
+        if calls[0] == 1:
+            reject()
+        drawn.append(value)
+
+    ctx.explore(strategy, keep, max_examples=1, salt=salt)
+    return drawn[-1]

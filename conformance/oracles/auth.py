@@ -1,4 +1,4 @@
-"""What must hold when a request carries no key or a wrong one."""
+"""What must hold when a request carries no key, a wrong one, or a near miss of the real one."""
 
 from __future__ import annotations
 
@@ -34,6 +34,33 @@ def refused_without_ticket_data(exchange: Exchange, id_field: str, marker_fields
     if carries_a_ticket(body, id_field, marker_fields):
         raise Violation(f"the refusal of a request with {what} carries ticket data",
                         expected="an error body without tickets", actual=body, exchanges=[exchange])
+
+
+def near_misses_refused(probes: Sequence[tuple[str, Exchange]], id_field: str,
+                        marker_fields: tuple[str, ...]) -> None:
+    """Each near miss of the key (described, with its exchange) must be refused: any 4xx (an empty or
+    malformed credential may well be a 400; the docs name no status), and no body may leak a ticket.
+    One violation names every probe that got through."""
+    let_through: dict[str, Any] = {}
+    failing: list[Exchange] = []
+    for what, exchange in probes:
+        if not 400 <= exchange.status < 500:
+            let_through[what] = exchange.status
+        else:
+            try:
+                body = exchange.json()
+            except Exception:  # noqa: BLE001 - a non-JSON refusal leaks nothing we could parse
+                continue
+            if not carries_a_ticket(body, id_field, marker_fields):
+                continue
+            let_through[what] = f"{exchange.status} with ticket data"
+        failing.append(exchange)
+    if let_through:
+        first = next(iter(let_through))
+        more = f" (and {len(let_through) - 1} more)" if len(let_through) > 1 else ""
+        raise Violation(f"a request with {first} was not refused{more}",
+                        expected="a 4xx refusal without ticket data (401 or 403 expected) for each",
+                        actual=let_through, exchanges=failing[::-1])  # the one named first, last: shown
 
 
 def nothing_created(before_total: int, after_total: int, exchange: Exchange) -> None:

@@ -261,6 +261,19 @@ def updated_at_later(before: Ticket, after: Ticket, shape: Shape, where: str, ex
                         exchanges=exchanges)
 
 
+def stamps_in_order(ticket: Ticket, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> None:
+    """A written ticket carries createdAt and updatedAt as instants, updatedAt not before createdAt."""
+    try:
+        created, updated = parse_instant(ticket.get(shape.created_at)), parse_instant(ticket.get(shape.updated_at))
+    except NotAnInstant as exc:
+        raise Violation(f"{where}: {shape.created_at}/{shape.updated_at} is not an instant",
+                        expected="ISO 8601 instants", actual=str(exc), exchanges=exchanges) from None
+    if updated < created:
+        raise Violation(f"{where}: {shape.updated_at} is before {shape.created_at}",
+                        expected=f"not before {ticket.get(shape.created_at)}", actual=ticket.get(shape.updated_at),
+                        exchanges=exchanges)
+
+
 def listed_like_response(listed: Ticket, response: Ticket, shape: Shape, where: str,
                          exchanges: Sequence[Exchange]) -> None:
     """The list shows the ticket as the write answered it (of what is compared at all: ``not_compared``)."""
@@ -277,9 +290,9 @@ def total_grew_by(before: Any, after: Any, count: int, exchanges: Sequence[Excha
                         else f"{count} more than before", actual=after, exchanges=exchanges)
 
 
-def total_unchanged(before: Any, after: Any, exchanges: Sequence[Exchange]) -> None:
+def total_unchanged(before: Any, after: Any, exchanges: Sequence[Exchange], what: str = "a refused update") -> None:
     if after != before:
-        raise Violation("a refused update changed the collection size", expected=before, actual=after,
+        raise Violation(f"{what} changed the collection size", expected=before, actual=after,
                         exchanges=exchanges)
 
 
@@ -306,11 +319,54 @@ def deal_linked(ticket: Ticket, deal_id: Any, priority: str, shape: Shape, where
                         expected={"id": deal_id, "priority": priority}, actual=actual, exchanges=exchanges)
 
 
+def links_are(ticket: Ticket, expected: Mapping[str, Any], shape: Shape, where: str,
+              exchanges: Sequence[Exchange]) -> None:
+    """The ticket links exactly the deals ``expected`` (JSON id -> priority), each once, with that priority."""
+    links = deal_links(ticket, shape)
+    entries = [d for d in ticket.get(shape.linked_deals) or [] if isinstance(d, Mapping)]
+    if links == dict(expected) and len(entries) == len(links):
+        return
+    problems = {}
+    for key in sorted(set(links) | set(expected)):
+        if key not in links:
+            problems[key] = "link removed"
+        elif key not in expected:
+            problems[key] = "link not asked for"
+        elif links[key] != expected[key]:
+            problems[key] = f"priority {links[key]!r} instead of {expected[key]!r}"
+    if len(entries) != len(links):
+        problems["duplicates"] = f"{len(entries)} links for {len(links)} deals"
+    raise Violation(f"{where}: the deal links are not what the updates asked for", expected=dict(sorted(expected.items())),
+                    actual={"links": dict(sorted(links.items())), "differences": problems}, exchanges=exchanges)
+
+
 def deal_unlinked(ticket: Ticket, deal_id: Any, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> None:
     if json.dumps(deal_id) in deal_links(ticket, shape):
         raise Violation(f"{where}: deal {deal_id} is still linked after delete: true",
                         expected=f"no link to deal {deal_id}", actual=ticket.get(shape.linked_deals),
                         exchanges=exchanges)
+
+
+def deals_linked_as_sent(ticket: Ticket, sent: Mapping[str, Any], amounts: Mapping[str, Decimal], shape: Shape,
+                         where: str, exchanges: Sequence[Exchange]) -> None:
+    """After a write that asked for the deal links ``sent`` (JSON id -> priority) on a ticket with none:
+    either no link at all (a create may ignore deals, which only its request example shows), with a
+    sum of 0 or null; or exactly those links with those priorities, and, where each deal's amount is
+    known (``amounts``), a sum of those amounts."""
+    links = deal_links(ticket, shape)
+    if not links:
+        unlinked_sums_are_zero([ticket], shape, exchanges)
+        return
+    for key, priority in sent.items():
+        deal_linked(ticket, json.loads(key), priority, shape, where, exchanges)
+    extra = sorted(set(links) - set(sent))
+    if extra:
+        raise Violation(f"{where}: deals linked that the write did not send", expected=sorted(sent),
+                        actual=sorted(links), exchanges=exchanges)
+    if sent and all(k in amounts for k in sent):
+        amounts_equal(sum((amounts[k] for k in sent), Decimal(0)), deal_sum(ticket, shape, where, exchanges),
+                      f"{where}: {shape.deal_sum} is not the sum of the linked deals' amounts (as tickets linking "
+                      "only one of them show)", exchanges)
 
 
 def deal_sum(ticket: Ticket, shape: Shape, where: str, exchanges: Sequence[Exchange]) -> Decimal:

@@ -50,7 +50,7 @@ from vcr.util import read_body
 
 from conformance.model.errors import CassetteMiss, ConfigError
 from conformance.profiles.base import Profile
-from conformance.transport import secrets
+from conformance.transport import credentials, secrets
 from conformance.transport.client import KEY_PLACEHOLDER, WRONG_KEY, secret_forms
 
 RUN_FILE = "_run.yaml"
@@ -78,8 +78,9 @@ CheckScope = Callable[[str], ContextManager[None]]
 class Scrubber:
     """vcrpy hooks that keep the key out of cassettes while keeping requests matchable.
 
-    A secret header is replaced by the kind of credential it carried (``<API_KEY>``, ``<WRONG_KEY>``
-    or ``<REDACTED>``); the key in any other spelling, anywhere in a URL, header or body, becomes
+    A secret header is replaced by the kind of credential it carried (``<API_KEY>``, ``<WRONG_KEY>``,
+    a near miss of the key such as ``<NEAR-MINUS-LAST>``, or ``<REDACTED>``); the key (and each near
+    miss of it) in any other spelling, anywhere in a URL, header or body, becomes
     ``<API_KEY>``. The same hook runs on requests made during replay (with a placeholder key), so a
     replayed request scrubs to exactly what was recorded.
     """
@@ -94,6 +95,11 @@ class Scrubber:
             if credential:
                 for name, value in profile.auth.headers(credential).items():
                     self._kinds[(name.lower(), value)] = tag
+        for near in credentials.near_misses(profile.auth) if key else ():
+            # Tagged by kind, so a replay (with a placeholder key) presents the same tags as the recording.
+            for name, value in credentials.headers(near.kind, profile.auth, key).items():
+                self._kinds.setdefault((name.lower(), value), near_tag(near.kind))
+        self._tags = {KEY_PLACEHOLDER, WRONG_PLACEHOLDER, REDACTED, *self._kinds.values()}
         self.secret_headers = {*SECRET_HEADERS, *(h.lower() for h in profile.auth.secret_headers)}
 
     def _scrub(self, value: Any) -> Any:
@@ -104,8 +110,7 @@ class Scrubber:
         for name, value in request.headers.items():
             text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
             if name.lower() in self.secret_headers:  # idempotent: vcrpy runs this hook on stored requests too
-                tags = (KEY_PLACEHOLDER, WRONG_PLACEHOLDER, REDACTED)
-                headers[name] = text if text in tags else self._kinds.get((name.lower(), text), REDACTED)
+                headers[name] = text if text in self._tags else self._kinds.get((name.lower(), text), REDACTED)
             else:
                 headers[self._scrub(name)] = self._scrub(text)
         request.headers = headers
@@ -143,6 +148,11 @@ class Scrubber:
         if "headers" in response:
             response["headers"] = kept
         return response
+
+
+def near_tag(kind: str) -> str:
+    """The placeholder a near miss of the key is recorded as, e.g. ``<NEAR-MINUS-LAST>``."""
+    return f"<{kind.upper()}>"
 
 
 _SECRET_QUERY = re.compile(r"(?i)(?<=[?&])(" + "|".join(SECRET_QUERY) + r")=[^&#]*")
@@ -234,7 +244,7 @@ class CassetteFiles:
         path = Path(cassette_path)
         content = [[r._to_dict() for r in cassette_dict.get("requests", [])], cassette_dict.get("responses", [])]
         data = serialize(cassette_dict, serializer)
-        if secrets.still_contains(content, self.key):
+        if secrets.still_contains(content, self.key, near=True):
             raise ConfigError(f"refusing to write cassette {path}: it still contains the API key in some spelling")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(data, encoding="utf-8")

@@ -1,7 +1,8 @@
 """The one HTTP client every check goes through: counts, paces, retries and budgets requests.
 
 Secrets never leave this module: an ``Exchange`` records how a request was authenticated
-(``auth="key"|"none"|"wrong"``) and a curl fragment naming the environment variable, not the key.
+(``auth="key"|"none"|"wrong"``, or a near miss of the key named in ``transport/credentials.py``)
+and a curl fragment naming the environment variable, not the key.
 
 Failures are sorted into two kinds. A target that cannot be talked to at all (refused, unknown
 host, TLS, no connection within the connect timeout) raises ``TransportError``: exit 2. A response
@@ -32,6 +33,7 @@ import urllib3.response
 from conformance.model.errors import ApiUnresponsive, BudgetExhausted, DurationReached, RunEnded, TransportError
 from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, with_query
 from conformance.profiles.base import Profile
+from conformance.transport import credentials
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.
 WRONG_KEY = "sk_test_conformance_wrong_key_000000"
@@ -130,6 +132,11 @@ def secret_forms(profile: Profile, key: str | None) -> list[str]:
     basic = base64.b64encode(f"{key}:".encode()).decode()
     bare = base64.b64encode(key.encode()).decode()
     forms = {key, basic, basic.rstrip("="), bare, bare.rstrip("="), *profile.auth.headers(key).values()}
+    for near in credentials.secret_values(key):  # near misses of the key give it away almost as well
+        if len(near) >= credentials.NEAR_MIN:
+            token, bare_near = (base64.b64encode(f"{near}:".encode()).decode(),
+                                base64.b64encode(near.encode()).decode())
+            forms |= {near, token, token.rstrip("="), bare_near, bare_near.rstrip("=")}
     for form in list(forms):
         forms.update({quote(form, safe=""), quote_plus(form), quote(form, safe="/"), quote_plus(form, safe="/")})
     for form in list(forms):
@@ -260,6 +267,12 @@ class Client:
     def auth_headers(self) -> dict[str, str]:
         return self._auth_headers("key")
 
+    def near_misses(self) -> list[credentials.NearMiss]:
+        """The near misses of the key this client can present (a case swap of a key without letters is
+        the key itself, and is left out)."""
+        return [n for n in credentials.near_misses(self.profile.auth)
+                if self._key and credentials.differs_from_key(n.kind, self._key)]
+
     def wait(self, seconds: float) -> None:
         """Let time pass on the target (e.g. for a clock with whole seconds); instant in a replay."""
         self._sleep(seconds)
@@ -270,6 +283,8 @@ class Client:
             return {}
         if auth == "wrong":
             return self.profile.auth.headers(WRONG_KEY)
+        if credentials.is_near_miss(auth):
+            return credentials.headers(auth, self.profile.auth, self._key) if self._key else {}
         return self.profile.auth.headers(self._key) if self._key else {}
 
     def _curl_auth(self, auth: str) -> str:
@@ -277,6 +292,8 @@ class Client:
             return ""
         if auth == "wrong":
             return self.profile.auth.curl_args(WRONG_KEY)
+        if credentials.is_near_miss(auth):
+            return credentials.curl_args(auth, self.profile.auth, self.profile.key_env)
         return self.profile.curl_auth()
 
     def _exchange(self, method: str, url: str, response: requests.Response, body: Any, auth: str) -> Exchange:

@@ -5,7 +5,8 @@ Basic token with and without the ``:``, URL-safe Base64, each of those URL-encod
 JSON-escaped form of each: a key with ``/`` is written ``\\/`` by PHP-style encoders).
 ``scrub`` replaces them, matching percent escapes in either case (``%2f`` as ``%2F``).
 ``still_contains`` is the last line of defence: it decodes a value (percent escapes, JSON string
-escapes, Base64 runs) and says whether the key is still in it in any spelling.
+escapes, Base64 runs) and says whether the key is still in it in any spelling (with ``near``, also
+a near miss of it: what the suite's near-miss auth probes send).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 import re
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+from conformance.transport.credentials import NEAR_MIN, PREFIX_CUT as NEAR_CUT
 
 MIN_KEY = 4  # replacing a 1-3 character "key" everywhere would mangle every body
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -134,21 +137,32 @@ def _base64_payloads(text: str, key_length: int) -> Iterable[str]:
                     continue
 
 
-def still_contains(value: Any, key: str | None) -> bool:
-    """Whether ``key`` survives in ``value`` (nested str/bytes/lists/dicts) once decoded in any way."""
+def near_needle(key: str) -> str | None:
+    """What every near miss of ``key`` shares (and the key itself): its first characters but the last
+    ``NEAR_CUT``, compared without case. None when that is too short to be told from ordinary text."""
+    needle = key[:-NEAR_CUT].lower()
+    return needle if len(needle) >= NEAR_MIN else None
+
+
+def still_contains(value: Any, key: str | None, near: bool = False) -> bool:
+    """Whether ``key`` survives in ``value`` (nested str/bytes/lists/dicts) once decoded in any way;
+    with ``near``, also a near miss of it (a prefix of all but its last 4 characters, any case: the
+    key minus its last character, plus one, with its case swapped)."""
     if not key or len(key) < MIN_KEY:
         return False
+    needle = near_needle(key) if near else None
     if isinstance(value, (bytes, bytearray)):
         value = bytes(value).decode("utf-8", errors="replace")
     if isinstance(value, str):
         for text in _decodings(value):
-            if key in text:
+            if key in text or (needle and needle in text.lower()):
                 return True
-            if any(key in payload for payload in _base64_payloads(text, len(key))):
-                return True
+            for payload in _base64_payloads(text, len(needle) if needle else len(key)):
+                if key in payload or (needle and needle in payload.lower()):
+                    return True
         return False
     if isinstance(value, dict):
-        return any(still_contains(k, key) or still_contains(v, key) for k, v in value.items())
+        return any(still_contains(k, key, near) or still_contains(v, key, near) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(still_contains(v, key) for v in value)
+        return any(still_contains(v, key, near) for v in value)
     return False

@@ -59,5 +59,44 @@ class OpineUpdateAppliedBeforeAuth(OpineStore):
         return rendered
 
 
+class OpineKeyCaseInsensitive(OpineStore):
+    """Compares the X-API-Key without case: the key with its letters' case swapped is accepted."""
+
+    catches = "near_miss_keys_are_refused"
+
+    def _authenticate(self, headers):
+        sent = headers.get("x-api-key")
+        return sent is not None and sent.lower() == self.api_key.lower()
+
+
+class OpineKeyPrefixAccepted(OpineStore):
+    """Accepts any prefix of the key (a startswith check the wrong way round; the empty value too)."""
+
+    catches = "near_miss_keys_are_refused"
+
+    def _authenticate(self, headers):
+        sent = headers.get("x-api-key")
+        return sent is not None and self.api_key.startswith(sent)
+
+
+class OpineKeyTrailingIgnored(OpineStore):
+    """Compares only as many characters as the key has: the key plus one character is accepted."""
+
+    catches = "near_miss_keys_are_refused"
+
+    def _authenticate(self, headers):
+        return (headers.get("x-api-key") or "")[:len(self.api_key)] == self.api_key
+
+
+class OpineBearerAccepted(OpineStore):
+    """Also accepts the key as a Bearer token in Authorization (a scheme the docs do not name)."""
+
+    catches = "key_in_another_scheme_is_refused"
+
+    def _authenticate(self, headers):
+        return super()._authenticate(headers) or headers.get("authorization") == f"Bearer {self.api_key}"
+
+
 MUTANTS = [OpineAuthOff, OpineAnyKeyAccepted, OpineCreateWithoutKey, OpineUpdateWithoutKey,
-           OpineUpdateAppliedBeforeAuth]
+           OpineUpdateAppliedBeforeAuth, OpineKeyCaseInsensitive, OpineKeyPrefixAccepted, OpineKeyTrailingIgnored,
+           OpineBearerAccepted]

@@ -258,6 +258,27 @@ class OpineDealsResetState(OpineStore):
         ticket.state = "OPEN"
 
 
+class OpineDealsReplaceLinks(OpineStore):
+    """The deals of a PUT replace every link (as labels do): linking one deal drops the others."""
+
+    catches = "deal_links_change_only_as_named"
+
+    def _apply_deal_changes(self, ticket, deals):
+        if any(not change.delete for change in deals):
+            ticket.deal_links.clear()
+        super()._apply_deal_changes(ticket, deals)
+
+
+class OpineDealDeleteUnlinksAll(OpineStore):
+    """delete: true for one deal removes every link of the ticket."""
+
+    catches = "deal_links_change_only_as_named"
+
+    def _unlink_deal(self, ticket, deal_id):
+        if deal_id in ticket.deal_links:
+            ticket.deal_links.clear()
+
+
 MUTANTS = [
     OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared,
     OpineAbsentLabelsCleared,
@@ -265,5 +286,6 @@ MUTANTS = [
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
     OpineDealSumStale, OpineDealSumIncremental, OpineDealSumOnlyOnDelete, OpineFirstFieldOnly,
-    OpineListedLabelsEmpty, OpineUrlNotValidated, OpineDealsResetState,
+    OpineListedLabelsEmpty, OpineUrlNotValidated, OpineDealsResetState, OpineDealsReplaceLinks,
+    OpineDealDeleteUnlinksAll,
 ]
