@@ -6,3 +6,4 @@ from conformance.checks import auth, consistency, cursor_pagination, enums, offs
 from conformance.checks import created_filters, text_filters  # noqa: F401,E402  (filters: registration side effect)
 from conformance.checks import robustness  # noqa: F401,E402  (malformed input: registration side effect)
 from conformance.checks import updates  # noqa: F401,E402  (nullable updates, write consistency: registration side effect)
+from conformance.checks import negative  # noqa: F401,E402  (negative conformance: registration side effect)

@@ -1,6 +1,6 @@
 """Copper (usecopper.com): cursor pagination newest first, created range filters, post-hoc search."""
 
-from conformance.profiles.base import (SPECS, AuthScheme, CreatedFilters, CursorPaging, EqualityFilter,
+from conformance.profiles.base import (SPECS, AuthScheme, CreatedFilters, CursorPaging, EqualityFilter, ErrorDocs,
                                        Profile, SearchFilter)
 
 COPPER = Profile(
@@ -24,6 +24,11 @@ COPPER = Profile(
     ),
     location=EqualityFilter(param="location", field="location"),
     search=SearchFilter(param="search_query", field="reference", post_hoc=True),
+    # C-INTRO: responses are JSON; C-ERR: error attributes type, code, message, param (placement,
+    # top level or under "error", undocumented; no validation body documented).
+    errors=ErrorDocs(media_type="application/json", validation_fields=(), issue_fields=(),
+                     attributes=("type", "code", "message", "param"), envelope="error",
+                     bare_statuses=(401, 403, 429)),
     reference_module="conformance.reference.copper",
     reference_key="sk_test_reference",
     documented={

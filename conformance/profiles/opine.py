@@ -1,6 +1,6 @@
 """Opine (docs.tryopine.com): offset pagination, JSON writes, nullable partial updates."""
 
-from conformance.profiles.base import SPECS, AuthScheme, OffsetPaging, Profile, Writes
+from conformance.profiles.base import SPECS, AuthScheme, ErrorDocs, OffsetPaging, Profile, Writes
 
 OPINE = Profile(
     name="opine",
@@ -38,6 +38,11 @@ OPINE = Profile(
         linked_deals_field="linkedDeals",
         deal_sum_field="dealAmountSum",
     ),
+    # O-OV: JSON in both directions; the validation error body {"error": ..., "issues": [{path, code,
+    # message, ...}]}. Nothing else about errors is documented (statuses, other bodies).
+    errors=ErrorDocs(media_type="application/json", validation_fields=("error", "issues"),
+                     issue_fields=("path", "code", "message"), attributes=(), envelope="",
+                     bare_statuses=(401, 403, 429)),
     reference_module="conformance.reference.opine",
     reference_key="opine-reference-key",
     documented={

@@ -670,6 +670,22 @@ class GetBumpsUpdatedAt(Bug):
         return super().render_listed(t)
 
 
+# -- negative conformance (issue 19) -------------------------------------------------------------
+
+class ValidationBodyOtherShape(Bug):
+    """Validation errors use another framework's body ({"message", "errors"}), not the documented one
+    (a correct configuration until issue 19: O-OV documents the validation error body)."""
+    catches = ("invalid_creates_are_refused", "invalid_updates_are_refused",
+               "invalid_parameters_are_refused_or_ignored")
+    config = OpineAltConfig(validation_status=422)
+
+    def validation(self, issues):
+        return ApiError(self.cfg.validation_status,
+                        {"message": "Request validation failed",
+                         "errors": [{"field": ".".join(map(str, i["path"])), "reason": i["message"]}
+                                    for i in issues]})
+
+
 def all_bugs() -> list[type[Bug]]:
     """Every planted bug defined here, in definition order."""
     return [cls for cls in globals().values()
