@@ -686,6 +686,24 @@ class ValidationBodyOtherShape(Bug):
                                     for i in issues]})
 
 
+class DescriptionNumberAccepted(Bug):
+    """A description that is a number is accepted (neither a markdown string nor Slate nodes)."""
+    catches = ("invalid_creates_are_refused", "invalid_updates_are_refused")
+
+    def description_ok(self, value):
+        return isinstance(value, (int, float)) or super().description_ok(value)
+
+
+class LabelItemsCoerced(Bug):
+    """Label names that are not strings are accepted and stored as their text."""
+    catches = ("invalid_creates_are_refused", "invalid_updates_are_refused")
+
+    def _parse_field(self, key, value, create):
+        if key == "labels" and isinstance(value, list):
+            value = [x if isinstance(x, str) else str(x) for x in value]
+        return super()._parse_field(key, value, create)
+
+
 def all_bugs() -> list[type[Bug]]:
     """Every planted bug defined here, in definition order."""
     return [cls for cls in globals().values()
