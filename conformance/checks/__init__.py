@@ -7,3 +7,4 @@ from conformance.checks import created_filters, text_filters  # noqa: F401,E402 
 from conformance.checks import robustness  # noqa: F401,E402  (malformed input: registration side effect)
 from conformance.checks import updates  # noqa: F401,E402  (nullable updates, write consistency: registration side effect)
 from conformance.checks import creates  # noqa: F401,E402  (rules on create: registration side effect)
+from conformance.checks import negative  # noqa: F401,E402  (negative conformance: registration side effect)

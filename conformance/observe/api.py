@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from conformance.model.exchange import Exchange
+from conformance.oracles.errors import error_is_documented
 from conformance.profiles.base import CursorPaging, OffsetPaging, Profile
 from conformance.observe.walks import RUN_PAGE_CAP, Params, Walk, walk_cursor, walk_offset
 from conformance.transport.client import Client
@@ -25,19 +26,28 @@ class Api:
     # -- plain operations ----------------------------------------------------------------------
     def list(self, params: Iterable[tuple[str, str]] | Mapping[str, Any] = (), auth: str = "key") -> Exchange:
         pairs = list(params.items()) if isinstance(params, Mapping) else list(params)
-        return self.client.request("GET", self.profile.collection, params=[(k, str(v)) for k, v in pairs], auth=auth)
+        return self.judged(self.client.request("GET", self.profile.collection,
+                                               params=[(k, str(v)) for k, v in pairs], auth=auth))
 
     def retrieve(self, ticket_id: Any, auth: str = "key") -> Exchange:
-        return self.client.request("GET", self._item(ticket_id), auth=auth)
+        return self.judged(self.client.request("GET", self._item(ticket_id), auth=auth))
 
     def create(self, body: Any, auth: str = "key") -> Exchange:
         self.forget()
-        return self.client.request("POST", self.profile.collection, json=body, auth=auth)
+        return self.judged(self.client.request("POST", self.profile.collection, json=body, auth=auth))
 
     def update(self, ticket_id: Any, body: Any, auth: str = "key") -> Exchange:
         self.forget()
         method = self.profile.writes.update_method if self.profile.writes else "PUT"
-        return self.client.request(method, self._item(ticket_id), json=body, auth=auth)
+        return self.judged(self.client.request(method, self._item(ticket_id), json=body, auth=auth))
+
+    def judged(self, exchange: Exchange) -> Exchange:
+        """Every error answer any check provokes is held to the vendor's documented error shape and
+        media type (oracles/errors.py); the check that provoked it reports the violation."""
+        if self.profile.errors is not None:
+            path = exchange.url.split("?")[0].removeprefix(self.client.base_url)
+            error_is_documented(exchange, self.profile.errors, f"{exchange.method} {path or '/'}")
+        return exchange
 
     def _item(self, ticket_id: Any) -> str:
         from urllib.parse import quote

@@ -156,6 +156,18 @@ class Writes:
 
 
 @dataclass(frozen=True)
+class ErrorDocs:
+    """What the vendor documents about error answers; whatever it leaves open, every reasonable answer passes."""
+
+    media_type: str  # every answer, errors included, is of this media type (a suffix "+json" counts too)
+    validation_fields: tuple[str, ...]  # keys of the documented validation error body ("" = none documented)
+    issue_fields: tuple[str, ...]  # keys each validation issue carries
+    attributes: tuple[str, ...]  # documented error attributes, at the top level or under ``envelope``
+    envelope: str  # the key the attributes may sit under ("" = top level only)
+    bare_statuses: tuple[int, ...]  # statuses a gateway may answer before the API: empty or plain-text bodies pass
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     title: str
@@ -174,6 +186,7 @@ class Profile:
     location: EqualityFilter | None = None
     search: SearchFilter | None = None
     writes: Writes | None = None
+    errors: ErrorDocs | None = None  # None: nothing documented, error bodies are not judged
     reference_module: str = ""  # the in-process reference server, for --target reference
     reference_key: str = ""  # the key that reference server accepts by default
     documented: Mapping[str, str] = field(default_factory=dict)  # fact -> source tag

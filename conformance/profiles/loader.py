@@ -13,7 +13,7 @@ import yaml
 
 from conformance.model.errors import ConfigError
 from conformance.profiles.base import (AuthScheme, CreatedFilters, CursorPaging, EqualityFilter, OffsetPaging,
-                                       Profile, SearchFilter, Writes)
+                                       Profile, SearchFilter, Writes, ErrorDocs)
 
 SCHEMA_FILE = "profile.schema.json"
 _PACKAGE = __name__.rsplit(".", 1)[0]
@@ -213,6 +213,7 @@ def _build(path: Path, data: dict[str, Any], lines: _Lines) -> Profile:
         location=EqualityFilter(**data["location"]) if "location" in data else None,
         search=SearchFilter(**data["search"]) if "search" in data else None,
         writes=writes,
+        errors=_errors(data.get("errors")),
         reference_module=reference.get("module", ""),
         reference_key=reference.get("key", ""),
         documented=dict(data.get("documented") or {}),
@@ -221,3 +222,12 @@ def _build(path: Path, data: dict[str, Any], lines: _Lines) -> Profile:
         levels=dict(data.get("levels") or {}),
         source=str(path),
     )
+
+
+def _errors(data: dict[str, Any] | None) -> ErrorDocs | None:
+    """What the vendor documents about error answers (absent: error bodies are not judged)."""
+    if not data:
+        return None
+    return ErrorDocs(media_type=data["media_type"], validation_fields=tuple(data.get("validation_fields", ())),
+                     issue_fields=tuple(data.get("issue_fields", ())), attributes=tuple(data.get("attributes", ())),
+                     envelope=data.get("envelope", ""), bare_statuses=tuple(data.get("bare_statuses", ())))

@@ -22,10 +22,11 @@ CORRECT = {
     # close to the examples: ids ascending, 400 + documented envelope, nulls, Slate kept as sent
     "examples": OpineAltConfig(),
     # newest first, strict limits, 422, 403, unset fields absent, labels never returned,
-    # another error envelope, 400 for an unknown id, API tickets without creator, charset
+    # 400 for an unknown id, API tickets without creator, charset (its former error_shape="other"
+    # contradicts the documented validation error body: now the bug ValidationBodyOtherShape)
     "strict_absent": OpineAltConfig(
         order="newest_first", limit_over_max="reject", validation_status=422, auth_status=403,
-        optional_style="absent", labels_in_response=False, error_shape="other", unknown_id_status=400,
+        optional_style="absent", labels_in_response=False, unknown_id_status=400,
         created_by_user=None, charset=True),
     # sorted by title, lenient limits/offsets, Slate rendered as markdown, dates without .000,
     # dealAmountSum null and decimal amounts, extra fields, unknown body keys refused,

@@ -1,8 +1,8 @@
 """The Opine and Copper profiles as they were written in Python before profiles became data files
 (conformance/profiles/opine.py and copper.py at 17f09cb): the shipped YAML must equal them field by field."""
 
-from conformance.profiles.base import (SPECS, AuthScheme, CreatedFilters, CursorPaging, EqualityFilter, OffsetPaging,
-                                       Profile, SearchFilter, Writes)
+from conformance.profiles.base import (SPECS, AuthScheme, CreatedFilters, CursorPaging, EqualityFilter, ErrorDocs,
+                                       OffsetPaging, Profile, SearchFilter, Writes)
 
 OPINE = Profile(
     name="opine",
@@ -40,6 +40,11 @@ OPINE = Profile(
         linked_deals_field="linkedDeals",
         deal_sum_field="dealAmountSum",
     ),
+    # O-OV: JSON in both directions; the validation error body {"error": ..., "issues": [{path, code,
+    # message, ...}]}. Nothing else about errors is documented (statuses, other bodies).
+    errors=ErrorDocs(media_type="application/json", validation_fields=("error", "issues"),
+                     issue_fields=("path", "code", "message"), attributes=(), envelope="",
+                     bare_statuses=(401, 403, 429)),
     reference_module="conformance.reference.opine",
     reference_key="opine-reference-key",
     documented={
@@ -79,6 +84,9 @@ COPPER = Profile(
     ),
     location=EqualityFilter(param="location", field="location"),
     search=SearchFilter(param="search_query", field="reference", post_hoc=True),
+    errors=ErrorDocs(media_type="application/json", validation_fields=(), issue_fields=(),
+                     attributes=("type", "code", "message", "param"), envelope="error",
+                     bare_statuses=(401, 403, 429)),
     reference_module="conformance.reference.copper",
     reference_key="sk_test_reference",
     documented={

@@ -7,6 +7,7 @@ and its JSON path and return the value to store, or raise InvalidField with zod-
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -43,6 +44,14 @@ class TicketValidation:
     max_limit = 1000
 
     # -- bodies ------------------------------------------------------------------------------
+    def parse_body(self, raw: bytes, content_type: str) -> object:
+        """Choice (docs silent): the body is parsed as UTF-8 JSON whatever the Content-Type says;
+        empty, malformed, non-UTF-8 or NaN/Infinity bodies are a 400 validation error."""
+        try:
+            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError):
+            raise validation_error([issue([], "custom", "Request body is not valid JSON.")]) from None
+
     def _validate_create(self, body: object) -> dict[str, Any]:
         changes, issues = self._check_fields(self._require_object(body), creating=True)
         if issues:
@@ -256,6 +265,10 @@ class TicketValidation:
         except InvalidField as exc:
             issues.extend(exc.issues)
             return None
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 __all__ = ["TicketValidation", "FIELD_VALIDATORS", "NULLABLE_ON_UPDATE", "REQUIRED_ON_CREATE"]

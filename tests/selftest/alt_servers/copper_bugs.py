@@ -684,6 +684,16 @@ class HasMoreWhenPageFullOn297(HasMoreWhenPageFull):
     config = AltConfig(ticket_count=297, seed=21)
 
 
+class MalformedLimitServesMaximum(Bug):
+    """A limit that is no integer (abc, 1.5) is served as the maximum, 100 tickets, not refused or ignored."""
+    catches = ("invalid_parameters_are_refused_or_ignored",)
+
+    def parse_limit(self, raw):
+        if raw is not None and not re.fullmatch(r"[0-9]+", raw):
+            return MAX_LIMIT
+        return super().parse_limit(raw)
+
+
 def all_bugs() -> list[type[Bug]]:
     """Every planted bug (every subclass of Bug, at any depth)."""
     found: list[type[Bug]] = []

@@ -670,6 +670,40 @@ class GetBumpsUpdatedAt(Bug):
         return super().render_listed(t)
 
 
+# -- negative conformance (issue 19) -------------------------------------------------------------
+
+class ValidationBodyOtherShape(Bug):
+    """Validation errors use another framework's body ({"message", "errors"}), not the documented one
+    (a correct configuration until issue 19: O-OV documents the validation error body)."""
+    catches = ("invalid_creates_are_refused", "invalid_updates_are_refused",
+               "invalid_parameters_are_refused_or_ignored")
+    config = OpineAltConfig(validation_status=422)
+
+    def validation(self, issues):
+        return ApiError(self.cfg.validation_status,
+                        {"message": "Request validation failed",
+                         "errors": [{"field": ".".join(map(str, i["path"])), "reason": i["message"]}
+                                    for i in issues]})
+
+
+class DescriptionNumberAccepted(Bug):
+    """A description that is a number is accepted (neither a markdown string nor Slate nodes)."""
+    catches = ("invalid_creates_are_refused", "invalid_updates_are_refused")
+
+    def description_ok(self, value):
+        return isinstance(value, (int, float)) or super().description_ok(value)
+
+
+class LabelItemsCoerced(Bug):
+    """Label names that are not strings are accepted and stored as their text."""
+    catches = ("invalid_creates_are_refused", "invalid_updates_are_refused")
+
+    def _parse_field(self, key, value, create):
+        if key == "labels" and isinstance(value, list):
+            value = [x if isinstance(x, str) else str(x) for x in value]
+        return super()._parse_field(key, value, create)
+
+
 def all_bugs() -> list[type[Bug]]:
     """Every planted bug defined here, in definition order."""
     return [cls for cls in globals().values()

@@ -1,0 +1,130 @@
+"""Requests that break one documented constraint each, read from the spec (negative conformance).
+
+Deterministic, one violation per request, every other part valid: the type of each body field and
+of each array item, required fields, length bounds (counted in characters: the too-long value is
+non-ASCII, so it is too long under any count), enum membership, null where the profile documents
+"not nullable", date-time and URI formats; and for query parameters, integers that are none and
+values under a documented minimum, and date-times that are none. Values the docs leave open (a
+date-only date-time, a relative URL, null on an optional create field) are never sent as invalid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from conformance.profiles.base import Profile
+from conformance.strategies.bodies import marked_title
+from conformance.strategies.updates import _resolve, _types
+
+# One value of each JSON type; a field gets the first whose type its schema does not allow.
+_OF_TYPE: tuple[tuple[str, Any], ...] = (("integer", 12345), ("string", "text"), ("boolean", True),
+                                         ("object", {"k": "v"}), ("array", ["text"]))
+NOT_A_DATE_TIME = ("not-a-date", "2025-13-45T25:61:00Z")
+NOT_A_URI = "not a url"
+NOT_INTEGERS = ("abc", "1.5")
+NON_ASCII = "\u00e9"  # one character, two UTF-8 bytes
+
+
+@dataclass(frozen=True)
+class BadBody:
+    what: str  # the constraint broken, for messages
+    body: Any  # the JSON body to send
+    validation: bool = True  # a documented field constraint: the refusal is a validation error
+
+
+@dataclass(frozen=True)
+class BadQuery:
+    what: str
+    param: str
+    value: str
+    number: float | None = None  # the value read as a number, where it is one
+
+
+def request_schema(spec: Mapping[str, Any], path: str, method: str) -> Mapping[str, Any]:
+    operation = spec.get("paths", {}).get(path, {}).get(method.lower(), {})
+    content = _resolve(spec, operation.get("requestBody", {})).get("content", {})
+    schema = next(iter(content.values()), {}).get("schema", {}) if content else {}
+    return _resolve(spec, schema)
+
+
+def _allowed_types(spec: Mapping[str, Any], node: Mapping[str, Any]) -> set[str]:
+    alternatives = [_resolve(spec, n) for n in node.get("anyOf", node.get("oneOf", []))]
+    types = set().union(*(_allowed_types(spec, a) for a in alternatives)) if alternatives else _types(node)
+    if "enum" in node and not types:
+        types = {"string"}
+    if "number" in types:
+        types.add("integer")
+    return types
+
+
+def _wrong_type(allowed: set[str]) -> tuple[str, Any] | None:
+    if not allowed:
+        return None
+    return next(((t, v) for t, v in _OF_TYPE if t not in allowed), None)
+
+
+def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[str, Any],
+                    valid: Mapping[str, Any], *, creating: bool) -> list[BadBody]:
+    """One body per documented constraint of ``schema`` broken, on top of the valid body ``valid``."""
+    writes = profile.writes
+    assert writes
+    out: list[BadBody] = []
+
+    def with_(name: str, value: Any, what: str) -> None:
+        out.append(BadBody(what, {**valid, name: value}))
+
+    for name in schema.get("required", []):
+        out.append(BadBody(f"the required {name} missing", {k: v for k, v in valid.items() if k != name}))
+    for name in (writes.required_on_create if creating else writes.not_nullable):
+        with_(name, None, f"{name}: null (not nullable)")
+    for name, raw in schema.get("properties", {}).items():
+        node = _resolve(spec, raw)
+        allowed = _allowed_types(spec, node)
+        wrong = _wrong_type(allowed)
+        if wrong:
+            with_(name, wrong[1], f"{name}: a {wrong[0]} (the spec allows {' | '.join(sorted(allowed))})")
+        if "array" in allowed and "anyOf" not in node:
+            item = _resolve(spec, node.get("items", {}))
+            bad_item = _wrong_type(_allowed_types(spec, item))
+            if bad_item:
+                with_(name, [bad_item[1]], f"{name}: an item that is a {bad_item[0]}")
+        if "minLength" in node and node["minLength"] >= 1:
+            with_(name, "", f"{name}: shorter than {node['minLength']} character(s)")
+        if "maxLength" in node:
+            long_text = marked_title(profile, "") if name == writes.title_field else ""
+            long_text += NON_ASCII * (node["maxLength"] + 1 - len(long_text))
+            with_(name, long_text, f"{name}: {node['maxLength'] + 1} characters (maximum {node['maxLength']})")
+        enum = node.get("enum") or profile.enums.get(name)
+        if enum:
+            with_(name, f"NOT_A_{name.upper()}", f"{name}: not one of {', '.join(enum)}")
+        if node.get("format") == "date-time":
+            for text in NOT_A_DATE_TIME:
+                with_(name, text, f"{name}: {text!r} is no date-time")
+        if node.get("format") in ("uri", "url"):
+            with_(name, NOT_A_URI, f"{name}: {NOT_A_URI!r} is no URI")
+    out.append(BadBody("a JSON array instead of an object", [dict(valid)]))
+    return out
+
+
+def query_violations(spec: Mapping[str, Any], path: str) -> list[BadQuery]:
+    """One bad value per documented constraint of each query parameter of ``GET path``."""
+    operation = spec.get("paths", {}).get(path, {}).get("get", {})
+    out: list[BadQuery] = []
+    for raw in operation.get("parameters", []):
+        parameter = _resolve(spec, raw)
+        if parameter.get("in") != "query":
+            continue
+        name, schema = parameter["name"], _resolve(spec, parameter.get("schema", {}))
+        types = _types(schema)
+        if types & {"integer", "number"}:
+            for text in NOT_INTEGERS:
+                out.append(BadQuery(f"{name}={text} (not an integer)", name, text,
+                                    float(text) if text.replace(".", "", 1).isdigit() else None))
+            if "minimum" in schema:
+                low = int(schema["minimum"]) - 1
+                out.append(BadQuery(f"{name}={low} (below the minimum {schema['minimum']})", name, str(low), low))
+        if schema.get("format") == "date-time":
+            for text in NOT_A_DATE_TIME[:1]:
+                out.append(BadQuery(f"{name}={text} (not a date-time)", name, text))
+    return out
