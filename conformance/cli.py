@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="end the run after S seconds: the rest is reported as not evaluated (exit 2)")
     run.add_argument("--max-walk-pages", type=_pages, metavar="N",
                      help="pages one walk of the list may take (default 1000); more is a failed check")
+    run.add_argument("--churn", type=_positive_int, metavar="K",
+                     help="reference only: before every K-th request another user creates a ticket")
+    run.add_argument("--churn-updates", action="store_true", help="with --churn: the other user also updates one")
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
@@ -190,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=0)
     serve.add_argument("--seed", type=_positive_int, default=0)
     serve.add_argument("--tickets", type=_positive_int, help="seed this many tickets instead of the default")
+    serve.add_argument("--churn", type=_positive_int, metavar="K", default=0,
+                       help="before every K-th request another user creates a ticket (a live account)")
+    serve.add_argument("--churn-updates", action="store_true", help="with --churn: the other user also updates one")
     serve.add_argument("--mutant", help="serve a mutant (a reference server with one deliberate bug), by class name")
     serve.add_argument("--list-mutants", action="store_true",
                        help="list the vendor's mutants (name, the check it must trip, the bug) and exit")
@@ -246,7 +252,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline,
                          max_response_bytes=args.max_response_bytes, response_timeout=args.response_timeout,
                          max_retry_after=args.max_retry_after, max_duration=args.max_duration,
-                         max_walk_pages=args.max_walk_pages)
+                         max_walk_pages=args.max_walk_pages, churn=args.churn or 0,
+                         churn_updates=args.churn_updates)
     if args.baseline_prune and not args.baseline:
         raise ConfigError("--baseline-prune needs --baseline FILE (the file to prune)")
     report_dir = args.report_dir or _default_report_dir(args.vendor)
@@ -322,11 +329,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_OK
     # The key from the environment, so that `run --base-url` with the same environment just works.
     key = os.environ.get(profile.key_env) or profile.reference_key
+    if args.churn_updates and not args.churn:
+        raise ConfigError("--churn-updates needs --churn K")
+    churn = {"churn": args.churn, "churn_updates": args.churn_updates} if args.churn else {}
     if args.mutant:
         from conformance.reference.mutants import find, mutants
 
         try:
-            store = find(profile.name, args.mutant)(seed=args.seed, tickets=args.tickets, api_key=key)
+            store = find(profile.name, args.mutant)(seed=args.seed, tickets=args.tickets, api_key=key, **churn)
         except KeyError:
             names = [m.__name__ for m in mutants(profile.name)]
             close = difflib.get_close_matches(args.mutant, names, n=1)
@@ -334,7 +344,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"choose one of: {', '.join(names)}"
             raise ConfigError(f"unknown mutant {args.mutant!r} for {profile.name}; {hint}") from None
     else:
-        store = reference_store(profile, seed=args.seed, tickets=args.tickets, api_key=key)
+        store = reference_store(profile, seed=args.seed, tickets=args.tickets, api_key=key, **churn)
     try:
         server = http.start(reference_app(profile, store), port=args.port)
     except OSError as exc:

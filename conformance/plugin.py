@@ -25,7 +25,7 @@ _STATE = pytest.StashKey[dict]()
 FAMILIES = ("pagination", "enum", "nullable_update", "created_filter", "schema", "auth", "consistency")
 # The CLI's option names that engine messages mention, each of which the plugin spells --conformance-NAME.
 _SHARED = ("base-url", "api-key", "target", "record", "cassettes", "allow-writes", "seed", "max-examples",
-           "max-requests", "rate-limit", "check", "baseline")
+           "max-requests", "rate-limit", "check", "baseline", "churn", "churn-updates")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--conformance-rate-limit", dest="conformance_rate_limit", type=float, default=None)
     add("--conformance-check", dest="conformance_checks", action="append", default=None,
         help="run only this check (repeatable)")
+    add("--conformance-churn", dest="conformance_churn", type=int, default=0, metavar="K",
+        help="reference only: before every K-th request another user creates a ticket")
+    add("--conformance-churn-updates", dest="conformance_churn_updates", action="store_true",
+        help="with --conformance-churn: the other user also updates one")
     add("--conformance-baseline", dest="conformance_baseline", default=None, metavar="FILE",
         help="known deviations: a listed failure is xfailed; a listed check that passes is fixed (a warning)")
 
@@ -94,7 +98,8 @@ def _request(config: pytest.Config) -> Any:
                       allow_writes=opt("conformance_allow_writes"), record=opt("conformance_record"),
                       cassettes=Path(opt("conformance_cassettes")), seed=opt("conformance_seed"),
                       max_examples=opt("conformance_max_examples"), max_requests=opt("conformance_max_requests"),
-                      rate_limit=opt("conformance_rate_limit"), checks=opt("conformance_checks"))
+                      rate_limit=opt("conformance_rate_limit"), checks=opt("conformance_checks"),
+                      churn=opt("conformance_churn"), churn_updates=opt("conformance_churn_updates"))
 
 
 class VendorChecks(pytest.Collector):
@@ -126,7 +131,7 @@ class ConformanceItem(pytest.Item):
         self.user_properties.append(("level", result.level))
         from conformance.report import escape
 
-        if result.status in ("skipped", "blocked"):
+        if result.status in ("skipped", "blocked", "inconclusive"):  # inconclusive: the reason says so
             pytest.skip(escape.visible(result.message, one_line=True))
         if result.status == "failed":
             # The same rule as the CLI (conformance.report.baseline.apply): a listed failure whose

@@ -9,6 +9,7 @@ from __future__ import annotations
 from conformance.oracles.auth import near_misses_refused, refused_without_ticket_data
 from conformance.strategies.bodies import minimal_create_body
 from conformance.observe.context import RunContext
+from conformance.observe.stability import appeared_with_titles
 from conformance.observe.writes import shape_of
 from conformance.checks.registry import check
 
@@ -68,15 +69,14 @@ def unauthenticated_writes_are_refused(ctx: RunContext) -> None:
     from conformance.oracles.auth import nothing_created
 
     api, profile = ctx.api, ctx.profile
-    total_key = getattr(profile.paging, "total", None)
-    before = api.list({profile.paging.limit: 1}).json_object().get(total_key) if total_key else None
+    assert profile.writes
+    before = api.full_walk()
     body = minimal_create_body(profile, "unauthenticated")
     for auth, what in (("none", "no API key"), ("wrong", "a wrong API key")):
         exchange = api.create(body, auth=auth)
         refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), f"{what} (create)")
-        if before is not None:
-            after = api.list({profile.paging.limit: 1}).json_object().get(total_key)
-            nothing_created(before, after, exchange)
+        appeared, before = appeared_with_titles(ctx, before, [body[profile.writes.title_field]])
+        nothing_created(appeared, profile.id_field, exchange)
     if "update" in profile.operations:
         _unauthenticated_updates_change_nothing(ctx)
 

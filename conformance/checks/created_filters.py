@@ -291,7 +291,7 @@ def created_date_only_matches_midnight(ctx: RunContext) -> None:
         if len(walks) == 2:
             try:
                 same_selection(walks[0], walks[1], f"{_param(ctx, op)}={day} vs {day}T00:00:00",
-                               ctx.profile.id_field)
+                               ctx.profile.id_field, timeline)
             except Violation as offsetless:
                 # A date is also commonly read as midnight UTC while offset-less times are local
                 # (JavaScript's Date does exactly that): the docs allow either reading.
@@ -299,7 +299,8 @@ def created_date_only_matches_midnight(ctx: RunContext) -> None:
                 if isinstance(utc, Rejected):
                     raise offsetless from None
                 try:
-                    same_selection(walks[0], utc, f"{_param(ctx, op)}={day} vs {day}T00:00:00Z", ctx.profile.id_field)
+                    same_selection(walks[0], utc, f"{_param(ctx, op)}={day} vs {day}T00:00:00Z", ctx.profile.id_field,
+                                   timeline)
                 except Violation:
                     raise offsetless from None
     if not tried:

@@ -16,9 +16,9 @@ from conformance.machines.cursor import cursor_navigation
 from conformance.model.exchange import Exchange
 from conformance.model.violations import Skipped, Violation
 from conformance.observe.context import RunContext
-from conformance.observe.cursor_walks import (LARGE_MIN, draw, full_walk, full_walk_ids, page, paging,
-                                              require_tickets, tie_groups, walk_sample)
-from conformance.observe.walks import page_from
+from conformance.observe.cursor_walks import (LARGE_MIN, aligned, draw, full_walk, full_walk_ids, newer, page,
+                                              paging, require_tickets, tie_groups, walk_sample)
+from conformance.observe.walks import Walk, page_from
 from conformance.oracles import cursor_pagination as cp
 from conformance.oracles.consistency import unknown_ids
 from conformance.strategies.cursors import cursor_pages, positions
@@ -60,7 +60,7 @@ def walk_reaches_every_ticket(ctx: RunContext) -> None:
             raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end where the list ends",
                             expected=f"has_more false after {len(full_walk_ids(ctx))} tickets",
                             actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
-        cp.walk_yields_the_oracle_set(sampled.walk, full_walk(ctx), ctx.profile.id_field)
+        cp.walk_yields_the_oracle_set(*aligned(ctx, sampled.walk), ctx.profile.id_field)
 
 
 def _tail_reaches_the_end(ctx: RunContext, limit: int) -> None:
@@ -98,7 +98,7 @@ def list_is_newest_first(ctx: RunContext) -> None:
 def tie_order_is_consistent(ctx: RunContext) -> None:
     require_tickets(ctx, 2)
     for sampled in walk_sample(ctx):
-        cp.same_order(sampled.walk, full_walk(ctx), ctx.profile.id_field)
+        cp.same_order(*aligned(ctx, sampled.walk), ctx.profile.id_field)
 
 
 def _full_last_page_limits(ctx: RunContext) -> list[int]:
@@ -143,7 +143,8 @@ def limit_is_honoured(ctx: RunContext) -> None:
     cp.page_sizes_honour_limit(full_walk(ctx), paging(ctx).max_limit, total)
     explicit = [s for s in walk_sample(ctx) if s.limit is not None]
     for sampled in explicit:
-        cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total)  # type: ignore[arg-type]
+        head = cp.newer_head(sampled.walk.items, full_walk(ctx), ctx.profile.id_field, ctx.profile.created_field)
+        cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total, head)  # type: ignore[arg-type]
 
 
 # -- single-request checks -----------------------------------------------------------------------
@@ -156,9 +157,10 @@ def default_limit_is_10(ctx: RunContext) -> None:
     p, ids = paging(ctx), full_walk_ids(ctx)
     default, n = p.default_limit, len(ids)
     first = page(ctx, ())
-    cp.page_is(first, p.items, ctx.profile.id_field, ids[:default],
-               f"the first page without limit is not the first min({default}, {n}) tickets")
-    cp.has_more_is(first, p.has_more, n > default, f"has_more of the first page without limit ({n} tickets)")
+    cp.page_is(first, p.items, ctx.profile.id_field, ids[:default - min(default, newer(ctx)(cp.page_items(first, p.items)))],
+               f"the first page without limit is not the first min({default}, {n}) tickets", newer=newer(ctx))
+    if not newer(ctx)(cp.page_items(first, p.items)):  # else more tickets exist than the oracle counted
+        cp.has_more_is(first, p.has_more, n > default, f"has_more of the first page without limit ({n} tickets)")
     if n < 2:
         return
 
@@ -208,12 +210,36 @@ def _ending_before(ctx: RunContext, position: int, limit: int) -> Exchange:
 @check(family="pagination", level="MUST", requires=REQUIRES,
        proves="ending_before=<id> returns the limit tickets immediately before that id, newest first.")
 def ending_before_returns_the_preceding_page(ctx: RunContext) -> None:
-    p, ids = paging(ctx), full_walk_ids(ctx)
+    p, ids, id_field = paging(ctx), full_walk_ids(ctx), ctx.profile.id_field
     for position, limit in _ending_before_draws(ctx):
         expected = ids[max(0, position - limit):position]
-        cp.page_is(_ending_before(ctx, position, limit), p.items, ctx.profile.id_field, expected,
-                   f"ending_before the ticket at position {position} with limit={limit} is not the "
-                   f"{len(expected)} ticket(s) right before it", cp.exchanges_at(full_walk(ctx), position))
+        what = (f"ending_before the ticket at position {position} with limit={limit} is not the "
+                f"{len(expected)} ticket(s) right before it")
+        exchange = _ending_before(ctx, position, limit)
+        cp.page_is(exchange, p.items, id_field, expected, what, cp.exchanges_at(full_walk(ctx), position),
+                   newer=newer(ctx))
+        items = cp.page_items(exchange, p.items)
+        created = newer(ctx)(items)
+        if created:  # tickets created since the oracle head the page: they must be the ones right before too
+            following = page(ctx, ((p.limit, "1"), (p.after, str(items[created - 1].get(id_field)))))
+            cp.page_is(following, p.items, id_field, (expected + [ids[position]])[:1],
+                       f"{what}: its newer tickets are not followed by the rest of the list", [exchange])
+    _nothing_before_the_newest(ctx)
+
+
+def _nothing_before_the_newest(ctx: RunContext) -> None:
+    """ending_before the list's current first ticket: nothing precedes it (at most tickets created since)."""
+    p, id_field = paging(ctx), ctx.profile.id_field
+    head = page_from(ctx.api.list([(p.limit, "1")]), (), p.items)
+    if not head.items:
+        return
+    first = head.items[0].get(id_field)
+    exchange = ctx.api.list([(p.limit, str(min(10, p.max_limit))), (p.before, str(first))])
+    items = cp.page_items(exchange, p.items)
+    if cp.newer_head(items, Walk(limit=1, pages=[head]), id_field, ctx.profile.created_field) != len(items):
+        raise Violation(f"ending_before the first ticket of the list ({first!r}) returned tickets that do not "
+                        "precede it", expected="an empty page (or only tickets created since)",
+                        actual=[i.get(id_field) for i in items][:10], exchanges=[head.exchange, exchange])
 
 
 @check(family="pagination", level="SHOULD", requires=REQUIRES,
@@ -223,7 +249,10 @@ def ending_before_has_more_is_truthful(ctx: RunContext) -> None:
     p = paging(ctx)
     for position, limit in _ending_before_draws(ctx):
         exchange = _ending_before(ctx, position, limit)
-        cp.page_items(exchange, p.items)
+        created = newer(ctx)(cp.page_items(exchange, p.items))
+        if created and position + created >= limit:
+            continue  # tickets created since the oracle fill the page: whether more exist is unknown
+        position += created
         cp.has_more_is(exchange, p.has_more, position - limit > 0,
                        f"has_more of ending_before the ticket at position {position} with limit={limit} "
                        f"({position} newer ticket(s) exist)")
@@ -280,7 +309,8 @@ def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
             exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
                        f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "
-                       f"limit={limit} does not return its preceding siblings", cp.exchanges_at(full_walk(ctx), q))
+                       f"limit={limit} does not return its preceding siblings", cp.exchanges_at(full_walk(ctx), q),
+                       newer=newer(ctx))
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
@@ -290,7 +320,7 @@ def cursor_navigation_matches_model(ctx: RunContext) -> None:
     ids = require_tickets(ctx, 2)
     _after_the_last_is_an_empty_end(ctx, ids[-1])
     machine = cursor_navigation(lambda params: ctx.api.list(list(params)), paging(ctx), ids,
-                                ctx.profile.id_field, tie_groups(ctx))
+                                ctx.profile.id_field, tie_groups(ctx), newer=newer(ctx))
     examples = max(5, ctx.options.max_examples // 3)  # each step is one request: about 10 per example
     ctx.run_machine(machine, examples=examples, steps=10)
 

@@ -16,6 +16,7 @@ from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
 from conformance.observe.writes import shape_of
 from conformance.observe.own import find_listed, own_tickets
+from conformance.observe.stability import appeared_with_titles
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped
 
@@ -88,16 +89,18 @@ def returned_enums_are_documented(ctx: RunContext) -> None:
               "value in lower case, where accepted, comes back in the documented spelling.")
 def unknown_enum_values_are_rejected(ctx: RunContext) -> None:
     profile, writes = ctx.profile, _writes(ctx)
-    before, _ = _total(ctx)
+    before = ctx.api.full_walk()
     refused: list[Exchange] = []
+    titles: list[Any] = []
     for field in _enum_fields(profile):
         body = minimal_create_body(profile, f"unknown {field}")
         body[field] = _unknown(profile, field)
         exchange = ctx.api.create(body)
         en.rejected(exchange, f"creating a ticket with {field}={body[field]!r}")
         refused.append(exchange)
-    after, listed = _total(ctx)
-    en.nothing_created(before, after, refused + [listed], profile.paging.total, "refused creates")
+        titles.append(body.get(writes.title_field))
+    appeared, after = appeared_with_titles(ctx, before, titles)
+    en.nothing_created(appeared, refused + after.exchanges[-1:], profile.id_field, "refused creates")
 
     (ticket,) = own_tickets(ctx, 1, purpose="enum and lifecycle probe")
     ticket_id = ticket[profile.id_field]
@@ -195,16 +198,18 @@ def title_length_is_enforced(ctx: RunContext) -> None:
     lo, hi = writes.title_length
     field, id_field = writes.title_field, profile.id_field
 
-    before, _ = _total(ctx)
+    before = ctx.api.full_walk()
     refused: list[Exchange] = []
+    titles: list[Any] = []
     for length in (lo - 1, hi + 1):
         body = minimal_create_body(profile, "title bound")
         body[field] = _title(profile, length, "title over the bound")
         exchange = ctx.api.create(body)
         en.rejected(exchange, f"creating a ticket with a title of {length} characters")
         refused.append(exchange)
-    after, listed = _total(ctx)
-    en.nothing_created(before, after, refused + [listed], profile.paging.total, "refused creates")
+        titles.append(body[field])
+    appeared, after = appeared_with_titles(ctx, before, titles)
+    en.nothing_created(appeared, refused + after.exchanges[-1:], id_field, "refused creates")
 
     for length, title, kind in ((hi, _title(profile, hi, "title at the bound"), ""),
                                 (hi, _non_ascii_title(profile, hi), " non-ASCII"),

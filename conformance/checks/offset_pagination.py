@@ -14,6 +14,8 @@ from conformance.profiles.base import OffsetPaging
 from conformance.strategies.bodies import minimal_create_body
 from conformance.strategies.pages import WalkPlan, limit_offset_pairs, walk_plans
 from conformance.observe.context import RunContext
+from conformance.observe.stability import judged_while_stable
+from conformance.model.violations import Inconclusive, Violation
 from conformance.checks.registry import check
 from conformance.observe.walks import Page, Params, Walk, page_from
 from conformance.model.exchange import Exchange
@@ -103,27 +105,53 @@ def _pairs(ctx: RunContext, total: int) -> list[tuple[int, int]]:
        proves="Walking all pages at any limit visits every ticket exactly once, in the same order as at the "
               "maximum limit.")
 def offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_walk_is_complete_and_stable(ctx), "offset walk is complete and stable")
+
+
+def _offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
     oracle, total = _oracle(ctx)
     id_field = ctx.profile.id_field
     op.walk_reached_the_end(oracle)
     op.no_ticket_twice(oracle, id_field)
     op.walk_covers_the_total(oracle, _paging(ctx).total, id_field)
+    undecided = ""
     for plan in _plans(ctx, total):
         walk = _walk(ctx, plan)
-        op.no_ticket_twice(walk, id_field)
-        op.walk_matches_oracle(walk, plan.start, oracle, id_field)
+        counts = {page.body.get(_paging(ctx).total) for page in walk.pages}
+        if counts <= {oracle.pages[-1].body.get(_paging(ctx).total)}:  # the collection held still
+            op.no_ticket_twice(walk, id_field)
+            op.walk_matches_oracle(walk, plan.start, oracle, id_field)
+            continue
+        # Others wrote during the walk: judge the tickets present throughout (before and after it).
+        ctx.api.forget()
+        undecided = op.walk_matches_moving_oracle(walk, plan.start, oracle, ctx.api.full_walk(), id_field) or undecided
+    if undecided:
+        raise Inconclusive(undecided)
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="totalCount is the number of tickets in the collection on every page, whatever limit and offset.")
 def total_count_is_the_collection_size(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _total_count_is_the_collection_size(ctx), "total count is the collection size")
+
+
+def _total_count_is_the_collection_size(ctx: RunContext) -> None:
     paging = _paging(ctx)
     oracle, total = _oracle(ctx)
     walks = [oracle] + [_walk(ctx, plan) for plan in _plans(ctx, total)]
     beyond = _page_unless_refused_past_end(ctx, None, total + 50, total)
     if beyond is not None:  # an offset past the end may be refused (offset_past_the_end_is_empty)
         walks.append(Walk(limit=None, pages=[beyond], stop="end"))
-    op.total_count_is_constant(walks, paging.total, total)
+    try:
+        op.total_count_is_constant(walks, paging.total, total)
+    except Violation:
+        ctx.api.forget()
+        after = ctx.api.full_walk()
+        old, new = {repr(i) for i in oracle.ids(ctx.profile.id_field)}, {repr(i) for i in after.ids(ctx.profile.id_field)}
+        if new == old or not old <= new:  # nothing appeared (a true finding), or tickets disappeared
+            raise
+        # Others created tickets meanwhile: a count between the sizes before and after is true.
+        op.total_count_is_constant(walks, paging.total, total, len(new))
 
 
 def _grow_small_collection(ctx: RunContext, total: int) -> None:
@@ -141,6 +169,10 @@ def _grow_small_collection(ctx: RunContext, total: int) -> None:
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="Every page holds exactly min(limit, totalCount - offset) tickets: no silent cap on page sizes.")
 def offset_page_size_is_exact(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_page_size_is_exact(ctx), "offset page size is exact")
+
+
+def _offset_page_size_is_exact(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     _grow_small_collection(ctx, total)
@@ -157,6 +189,10 @@ def offset_page_size_is_exact(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="The envelope echoes the limit and offset a request asked for.")
 def limit_and_offset_are_echoed(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _limit_and_offset_are_echoed(ctx), "limit and offset are echoed")
+
+
+def _limit_and_offset_are_echoed(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     for limit, offset in _pairs(ctx, total):
@@ -167,6 +203,10 @@ def limit_and_offset_are_echoed(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="Without a limit a page holds the documented default number of tickets and echoes that limit.")
 def offset_default_limit_is_documented(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_default_limit_is_documented(ctx), "offset default limit is documented")
+
+
+def _offset_default_limit_is_documented(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     op.default_page(_page(ctx, None, None), paging.limit, paging.default_limit, total)
@@ -175,6 +215,10 @@ def offset_default_limit_is_documented(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="Without an offset a list starts at offset 0 (the documented default) and echoes offset 0.")
 def offset_defaults_to_0(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_defaults_to_0(ctx), "offset defaults to 0")
+
+
+def _offset_defaults_to_0(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     small = min(10, paging.largest_limit, max(total, 1))
@@ -187,6 +231,10 @@ def offset_defaults_to_0(ctx: RunContext) -> None:
        proves="A limit below 1 (0, -1) is rejected, or served as 1 (the limit=1 page); never an empty or a "
               "default-sized page.")
 def offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_limit_below_1_is_rejected(ctx), "offset limit below 1 is rejected")
+
+
+def _offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
     paging = _paging(ctx)
     one = _page(ctx, 1, 0)
     for limit in (0, -1):
@@ -215,6 +263,10 @@ def clamped_limit_is_echoed_as_applied(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="A negative offset is rejected, or treated as 0; never read from the end of the collection.")
 def negative_offset_is_rejected(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _negative_offset_is_rejected(ctx), "negative offset is rejected")
+
+
+def _negative_offset_is_rejected(ctx: RunContext) -> None:
     paging = _paging(ctx)
     limit = min(10, paging.largest_limit)
     first = _page(ctx, limit, 0)
@@ -226,6 +278,10 @@ def negative_offset_is_rejected(ctx: RunContext) -> None:
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
        proves="An offset at or past the end gives an empty page with totalCount still the collection size, or a 4xx.")
 def offset_past_the_end_is_empty(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_past_the_end_is_empty(ctx), "offset past the end is empty")
+
+
+def _offset_past_the_end_is_empty(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     for offset in (total, total + 50):

@@ -9,6 +9,7 @@ true; a client continuing from the unfiltered cursors must still find every matc
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from conformance.oracles.filters import (Expected, Window, empty_or_rejected, ex
                                         no_match_query, search_results_match, selects_exactly, subset_where, walk_ended)
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
+from conformance.observe.cursor_walks import newer
 from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, pages_for, paging,
                                                 walk_and_timeline)
 from conformance.checks.registry import check
@@ -109,7 +111,9 @@ def _has_more_and_back(ctx: RunContext, walk: Walk, filters: Params, limit: int,
         first = walk.pages[index].items[0].get(id_field)
         params = tuple(filters) + ((p.limit, str(limit)), (p.before, str(first)))
         exchange = ctx.api.memo(("filtered-before", params), lambda: ctx.api.list(params))
-        cp.ending_before_pages_back(walk, index, exchange, limit, p.items, id_field, what)
+        created_field = ctx.profile.created_field
+        cp.ending_before_pages_back(walk, index, exchange, limit, p.items, id_field, what,
+                                    lambda items: cp.newer_head(items, walk, id_field, created_field))
 
 
 def _location_with_created(ctx: RunContext, walk: Walk, value: str, at_location: Expected, limit: int) -> None:
@@ -205,6 +209,14 @@ def _references(ctx: RunContext) -> dict[Any, Any]:
     return {item.get(ctx.profile.id_field): item.get(ctx.profile.search.field) for item in walk.items}
 
 
+def _head_moved(ctx: RunContext) -> bool:
+    """Whether the list's first ticket is no longer the unfiltered walk's first (others created tickets)."""
+    walk, _ = walk_and_timeline(ctx)
+    p = paging(ctx)
+    first = page_from(ctx.api.list(((p.limit, "1"),)), (), p.items).items
+    return bool(first) and first[0].get(ctx.profile.id_field) != walk.items[0].get(ctx.profile.id_field)
+
+
 def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
     """The search asked once per unfiltered page cursor (same page size), memoized per query.
 
@@ -224,6 +236,8 @@ def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
                 cursor = walk.pages[index - 1].items[-1].get(id_field)
                 params += ((cursor_paging.after, str(cursor)),)
             page = page_from(ctx.api.list(params), params, cursor_paging.items)
+            if cursor is None:  # tickets created since the unfiltered walk may head it: out of its scope
+                page = replace(page, items=page.items[newer(ctx)(page.items):])
             windows.append(Window(cursor, start, start + len(unfiltered.items), page))
             start += len(unfiltered.items)
         return windows
@@ -331,7 +345,8 @@ def search_walk_finds_every_match(ctx: RunContext) -> None:
     def test(query: str) -> None:
         windows, _ = search_windows(ctx, query)
         F.search_walk_finds_every_match(query, windows, order, references, ctx.profile.id_field,
-                                      paging(ctx).has_more, f"{ctx.profile.search.param}={query}")
+                                      paging(ctx).has_more, f"{ctx.profile.search.param}={query}",
+                                      displaced=lambda: _head_moved(ctx))
 
     _each_query(ctx, test)
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from conformance.oracles.cursor_pagination import has_more_is, page_is
+from conformance.oracles.cursor_pagination import Newer, has_more_is, page_is, page_items
 from conformance.model.exchange import Exchange
 from conformance.profiles.base import CursorPaging
 from conformance.strategies.cursors import positions
@@ -29,8 +29,11 @@ Fetch = Callable[[Sequence[tuple[str, str]]], Exchange]
 
 
 def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id_field: str,
-                      groups: Sequence[tuple[int, int]], max_page: int = 8) -> type[RuleBasedStateMachine]:
-    """A machine class navigating the list with cursors; ``ids`` is the model (newest first)."""
+                      groups: Sequence[tuple[int, int]], max_page: int = 8,
+                      newer: Newer | None = None) -> type[RuleBasedStateMachine]:
+    """A machine class navigating the list with cursors; ``ids`` is the model (newest first).
+    ``newer`` counts a page's leading tickets created after the model was walked (other writers):
+    they may head pages at the top of the list and are out of the model's scope."""
     n = len(ids)
     ids = list(ids)
     small = st.integers(1, min(max_page, paging.largest_limit))
@@ -41,6 +44,7 @@ def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id
         def __init__(self) -> None:
             super().__init__()
             self.current: tuple[int, int] | None = None
+            self.limit = 0  # of the last forward page
             self.pending: tuple[Exchange, list[Any], bool | None, str] | None = None
             self.trail: list[Exchange] = []  # the previous pages, so a failure shows how it got there
 
@@ -55,6 +59,7 @@ def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id
             if after is not None:
                 params.append((paging.after, str(ids[after])))
                 start = after + 1
+            self.limit = limit
             self._ask(params, start, min(n, start + limit), True, what)
 
         @initialize(limit=limits)
@@ -88,9 +93,12 @@ def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id
             exchange, expected, more, what = self.pending
             self.pending = None
             context = list(reversed(self.trail[-2:]))
+            created = newer(page_items(exchange, paging.items)) if newer and exchange.status == 200 else 0
+            if created and more is not None:  # a first page: newer tickets displace the model's last ones
+                expected = expected[:max(0, self.limit - created)]
             page_is(exchange, paging.items, id_field, expected,
-                    f"{what}: the page is not the model's slice of the list", context)
-            if more is not None:
+                    f"{what}: the page is not the model's slice of the list", context, newer=newer)
+            if more is not None and not created:
                 has_more_is(exchange, paging.has_more, more, f"{what}: has_more disagrees with the model")
             self.trail.append(exchange)
 

@@ -22,8 +22,9 @@ class Violation(Exception):
     """What must hold did not: carries the expectation, the observation and the exchanges that show it."""
 
     def __init__(self, message: str, *, expected: Any = None, actual: Any = None,
-                 exchanges: Sequence[Exchange] = ()) -> None:
+                 exchanges: Sequence[Exchange] = (), robust: bool = False) -> None:
         self.message = message
+        self.robust = robust  # judged on what held throughout: stands even if others wrote meanwhile
         self.expected = expected
         self.actual = actual
         self.exchanges = tuple(exchanges)
@@ -44,3 +45,12 @@ class Skipped(Exception):
         super().__init__(reason)
 
 
+
+
+class Inconclusive(Exception):
+    """The API's data changed under the check (other writers), so it could not decide either way.
+    Not a failure: reported with status "inconclusive" and the reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason if reason.startswith("inconclusive") else f"inconclusive: {reason}"
+        super().__init__(self.reason)

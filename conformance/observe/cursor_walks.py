@@ -63,6 +63,18 @@ def full_walk_ids(ctx: RunContext) -> list[Any]:
     return full_walk(ctx).ids(ctx.profile.id_field)
 
 
+def newer(ctx: RunContext) -> cp.Newer:
+    """How many leading items of a page are tickets other writers created after the oracle walk
+    (they head pages at the top of a newest-first list; out of the oracle's window, not extras)."""
+    oracle, id_field, created_field = full_walk(ctx), ctx.profile.id_field, ctx.profile.created_field
+    return lambda items: cp.newer_head(items, oracle, id_field, created_field)
+
+
+def aligned(ctx: RunContext, walk: Walk) -> tuple[Walk, Walk]:
+    """``walk`` and the oracle walk, restricted to the time window both cover."""
+    return cp.aligned(walk, full_walk(ctx), ctx.profile.id_field, ctx.profile.created_field)
+
+
 def tie_groups(ctx: RunContext) -> list[tuple[int, int]]:
     """Tie groups of the oracle walk: positions of tickets sharing one ``created`` instant."""
     return ctx.api.memo(("cursor-tie-groups",), lambda: cp.tie_groups(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from conformance.model.exchange import Exchange
 from conformance.model.violations import Violation
@@ -63,7 +63,9 @@ def near_misses_refused(probes: Sequence[tuple[str, Exchange]], id_field: str,
                         actual=let_through, exchanges=failing[::-1])  # the one named first, last: shown
 
 
-def nothing_created(before_total: int, after_total: int, exchange: Exchange) -> None:
-    if after_total != before_total:
-        raise Violation("an unauthenticated write changed the collection", expected=before_total,
-                        actual=after_total, exchanges=[exchange])
+def nothing_created(appeared: Sequence[Mapping[str, Any]], id_field: str, exchange: Exchange) -> None:
+    """No ticket titled like the refused create appeared in the list (``appeared``: those that did)."""
+    if appeared:
+        raise Violation("an unauthenticated write changed the collection: the refused ticket is listed",
+                        expected="no new ticket with the refused create's title",
+                        actual=[i.get(id_field) for i in appeared][:5], exchanges=[exchange])

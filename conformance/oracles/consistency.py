@@ -59,6 +59,17 @@ def unknown_id_refused(exchange: Exchange, id_field: str, markers: Sequence[str]
                         actual=body, exchanges=[exchange])
 
 
+def same_ids(first: Exchange, second: Exchange, items_key: str, has_more_key: str, id_field: str) -> bool:
+    """Both answers list the same ids in the same order with the same has_more (fields may differ)."""
+    def key(exchange: Exchange) -> Any:
+        body = exchange.json_object() if exchange.status == 200 else {}
+        items = body.get(items_key)
+        ids = [i.get(id_field) if isinstance(i, dict) else i for i in items] if isinstance(items, list) else items
+        return exchange.status, ids, body.get(has_more_key)
+
+    return key(first) == key(second)
+
+
 def same_answer(first: Exchange, second: Exchange, items_key: str, has_more_key: str) -> None:
     """The same query asked twice, with no write in between, gets the same items and has_more."""
     if first.status != second.status:

@@ -7,12 +7,15 @@ size), never seed data. Positions are 0-based indices into the oracle's id seque
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Callable, Mapping, Sequence
 
 from conformance.oracles.instants import NotAnInstant, parse_instant
 from conformance.model.exchange import Exchange
 from conformance.model.observations import Page, Walk
 from conformance.model.violations import Skipped, Violation
+
+Newer = Callable[[Sequence[Mapping[str, Any]]], int]  # how many leading items are newer than the oracle
 
 # -- observations --------------------------------------------------------------------------------
 
@@ -39,6 +42,39 @@ def tie_groups(instants: Sequence[int | None]) -> list[tuple[int, int]]:
             groups.append((start, i))
         start = i
     return groups
+
+
+def newer_head(items: Sequence[Mapping[str, Any]], oracle: Walk, id_field: str, created_field: str) -> int:
+    """How many leading ``items`` are tickets other writers created after ``oracle`` was walked:
+    unknown to it and created no earlier than its newest ticket. In a newest-first list they can only
+    head a later page; they are out of the oracle's time window (out of scope), not extras."""
+    if not oracle.items:
+        return 0
+    newest = instants_of(oracle.items[:1], created_field)[0]
+    known = {repr(i) for i in oracle.ids(id_field)}
+    count = 0
+    for item, instant in zip(items, instants_of(items, created_field)):
+        if repr(item.get(id_field)) in known or newest is None or instant is None or instant < newest:
+            break
+        count += 1
+    return count
+
+
+def without_head(walk: Walk, count: int) -> Walk:
+    """``walk`` without its first ``count`` items (pages kept, so page indices stay the same)."""
+    pages = []
+    for page in walk.pages:
+        dropped = min(count, len(page.items))
+        pages.append(replace(page, items=page.items[dropped:]) if dropped else page)
+        count -= dropped
+    return Walk(limit=walk.limit, filters=walk.filters, pages=pages, stop=walk.stop)
+
+
+def aligned(walk: Walk, oracle: Walk, id_field: str, created_field: str) -> tuple[Walk, Walk]:
+    """Both walks restricted to the time window they share: whichever began later may be headed by
+    tickets created in between, which the other could not show."""
+    return (without_head(walk, newer_head(walk.items, oracle, id_field, created_field)),
+            without_head(oracle, newer_head(oracle.items, walk, id_field, created_field)))
 
 
 def page_index_of(walk: Walk, position: int) -> int:
@@ -201,8 +237,10 @@ def last_page_says_no_more(exchange: Exchange, oracle_ids: Sequence[Any], limit:
     has_more_is(exchange, has_more_key, False, f"{what}: has_more on that exactly full last page")
 
 
-def page_sizes_honour_limit(walk: Walk, limit: int, total: int) -> None:
-    """Each page of an unfiltered walk holds exactly ``min(limit, remaining)`` items, never more than limit."""
+def page_sizes_honour_limit(walk: Walk, limit: int, total: int, newer: int = 0) -> None:
+    """Each page of an unfiltered walk holds exactly ``min(limit, remaining)`` items, never more than limit
+    (``newer``: tickets created since the oracle's ``total`` was counted, heading the walk)."""
+    total += newer
     consumed = 0
     for index, page in enumerate(walk.pages):
         size = len(page.items)
@@ -241,7 +279,7 @@ def page_start(walk: Walk, index: int) -> int:
 
 
 def ending_before_pages_back(walk: Walk, index: int, exchange: Exchange, limit: int, items_key: str,
-                             id_field: str, what: str) -> None:
+                             id_field: str, what: str, newer: Newer | None = None) -> None:
     """``ending_before`` the first ticket of page ``index`` (same filters, same limit) returns the
     ``limit`` tickets right before it in the walk: the previous page (nothing for the first page)."""
     start = page_start(walk, index)
@@ -249,7 +287,7 @@ def ending_before_pages_back(walk: Walk, index: int, exchange: Exchange, limit: 
     context = [walk.pages[index].exchange] + ([walk.pages[index - 1].exchange] if index else [])
     where = (f"the first ticket of page {index + 1}" + (f" does not return page {index}" if index
                                                             else " (nothing matches before it) is not empty"))
-    page_is(exchange, items_key, id_field, expected, f"{what}: ending_before {where}", context)
+    page_is(exchange, items_key, id_field, expected, f"{what}: ending_before {where}", context, newer)
 
 
 # -- single pages --------------------------------------------------------------------------------
@@ -267,9 +305,11 @@ def page_items(exchange: Exchange, items_key: str) -> list[Mapping[str, Any]]:
 
 
 def page_is(exchange: Exchange, items_key: str, id_field: str, expected_ids: Sequence[Any], what: str,
-            context: Sequence[Exchange] = ()) -> None:
-    """The page holds exactly ``expected_ids``, in that order."""
-    actual = _ids(page_items(exchange, items_key), id_field)
+            context: Sequence[Exchange] = (), newer: Newer | None = None) -> None:
+    """The page holds exactly ``expected_ids``, in that order (after the tickets ``newer`` says other
+    writers created since the oracle was walked, which may head a page at the top of the list)."""
+    items = page_items(exchange, items_key)
+    actual = _ids(items[newer(items):] if newer else items, id_field)
     if actual != list(expected_ids):
         raise Violation(what, expected=list(expected_ids), actual=actual, exchanges=[exchange, *context][:3])
 

@@ -108,10 +108,13 @@ def deal_priority_accepted(exchange: Exchange, links_field: str, deal_id: Any, p
                         expected=[priority], actual=got, exchanges=[exchange])
 
 
-def nothing_created(before: Any, after: Any, exchanges: Sequence[Exchange], total_key: str, what: str) -> None:
-    if before != after:
-        raise Violation(f"{what} changed the collection ({total_key} before and after)", expected=before,
-                        actual=after, exchanges=list(exchanges)[-3:])
+def nothing_created(appeared: Sequence[Mapping[str, Any]], exchanges: Sequence[Exchange], id_field: str,
+                    what: str) -> None:
+    """No ticket titled like a refused create appeared in the list (``appeared``: those that did)."""
+    if appeared:
+        raise Violation(f"{what} changed the collection: the refused ticket is listed",
+                        expected="no new ticket with a refused create's title",
+                        actual=[i.get(id_field) for i in appeared][:5], exchanges=list(exchanges)[-3:])
 
 
 def ticket_unchanged(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,

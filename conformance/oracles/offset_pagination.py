@@ -104,15 +104,59 @@ def walk_matches_oracle(walk: Walk, start: int, oracle: Walk, id_field: str) -> 
                     exchanges=_exchanges_at((walk, at), (oracle, start + at)))
 
 
-def total_count_is_constant(walks: Sequence[Walk], total_key: str, total: int) -> None:
-    """``totalCount`` on every page of every walk equals the number of tickets in the collection."""
+def walk_matches_moving_oracle(walk: Walk, start: int, before: Walk, after: Walk, id_field: str) -> str:
+    """A walk during which others created tickets (``before`` and ``after``: walks at the largest page
+    size taken around it). Judged on the tickets present throughout, when they kept their relative
+    order and none disappeared: each is visited (an insertion only pushes tickets to later pages),
+    in that order, and no ticket comes back more often than tickets appeared. Returns why it could
+    not decide ("" when it did)."""
+    old, new = before.ids(id_field), after.ids(id_field)
+    new_keys = {repr(i) for i in new}
+    kept = [i for i in old if repr(i) in new_keys]
+    kept_keys = {repr(i) for i in kept}
+    appeared = len(new) - len(kept)
+    if len(kept) != len(old) or kept != [i for i in new if repr(i) in kept_keys]:
+        return "inconclusive: the collection changed during the walk (tickets disappeared or moved)"
+    if start != 0 or not walk.complete:
+        return f"inconclusive: the collection changed during the walk, {appeared} tickets appeared"
+    got = walk.ids(id_field)
+    twice = len(got) - len({repr(i) for i in got})
+    if twice > appeared:
+        raise Violation(f"{_describe(walk)} returned {twice} tickets twice while only {appeared} tickets appeared "
+                        "(an insertion before the offset repeats at most one ticket)",
+                        expected=f"at most {appeared} repeated", actual=twice, exchanges=walk.exchanges[:3], robust=True)
+    got_keys = {repr(i) for i in got}
+    missing = [i for i in kept if repr(i) not in got_keys]
+    if missing:
+        raise Violation(f"{_describe(walk)} did not visit {len(missing)} tickets present before and after it",
+                        expected=f"{len(kept)} tickets, incl. {missing[:5]}", actual=f"{len(got_keys)} distinct",
+                        exchanges=_exchanges_at((before, old.index(missing[0]))) + walk.exchanges[:2], robust=True)
+    first: list[Any] = []  # the tickets present throughout, in the order the walk first showed them
+    shown: set[str] = set()
+    for i in got:
+        if repr(i) in kept_keys and repr(i) not in shown:
+            shown.add(repr(i))
+            first.append(i)
+    if first != kept:
+        at = next((k for k, (a, b) in enumerate(zip(first, kept)) if a != b), 0)
+        raise Violation(f"{_describe(walk)} visits tickets in another order than the walk at limit {before.limit} "
+                        f"(first difference among the tickets present throughout, at {at})",
+                        expected=kept[max(0, at - 1):at + 4], actual=first[max(0, at - 1):at + 4],
+                        exchanges=_exchanges_at((walk, got.index(first[at])), (before, old.index(kept[at]))), robust=True)
+    return ""
+
+
+def total_count_is_constant(walks: Sequence[Walk], total_key: str, total: int, grown_to: int | None = None) -> None:
+    """``totalCount`` on every page of every walk equals the number of tickets in the collection
+    (``grown_to``: others created tickets meanwhile, so any count from ``total`` up to it is true)."""
     for walk in walks:
         for page in walk.pages:
             reported = page.body.get(total_key)
-            if not _number(reported) or reported != total:
+            if not _number(reported) or not total <= reported <= (grown_to if grown_to is not None else total):
                 raise Violation(f"{total_key} on a page of {_describe(walk)} is not the collection size "
-                                f"({total} distinct tickets walked)", expected=total, actual=reported,
-                                exchanges=[page.exchange])
+                                f"({total} distinct tickets walked)", expected=total if grown_to is None else
+                                f"{total} to {grown_to}", actual=reported, exchanges=[page.exchange],
+                                robust=grown_to is not None)
 
 
 # -- single pages -----------------------------------------------------------------------------------

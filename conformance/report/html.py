@@ -16,7 +16,7 @@ from conformance.report.view import (OUTCOME_LABELS, OUTCOMES, as_text, families
                                      totals, verdict)
 
 CSS = """
-:root{--fail:#b42318;--should:#b54708;--known:#6941c6;--blocked:#9e77ed;--skip:#667085;--pass:#067647;--line:#d0d5dd}
+:root{--fail:#b42318;--should:#b54708;--known:#6941c6;--blocked:#9e77ed;--skip:#667085;--inconclusive:#0e7090;--pass:#067647;--line:#d0d5dd}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#101828;background:#f9fafb}
 header,main{max-width:1100px;margin:0 auto;padding:16px 20px}
@@ -33,7 +33,7 @@ td:first-child,th:first-child{text-align:left}
 .badge{display:inline-block;min-width:52px;text-align:center;border-radius:4px;color:#fff;font-size:12px;
  font-weight:600;padding:1px 6px;text-transform:uppercase}
 .badge.fail{background:var(--fail)}.badge.should{background:var(--should)}.badge.known{background:var(--known)}
-.badge.skip{background:var(--skip)}.badge.pass{background:var(--pass)}.badge.blocked{background:var(--blocked)}
+.badge.skip{background:var(--skip)}.badge.pass{background:var(--pass)}.badge.blocked{background:var(--blocked)}.badge.inconclusive{background:var(--inconclusive)}
 .filters{position:sticky;top:0;background:#f9fafb;padding:8px 0;border-bottom:1px solid var(--line);
  display:flex;flex-wrap:wrap;gap:12px;align-items:center;z-index:1}
 .filters label{white-space:nowrap}
@@ -41,7 +41,7 @@ td:first-child,th:first-child{text-align:left}
  margin:6px 0}
 .check.fail{border-left-color:var(--fail)}.check.should{border-left-color:var(--should)}
 .check.known{border-left-color:var(--known)}.check.skip{border-left-color:var(--skip)}
-.check.pass{border-left-color:var(--pass)}.check.blocked{border-left-color:var(--blocked)}
+.check.pass{border-left-color:var(--pass)}.check.blocked{border-left-color:var(--blocked)}.check.inconclusive{border-left-color:var(--inconclusive)}
 .check>summary{cursor:pointer;padding:6px 10px;list-style-position:outside}
 .check .name{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-weight:600}
 .check .fam{color:#475467}.check .msg{color:#344054}
@@ -131,7 +131,7 @@ def _check_html(c: CheckResult) -> str:
     if c.proves:
         body.append(f"<h4>Must hold</h4><p>{_e(c.proves)}</p>")
     if c.message:
-        body.append(f"<h4>{'Reason' if kind == 'skip' else 'Message'}</h4><pre>{_e(c.message)}</pre>")
+        body.append(f"<h4>{'Reason' if kind in ('skip', 'inconclusive') else 'Message'}</h4><pre>{_e(c.message)}</pre>")
     if c.expected is not None or c.actual is not None:
         body.append(f'<h4>Expected</h4><pre class="expected">{_e(as_text(c.expected))}</pre>'
                     f'<h4>Actual</h4><pre class="actual">{_e(as_text(c.actual))}</pre>')

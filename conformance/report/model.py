@@ -74,6 +74,7 @@ class RunReport:
             "should": sum(c.is_should_finding for c in self.checks),
             "known": sum(bool(c.known) and c.status == "failed" for c in self.checks),
             "blocked": sum(c.status == "blocked" for c in self.checks),
+            "inconclusive": sum(c.status == "inconclusive" for c in self.checks),
             "evaluated": evaluated,
             "evaluated_percent": round(100.0 * evaluated / len(self.checks), 1) if self.checks else 0.0,
         }

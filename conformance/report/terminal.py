@@ -46,6 +46,7 @@ def terminal_summary(report: RunReport, report_dir: Path | str | None = None) ->
                      f"{_short(reason, 160)} ({names})")
     s = report.summary
     blocked = f", {s['blocked']} blocked" if s["blocked"] else ""
+    blocked += f", {s['inconclusive']} inconclusive" if s["inconclusive"] else ""
     where = f"; report in {report_dir}" if report_dir is not None else ""
     lines.append(f"{report.vendor} ({report.target}): {s['passed']} passed, {s['failed']} failed, {s['should']} should, "
                  f"{s['known']} known{blocked}, {s['skipped']} skipped; evaluated {s['evaluated']} of {total} "

@@ -7,16 +7,17 @@ import json
 from conformance.report.model import CheckResult, RunReport
 
 # One word per outcome, shared by summary.md, report.html and junit.xml; listed worst first.
-OUTCOMES = ("fail", "should", "known", "blocked", "skip", "pass")
-OUTCOME_LABELS = {"fail": "FAIL", "should": "should", "known": "known", "blocked": "blocked", "skip": "skip",
-                  "pass": "pass"}
+OUTCOMES = ("fail", "should", "known", "blocked", "inconclusive", "skip", "pass")
+OUTCOME_LABELS = {"fail": "FAIL", "should": "should", "known": "known", "blocked": "blocked",
+                  "inconclusive": "inconclusive", "skip": "skip", "pass": "pass"}
 
 
 def outcome(c: CheckResult) -> str:
-    """fail (a MUST failure that counts), should, known (baselined), skip or pass."""
+    """fail (a MUST failure that counts), should, known (baselined), blocked, inconclusive (other
+    writers changed the data under the check), skip or pass."""
     if c.status == "failed":
         return "known" if c.known else ("fail" if c.level == "MUST" else "should")
-    return {"passed": "pass", "skipped": "skip", "blocked": "blocked", "inconclusive": "skip"}.get(c.status, "skip")
+    return {"passed": "pass", "skipped": "skip", "blocked": "blocked", "inconclusive": "inconclusive"}.get(c.status, "skip")
 
 
 def ordered(report: RunReport) -> list[CheckResult]:
@@ -64,6 +65,7 @@ def totals(report: RunReport) -> str:
     s = report.summary
     should = f"{s['should']} SHOULD finding{'s' if s['should'] != 1 else ''}"
     blocked = f", {s['blocked']} blocked" if s["blocked"] else ""
+    blocked += f", {s['inconclusive']} inconclusive" if s["inconclusive"] else ""
     return (f"{s['passed']} passed, {s['failed']} failed (MUST), {should}, {s['known']} known{blocked}, "
             f"{s['skipped']} skipped; {s['evaluated']} of {len(report.checks)} checks evaluated "
             f"({s['evaluated_percent']:g}%)")

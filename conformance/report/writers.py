@@ -114,7 +114,7 @@ def junit_xml(report: RunReport) -> str:
             why = f"known deviation: {known.get('reason', '')}" + (f" ({link})" if link else "")
             node = ET.SubElement(case, "skipped", message=_xml(why[:500]), type="known")
             node.text = _detail(c)
-        elif kind in ("skip", "blocked"):
+        elif kind in ("skip", "blocked", "inconclusive"):  # inconclusive: skipped with its reason
             skipped += 1
             why = f"blocked by {c.blocked_by}: {c.message}" if kind == "blocked" else c.message
             ET.SubElement(case, "skipped", message=_first_line(why) or "skipped", type=kind)
@@ -190,15 +190,18 @@ def summary_md(report: RunReport) -> str:
             lines.append(f"- not evaluated in this run ({len(b['not_evaluated'])}): "
                          + ", ".join(f"`{e['check']}`" for e in b["not_evaluated"]))
         lines.append("")
-    lines += ["| family | pass | fail | should | known | blocked | skip |", "|---|---|---|---|---|---|---|"]
+    columns = ["pass", "fail", "should", "known", "blocked", "skip"]
+    if any(outcome(c) == "inconclusive" for c in report.checks):  # the column only when there is one
+        columns.insert(5, "inconclusive")
+    lines += ["| family | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
     for family, counts in matrix(report):
         name = f"**{family}**" if family == "all" else family
-        lines.append(f"| {name} | " + " | ".join(
-            str(counts[o]) for o in ("pass", "fail", "should", "known", "blocked", "skip")) + " |")
+        lines.append(f"| {name} | " + " | ".join(str(counts[o]) for o in columns) + " |")
     lines.append("")
     checks = ordered(report)
     for kind, title in (("fail", "MUST failures (root causes first)"), ("should", "SHOULD findings"),
-                        ("known", "Known deviations"), ("blocked", "Blocked by a failure above")):
+                        ("known", "Known deviations"), ("blocked", "Blocked by a failure above"),
+                        ("inconclusive", "Inconclusive: the data changed under the check (other writers)")):
         group = [c for c in checks if outcome(c) == kind]
         if group:
             lines += [f"## {title} ({len(group)})", ""]

@@ -25,7 +25,7 @@ from conformance.observe.context import RunContext, RunOptions
 from conformance.observe.walks import ApiError
 from conformance.transport.targets import Target
 from conformance.transport.client import Client, ClientOptions, redact, redact_result, secret_forms
-from conformance.model.violations import Skipped, Violation
+from conformance.model.violations import Inconclusive, Skipped, Violation
 
 Progress = Callable[[str], None]
 
@@ -183,7 +183,7 @@ def _unwrap(exc: BaseException) -> BaseException:
     if isinstance(exc, BaseExceptionGroup):
         found = [_unwrap(inner) for inner in exc.exceptions]
         for kinds in ((KeyboardInterrupt, SystemExit), (ConfigError, RunEnded),
-                      (Violation, Skipped, BadResponse, ApiError, BudgetExhausted)):
+                      (Violation, Skipped, Inconclusive, BadResponse, ApiError, BudgetExhausted)):
             for inner in found:
                 if isinstance(inner, kinds):  # a fatal error (e.g. a replay miss) outranks any verdict
                     return inner
@@ -207,6 +207,9 @@ def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) ->
         result.reproduce = [e.curl() for e in shown[-3:]]
     elif isinstance(exc, Skipped):
         result.status, result.message = "skipped", exc.reason
+    elif isinstance(exc, Inconclusive):  # other writers changed the data under the check: no verdict
+        result.status, result.message = "inconclusive", exc.reason
+        result.reproduce = [e.curl() for e in exchanges[-1:]]
     elif isinstance(exc, BudgetExhausted):
         result.status, result.message = "skipped", f"not finished: {exc} (--max-requests)"
     elif isinstance(exc, BadResponse):

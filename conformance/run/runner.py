@@ -17,7 +17,8 @@ from conformance.profiles.base import Profile
 from conformance.report.model import RunReport
 from conformance.report.writers import prepare_report_dir, write_all
 from conformance.observe.context import RunOptions
-from conformance.transport.targets import Target, live_target, recorded, reference_target, replay_target
+from conformance.transport.targets import (Target, live_target, recorded, reference_store, reference_target,
+                                          replay_target)
 from conformance.transport.cassettes import read_run, vendor_dir
 from conformance.transport.client import ClientOptions
 
@@ -44,6 +45,8 @@ class RunRequest:
     baseline: Path | None = None  # known deviations (conformance.report.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
     profile: Path | None = None  # --profile FILE: the vendor described by a profile file (else --vendor)
+    churn: int = 0  # reference only: before every K-th request another user creates a ticket (live accounts)
+    churn_updates: bool = False  # with churn: the other user also updates an existing ticket
 
     @property
     def kind(self) -> str:
@@ -71,6 +74,10 @@ def validate(request: RunRequest) -> Profile:
         raise ConfigError("--record is for live runs (give --base-url)")
     if kind == "replay" and request.base_url:
         raise ConfigError("--base-url is for live runs; --target replay answers from --cassettes")
+    if (request.churn or request.churn_updates) and kind != "reference":
+        raise ConfigError("--churn is for the reference server (--target reference); a live API has its own writers")
+    if request.churn_updates and not request.churn:
+        raise ConfigError("--churn-updates needs --churn K")
     return profile
 
 
@@ -78,7 +85,10 @@ def validate(request: RunRequest) -> Profile:
 def open_target(profile: Profile, request: RunRequest) -> Iterator[Target]:
     with ExitStack() as stack:
         if request.kind == "reference":
-            yield stack.enter_context(reference_target(profile, request.store))
+            store = request.store
+            if store is None and request.churn:
+                store = reference_store(profile, churn=request.churn, churn_updates=request.churn_updates)
+            yield stack.enter_context(reference_target(profile, store))
         elif request.kind == "replay":
             yield stack.enter_context(replay_target(profile, request.cassettes))
         else:

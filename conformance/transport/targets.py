@@ -30,11 +30,14 @@ class Target:
     recorded_from: str = ""  # replay: the base URL (origin + prefix) the recording was made from
 
 
-def reference_store(profile: Profile, seed: int = 0, tickets: int | None = None, api_key: str | None = None) -> Any:
-    """A fresh store of the profile's reference server (a clean one; tests pass mutants instead)."""
+def reference_store(profile: Profile, seed: int = 0, tickets: int | None = None, api_key: str | None = None,
+                    churn: int = 0, churn_updates: bool = False) -> Any:
+    """A fresh store of the profile's reference server (a clean one; tests pass mutants instead).
+    ``churn`` K > 0: before every K-th request another user writes (``serve --churn K``)."""
     module = importlib.import_module(profile.reference_module)
     store_cls = next(getattr(module, n) for n in module.__all__ if n.endswith("Store"))
-    return store_cls(seed=seed, tickets=tickets, api_key=api_key or profile.reference_key)
+    extra = {"churn": churn, "churn_updates": churn_updates} if churn else {}
+    return store_cls(seed=seed, tickets=tickets, api_key=api_key or profile.reference_key, **extra)
 
 
 def reference_app(profile: Profile, store: Any) -> Any:

@@ -81,6 +81,7 @@ def test_listing_every_failure_makes_the_run_pass(tmp_path: Path) -> None:
     baseline.apply(report, baseline.load(path))
     assert report.exit_code == 0
     assert report.summary == {"passed": 1, "failed": 0, "skipped": 1, "should": 0, "known": 2, "blocked": 0,
+                              "inconclusive": 0,
                               "evaluated": 3, "evaluated_percent": 75.0}
 
 

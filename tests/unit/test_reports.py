@@ -43,7 +43,7 @@ def test_write_all_writes_four_files_and_json_round_trips(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["junit.xml", "report.html", "report.json", "summary.md"]
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["summary"] == {"passed": 1, "failed": 1, "skipped": 1, "should": 1, "known": 1, "blocked": 0,
-                               "evaluated": 4, "evaluated_percent": 80.0}
+                               "inconclusive": 0, "evaluated": 4, "evaluated_percent": 80.0}
     assert data["baseline"]["fixed"][0]["check"] == "pages_do_not_overlap"
     again = report_from_json(data)
     assert again.to_json() == data

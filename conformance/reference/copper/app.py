@@ -47,6 +47,7 @@ def make_app(store: CopperStore) -> Callable:
     """A WSGI application serving ``store``."""
 
     def dispatch(environ: dict[str, Any]) -> dict[str, Any]:
+        store.before_request()
         store.require_auth(environ.get("HTTP_AUTHORIZATION"))
         method = environ.get("REQUEST_METHOD", "GET")
         path = _wsgi_text(environ.get("PATH_INFO", "") or "/")

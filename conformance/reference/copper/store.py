@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import base64
 import hmac
+import random
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
@@ -65,20 +66,49 @@ class ListParams:
     search_query: str | None = None
 
 
+class Clock:
+    """Deterministic time in epoch milliseconds (no wall clock): each ``tick()`` issues the next
+    instant, ``step_ms`` after the previous one."""
+
+    def __init__(self, start_ms: int, step_ms: int) -> None:
+        self._start_ms = start_ms
+        self._step_ms = step_ms
+        self._issued = 0
+
+    def tick(self) -> int:
+        instant = self._start_ms + self._issued * self._step_ms
+        self._issued += 1
+        return instant
+
+
+#: Other writers' tickets (churn) are created from a minute after the newest seeded ticket on.
+CLOCK_START_MS = _seed.NEWEST_MS + 60_000
+CLOCK_STEP_MS = 1_007
+
+
 class CopperStore:
-    """Seeded, read-only ticket store with every behaviour behind a small overridable method.
+    """Seeded ticket store with every behaviour behind a small overridable method. The API cannot
+    write; only other writers (``churn``) add or change tickets while it serves.
 
     ``tickets=None`` seeds the default data set (``seed.DEFAULT_COUNT`` tickets); an ``int`` seeds
     that many; a sequence of ``Ticket`` uses those tickets as they are.
     """
 
     def __init__(self, seed: int = 0, tickets: int | Iterable[Ticket] | None = None,
-                 api_key: str = DEFAULT_API_KEY) -> None:
+                 api_key: str = DEFAULT_API_KEY, churn: int = 0, churn_updates: bool = False,
+                 clock: Clock | None = None) -> None:
         # Choice: an RLock (a threading lock that a mutant calling a public method from inside a
-        # seam cannot deadlock). The data is read-only after seeding; the lock pattern stays.
+        # seam cannot deadlock).
         self._lock = threading.RLock()
         self._api_key = api_key
         self.seed = seed
+        # Other writers (serve --churn K): before every K-th request another user creates a ticket
+        # now (it heads the newest-first list) and, with ``churn_updates``, changes one's status.
+        self.churn = churn
+        self.churn_updates = churn_updates
+        self._requests = 0
+        self._churn_rng = random.Random(f"copper-churn-{seed}")
+        self._clock = clock if clock is not None else Clock(CLOCK_START_MS, CLOCK_STEP_MS)
         if tickets is None or isinstance(tickets, int):
             data = _seed.generate(seed, tickets)
             self._locations = data.locations
@@ -105,6 +135,42 @@ class CopperStore:
     @property
     def locations(self) -> tuple[str, ...]:
         return self._locations
+
+    # ------------------------------------------------------------------ other writers (churn)
+    def before_request(self) -> None:
+        """Called by the app before it handles each request: every ``churn``-th one, another user
+        writes first."""
+        with self._lock:
+            self._requests += 1
+            if self.churn and self._requests % self.churn == 0:
+                self._other_user_creates()
+                if self.churn_updates:
+                    self._other_user_updates()
+
+    def _other_user_creates(self) -> None:
+        """A ticket created now: newer than every other, so it heads the newest-first list."""
+        rng = self._churn_rng
+        ticket_id = f"tkt_{''.join(rng.choices(_seed.BASE62, k=16))}"
+        while ticket_id in self._by_id:
+            ticket_id = f"tkt_{''.join(rng.choices(_seed.BASE62, k=16))}"
+        reference = (rng.choice(_seed.SHARED_REFERENCES) if rng.random() < 0.45
+                     else f"INV-{rng.randrange(100_000):05d}")
+        ticket = Ticket(ticket_id, self._clock.tick(), rng.choice(self._locations or ("loc_churn",)),
+                        reference, rng.choice(_seed.STATUSES), rng.randrange(100, 50_000))
+        self._store_tickets((ticket, *self._tickets))
+
+    def _other_user_updates(self) -> None:
+        """Another user settles or voids a ticket (its position in the list does not change)."""
+        if not self._tickets:
+            return
+        rng = self._churn_rng
+        old = rng.choice(self._tickets)
+        new = replace(old, status=rng.choice([s for s in _seed.STATUSES if s != old.status]))
+        self._store_tickets(tuple(new if t.id == old.id else t for t in self._tickets))
+
+    def _store_tickets(self, ordered: tuple[Ticket, ...]) -> None:
+        self._tickets = ordered
+        self._by_id = {t.id: t for t in ordered}
 
     # ------------------------------------------------------------------ public operations
     def require_auth(self, authorization: str | None) -> None:

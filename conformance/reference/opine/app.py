@@ -27,6 +27,7 @@ def make_app(store: OpineStore) -> Callable:
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = _read_body(environ)  # always drain the body, even for requests answered with an error
+        store.before_request()
         try:
             status, payload = _dispatch(store, environ, body)
         except OpineError as exc:

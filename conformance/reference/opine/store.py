@@ -17,6 +17,8 @@ from typing import Any, Mapping
 from .errors import not_found, unauthorized, validation_error
 from .model import (
     CLOSED,
+    TICKET_STATES,
+    TICKET_TYPES,
     UTC,
     Clock,
     DealChange,
@@ -25,7 +27,7 @@ from .model import (
     format_instant,
     render_amount,
 )
-from .seed import DEALS, DEFAULT_TICKET_COUNT, ORGANIZATION_ID, seed_tickets
+from .seed import DEALS, DEFAULT_TICKET_COUNT, ORGANIZATION_ID, SEED_USER_IDS, seed_tickets
 from .validation import TicketValidation
 
 DEFAULT_API_KEY = "opine-reference-key"
@@ -44,12 +46,20 @@ _ATTRIBUTES = MappingProxyType({
 
 
 class OpineStore(TicketValidation):
-    def __init__(self, seed: int = 0, tickets: int | None = None, api_key: str = DEFAULT_API_KEY) -> None:
+    def __init__(self, seed: int = 0, tickets: int | None = None, api_key: str = DEFAULT_API_KEY,
+                 churn: int = 0, churn_updates: bool = False, clock: Clock | None = None) -> None:
         self.seed = seed
         self.api_key = api_key
         self.organization_id = ORGANIZATION_ID
         self._lock = threading.RLock()  # re-entrant, so a mutant may call super() while holding it
-        self._clock = Clock(CLOCK_START, CLOCK_STEP)
+        self._clock = clock if clock is not None else Clock(CLOCK_START, CLOCK_STEP)
+        # Other writers (serve --churn K): before every K-th request another user writes. Their
+        # draws come from their own generator, so churn never changes the seeded data.
+        self.churn = churn
+        self.churn_updates = churn_updates
+        self._requests = 0
+        self._churn_rng = random.Random(f"opine-churn-{seed}")
+        self._position: dict[int, float] = {}  # list position of other writers' tickets (else the id)
         self._deals = {deal.id: deal for deal in DEALS}
         count = DEFAULT_TICKET_COUNT if tickets is None else tickets
         seeded = seed_tickets(random.Random(seed), count, self._deals)
@@ -92,6 +102,34 @@ class OpineStore(TicketValidation):
             self._update(ticket, body)
             return self._render(ticket)
 
+    def before_request(self) -> None:
+        """Called by the app before it handles each request: every ``churn``-th one, another user
+        creates a ticket first (and, with ``churn_updates``, updates one of the others' tickets)."""
+        with self._lock:
+            self._requests += 1
+            if self.churn and self._requests % self.churn == 0:
+                self._other_user_creates()
+                if self.churn_updates:
+                    self._other_user_updates()
+
+    # == other writers (churn) =================================================================
+    def _other_user_creates(self) -> None:
+        """A normal create by another user, listed wherever a seeded draw puts it (the docs do not
+        fix the list order, so a new ticket need not come last)."""
+        rng = self._churn_rng
+        ticket = self._new_ticket({"type": rng.choice(TICKET_TYPES), "state": rng.choice(TICKET_STATES),
+                                   "title": f"Customer request {rng.randrange(10_000):04d}"})
+        ticket.created_by_user_id = rng.choice(SEED_USER_IDS)
+        self._position[ticket.id] = rng.uniform(0, ticket.id)
+
+    def _other_user_updates(self) -> None:
+        """Another user retitles one of the tickets the API's own user did not create."""
+        candidates = [t for t in self._tickets.values() if t.created_by_user_id != API_USER_ID]
+        if candidates:
+            ticket = self._churn_rng.choice(sorted(candidates, key=lambda t: t.id))
+            self._touch(ticket)
+            ticket.title = f"{ticket.title[:200]} (edited)"
+
     # == auth ==================================================================================
     def _key_required(self, method: str) -> bool:
         """Every known route needs the key, whatever the method."""
@@ -103,8 +141,9 @@ class OpineStore(TicketValidation):
 
     # == listing ===============================================================================
     def _ordered_tickets(self) -> list[Ticket]:
-        """Choice (docs silent): lists are ordered by id ascending (new tickets come last)."""
-        return sorted(self._tickets.values(), key=lambda t: t.id)
+        """Choice (docs silent): lists are ordered by id ascending (new tickets come last); other
+        users' tickets under churn are placed by a seeded draw."""
+        return sorted(self._tickets.values(), key=lambda t: (self._position.get(t.id, t.id), t.id))
 
     def _page(self, tickets: list[Ticket], offset: int, limit: int) -> list[Ticket]:
         """Skip ``offset``, take ``limit``. An offset past the end gives an empty page."""

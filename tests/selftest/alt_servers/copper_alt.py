@@ -81,6 +81,8 @@ class AltConfig:
     http10: bool = False                   # HTTP/1.0, a connection per request
     ticket_count: int = 300
     seed: int = 7
+    churn: int = 0                         # > 0: another user creates a ticket (now) before every Nth request
+    churn_updates: bool = False            # with churn: that user also settles or voids a ticket
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,6 +240,31 @@ class TicketStore:
         self.locations = {t.location for t in self.tickets}
         self.ordered = sorted(self.tickets, key=self._order_key)
         self.index = {t.id: i for i, t in enumerate(self.ordered)}
+        self._churn_requests = 0
+        self._churn_rng = random.Random(f"copper-alt-churn-{cfg.seed}")
+
+    def other_writers(self) -> None:
+        """Before every ``churn``-th request another user creates a ticket now (a second after the
+        newest), and with ``churn_updates`` changes one ticket's status."""
+        if not self.cfg.churn:
+            return
+        self._churn_requests += 1
+        if self._churn_requests % self.cfg.churn:
+            return
+        rng = self._churn_rng
+        newest = max((t.created_ms for t in self.tickets), default=1_700_000_000_000)
+        t = Ticket(id=_make_id(rng, self.cfg.id_format), seq=len(self.tickets), created_ms=newest + 1000,
+                   location=rng.choice(sorted(self.locations)), reference=f"{rng.choice(_REF_WORDS)} {rng.randint(1, 40)}")
+        t.extras = {"status": "open", "amount": rng.randint(0, 250_00), "tip_amount": 0, "currency": "usd",
+                    "metadata": {}, "line_items": [], "livemode": False}
+        t.optional = {"settled_at": None, "customer": None, "note": None}
+        if self.cfg.churn_updates and self.tickets:
+            victim = rng.choice(self.tickets)
+            victim.extras = {**victim.extras, "status": rng.choice(["paid", "void"])}
+        self.tickets.append(t)
+        self.by_id[t.id] = t
+        self.ordered = sorted(self.tickets, key=self._order_key)
+        self.index = {x.id: i for i, x in enumerate(self.ordered)}
 
     # ---- ordering ------------------------------------------------------------------------
 
@@ -573,6 +600,7 @@ def _handler_for(store: TicketStore, cfg: AltConfig):
                 path = url.path.rstrip("/") if url.path != "/" else url.path
                 if self._throttled():
                     return
+                store.other_writers()
                 if not (path == "/next/tickets" or path.startswith("/next/tickets/")):
                     self._error(ApiError(404, "invalid_request_error", f"Unrecognized request URL: {url.path}"))
                     return

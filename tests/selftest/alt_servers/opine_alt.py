@@ -15,6 +15,7 @@ It deliberately shares nothing with ``conformance/`` (neither the reference serv
 from __future__ import annotations
 
 import json
+import random
 import re
 import socket
 import threading
@@ -89,6 +90,8 @@ class OpineAltConfig:
     empty_put: str = "accept"               # accept | reject (a PUT with no known field is a 400)
     deals_order: str = "link"               # link (order linked) | id (linkedDeals sorted by deal id)
     title_trim: bool = False                # titles stored with surrounding whitespace trimmed
+    churn: int = 0                          # > 0: another user creates a ticket before every Nth request
+    churn_updates: bool = False             # with churn: that user also retitles one of the others' tickets
 
 
 class ApiError(Exception):
@@ -266,10 +269,34 @@ class Store:
         self._current_links: set[int] = set()
         self._creating = False
         self._requests = 0
+        self._churn_requests = 0
+        self._churn_rng = random.Random("opine-alt-churn")
         self.deals: dict[int, Deal] = {}
         self.next_id = 1
         self._clock = datetime(2025, 3, 1, 9, 0, 0, tzinfo=UTC)
         self._seed()
+
+    # -- other writers (a shared account) ---------------------------------------------------------
+    def other_writers(self) -> None:
+        """Before every ``churn``-th request another user (id 13) creates a ticket, and with
+        ``churn_updates`` retitles a ticket the API's user did not create."""
+        if not self.cfg.churn:
+            return
+        with self.lock:
+            self._churn_requests += 1
+            if self._churn_requests % self.cfg.churn:
+                return
+            rng, now = self._churn_rng, self.now()
+            t = Ticket(id=self.next_id, type=rng.choice(TYPES), state="OPEN",
+                       title=rng.choice(["Export fails", "Zebra request", "Add SSO", "Mobile crash"]) +
+                       f" #{self.next_id}", created_at=now, updated_at=now, created_by_user_id=13)
+            self.next_id += 1
+            self.tickets[t.id] = t
+            if self.cfg.churn_updates:
+                others = [x for x in self.tickets.values() if x.created_by_user_id != self.cfg.created_by_user]
+                victim = rng.choice(sorted(others, key=lambda x: x.id))
+                victim.title = f"{victim.title[:200]} (edited)"
+                victim.updated_at = self.now()
 
     # -- clock ----------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -863,6 +890,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 self.wfile.write(data)
                 return
+        self.store.other_writers()
         parts = urlsplit(self.path)
         path = parts.path.rstrip("/")
         query = parse_qs(parts.query, keep_blank_values=True)
