@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
                                         selects_one_of, walk_ended)
-from conformance.oracles.instants import parse_instant
+from conformance.oracles.instants import NS_PER_S, parse_instant
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
 from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, max_items, pages_for,
@@ -148,14 +148,37 @@ def _range(ctx: RunContext, lop: str, lns: int, uop: str, uns: int) -> None:
         judge(ctx, filters, walk, pages, [Expected(())])
 
 
+def _same_side_pairs(timeline: Timeline, cap: int) -> list[tuple[tuple[str, int], tuple[str, int]]]:
+    """Both operators of one side sent together, at cheap present instants: at one instant (the
+    exclusive one is tighter) and at two instants with a ticket between them (the inclusive one at
+    the nearer instant is tighter), so a server dropping either operator of the pair shows."""
+    pairs: list[tuple[tuple[str, int], tuple[str, int]]] = []
+    for side, (strict, loose) in (("lower", ("gt", "gte")), ("upper", ("lt", "lte"))):
+        cheap = B.cheap_instants(timeline, side, cap)
+        ordered = cheap if side == "lower" else cheap[::-1]  # cheapest first, inward
+        ties = [ns for ns, _ in timeline.tie_groups() if ns in set(ordered)]
+        ties = ties if side == "lower" else ties[::-1]
+        at = B.pick(ties, 0) if ties else B.pick(ordered, 0)
+        if at is not None:
+            pairs.append(((strict, at), (loose, at)))
+        if len(ordered) >= 3:
+            # The inclusive bound at the outermost instant is tighter than the exclusive one two instants
+            # inward, which alone would also admit the instant between them.
+            pairs.append(((loose, ordered[0]), (strict, ordered[2])))
+    return pairs
+
+
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="A lower and an upper created bound together select exactly the intersection; an empty range is "
-              "200 with an empty list; an inverted range is an empty list or a 4xx.")
+              "200 with an empty list; an inverted range is an empty list or a 4xx; gt with gte (and lt with "
+              "lte) sent together both apply (the tighter one wins).")
 def created_range_combines_bounds(ctx: RunContext) -> None:
     _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     for lop, lns, uop, uns in B.key_ranges(timeline, cap) + B.inverted_ranges(timeline):
         _range(ctx, lop, lns, uop, uns)
+    for (aop, ans), (bop, bns) in _same_side_pairs(timeline, cap):
+        expect_exact(ctx, [(aop, ans, B.spell(ans)), (bop, bns, B.spell(bns))])
     ctx.explore(B.ranges(timeline, cap), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
 
 
@@ -233,6 +256,17 @@ def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
     judge(ctx, filters, walk, pages, alternatives, f"the instant {B.spell(ns)}")
 
 
+def _inside_a_second(timeline: Timeline, side: str, cap: int) -> int | None:
+    """The cheapest present instant on ``side`` lying strictly inside a second (not at .000), whose
+    whole second is a cheap bound too; None when every instant is a whole second."""
+    cheap = B.cheap_instants(timeline, side, cap)
+    for ns in cheap if side == "lower" else cheap[::-1]:
+        second = ns - ns % NS_PER_S
+        if ns % NS_PER_S and B.cost(timeline, side, second - B.MS if side == "lower" else second + NS_PER_S) <= cap:
+            return ns
+    return None
+
+
 def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     """``(op, instant, fraction digits)``: whole seconds without a fraction, 6 and 9 digits, and
     sub-millisecond points between two milliseconds."""
@@ -243,6 +277,11 @@ def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
         seconds = B.whole_seconds(timeline, side, cap)
         if seconds:
             probes += [(op, seconds[0], 0) for op in ops]
+        # A whole second without a fraction, with a ticket later in that second: the bound is that
+        # instant, not the whole second (lte 12:00:00 excludes 12:00:00.5; gt 12:00:00 includes it).
+        inside = _inside_a_second(timeline, side, cap)
+        if inside is not None:
+            probes += [(op, inside - inside % NS_PER_S, 0) for op in ops]
         keys = B.key_instants(timeline, side, cap, limit)
         first, second = B.pick(keys, 1), B.pick(keys, 2)
         if first is not None:

@@ -102,6 +102,20 @@ class CopperInvertedRangeCrashes(CopperStore):
         return super()._filtered(ordered, params)
 
 
+class CopperGtDroppedWithGte(CopperStore):
+    """When created[gt] and created[gte] are sent together, only created[gte] is applied."""
+
+    catches = "created_range_combines_bounds"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        ops = {op for op, _ in params.created}
+        if {"gt", "gte"} <= ops:
+            params = replace(params, created=tuple((op, v) for op, v in params.created if op != "gt"))
+        return super()._filtered(ordered, params)
+
+
 # -- spellings of an instant ------------------------------------------------------------------------
 
 
@@ -153,6 +167,18 @@ class CopperBoundTruncatedToSecond(CopperStore):
     def _to_instant(self, parsed):
         instant = super()._to_instant(parsed)
         return Fraction(instant // 1000 * 1000)
+
+
+class CopperLteWholeSecondCoversTheSecond(CopperStore):
+    """A created[lte] bound written without a fraction covers its whole second (lte 12:00:00 keeps 12:00:00.5)."""
+
+    catches = "created_precision_is_read_exactly"
+
+    def _parse_created(self, raw, param):
+        instant = super()._parse_created(raw, param)
+        if instant is not None and param == "created[lte]" and re.search(r"T\d{2}:\d{2}:\d{2}(Z|[+-]|$)", raw):
+            return instant + 999
+        return instant
 
 
 class CopperLongFractionMisread(CopperStore):
@@ -318,9 +344,9 @@ class CopperSearchDroppedWithEndingBefore(CopperStore):
 
 MUTANTS = [
     CopperGtInclusive, CopperGteExclusive, CopperGteLosesTies, CopperLtInclusive, CopperLteExclusive,
-    CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes,
+    CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes, CopperGtDroppedWithGte,
     CopperOffsetIgnored, CopperOffsetSignInverted, CopperOffsetMinutesIgnored, CopperOffsetRejected,
-    CopperBoundTruncatedToSecond, CopperLongFractionMisread,
+    CopperBoundTruncatedToSecond, CopperLongFractionMisread, CopperLteWholeSecondCoversTheSecond,
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation,

@@ -670,7 +670,7 @@ class DefaultLimitTiesDropped(Bug):
 
 class TicketObjectWrong(Bug):
     """Tickets carry object: "list" (copied from the envelope)."""
-    catches = ("list_responses_match_spec",)
+    catches = ("list_responses_match_spec", "ticket_object_names_one_kind")
 
     def render(self, t):
         out = super().render(t)
