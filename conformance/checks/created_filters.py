@@ -14,8 +14,8 @@ from typing import Sequence
 
 from hypothesis import strategies as st
 
-from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
-                                        selects_one_of, walk_ended)
+from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, operators_split_at, rejected,
+                                        same_selection, selects_one_of, walk_ended, window_holds_what_it_shows)
 from conformance.oracles.instants import NS_PER_S, parse_instant
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
@@ -303,6 +303,62 @@ def created_precision_is_read_exactly(ctx: RunContext) -> None:
         st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.SUB_MS + ((0, 6), (0, 9)))))
     ctx.explore(drawn, lambda p: _precision_agrees(ctx, p[0], p[1] + p[2][0], p[2][1]),
                 max_examples=_drawn(ctx))
+
+
+#: Display windows probed per run (the newest shown instants), and tickets whose stored instant is
+#: recovered by bisection when ``created`` is shown more coarsely than milliseconds.
+WINDOWS_FINE, WINDOWS_COARSE, BISECTED = 3, 6, 2
+
+
+def _window_walk(ctx: RunContext, bounds: Sequence[tuple[str, int]]) -> tuple[Params, Walk]:
+    _, timeline = walk_and_timeline(ctx)
+    filters: Params = tuple((_param(ctx, op), B.spell(ns)) for op, ns in bounds)
+    low = next((ns for op, ns in bounds if op in LOWER), None)
+    high = next((ns for op, ns in bounds if op in ("lt", "lte")), None)
+    span = timeline.count_between(None if low is None else low - timeline.fuzz_ns,
+                                  None if high is None else high + timeline.fuzz_ns)
+    pages = pages_for(ctx, span)
+    walk = filtered_walk(ctx, filters, max_pages=pages)
+    if isinstance(walk, Rejected):
+        raise Violation(f"{describe(filters)}: valid ISO 8601 bounds were rejected", expected="200",
+                        actual=walk.exchange.status, exchanges=[walk.exchange])
+    walk_ended(walk, describe(filters))
+    return filters, walk
+
+
+def _holds(ctx: RunContext, bounds: Sequence[tuple[str, int]], ticket_id: object) -> tuple[bool, Walk]:
+    _, walk = _window_walk(ctx, bounds)
+    return repr(ticket_id) in set(map(repr, walk.ids(ctx.profile.id_field))), walk
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES, relies_on=("full-walk",),
+       proves="The filters agree with the created values shown: a window [t, t + display unit) holds exactly the "
+              "tickets shown in it, and at each probed ticket's stored instant (recovered with the filters by "
+              "bisection at 1 ms steps when created is shown as whole seconds) exactly one of gt and lte selects "
+              "it.")
+def created_display_agrees_with_filters(ctx: RunContext) -> None:
+    _, timeline = walk_and_timeline(ctx)
+    unit = max(timeline.fuzz_ns, B.MS)
+    unit_name = "1 ms" if unit == B.MS else f"{unit / NS_PER_S:g} s"
+    # The display grid: shown instants cut to the unit (finer data shown exactly is cut to the millisecond).
+    starts = list(dict.fromkeys(ns - ns % unit for ns in timeline.instants()))
+    coarse = unit > B.MS
+    for low in starts[:WINDOWS_COARSE if coarse else WINDOWS_FINE]:
+        filters, walk = _window_walk(ctx, [("gte", low), ("lt", low + unit)])
+        window_holds_what_it_shows(walk, timeline, low, low + unit, unit_name, describe(filters),
+                                   ctx.profile.id_field)
+    for low in starts[:BISECTED if coarse else 1]:
+        ticket = next(i for i in timeline.ids if low <= timeline.created[i] < low + unit)
+        # Invariant: the ticket is in gte(lo) and not in gte(hi), inside the window [low, low + unit).
+        lo, hi = low, low + unit
+        while hi - lo > B.MS:
+            mid = lo + (hi - lo) // B.MS // 2 * B.MS
+            inside, _ = _holds(ctx, [("gte", mid), ("lt", low + unit)], ticket)
+            lo, hi = (mid, hi) if inside else (lo, mid)
+        after, gt_walk = _holds(ctx, [("gt", lo), ("lt", low + unit)], ticket)
+        at_or_before, lte_walk = _holds(ctx, [("gte", low), ("lte", lo)], ticket)
+        operators_split_at(timeline.describe(ticket), B.spell(lo), after, at_or_before,
+                           gt_walk.exchanges[:1] + lte_walk.exchanges[:1])
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,

@@ -435,3 +435,41 @@ def no_match_query(references: Iterable[Any], base: str = "zq-conformance-no-suc
             return query
         n += 1
 
+
+
+# -- stored instants recovered with the filters ------------------------------------------------
+
+
+def window_holds_what_it_shows(walk: Walk, timeline: Timeline, low: int, high: int, unit_name: str, what: str,
+                               id_field: str) -> None:
+    """A window ``created >= low and < high`` (``low`` and ``high`` on the display grid) holds exactly
+    the tickets whose shown ``created`` lies in it: a shown value is the stored instant cut to the
+    display unit (``shown <= stored < shown + unit``), so a ticket shown in the window is stored in it."""
+    got = set(map(repr, walk.ids(id_field)))
+    for ticket_id in timeline.ids:
+        shown = timeline.created[ticket_id]
+        inside = low <= shown < high
+        if inside and repr(ticket_id) not in got:
+            raise Violation(f"{what}: ticket {timeline.describe(ticket_id)} is shown inside the window but not "
+                            f"returned: its stored instant lies before the value shown (created is shown rounded "
+                            f"up, not cut to the display unit of {unit_name}), or the filters compare another value",
+                            expected=f"{ticket_id} (shown <= stored < shown + {unit_name})",
+                            actual=walk.ids(id_field)[:20], exchanges=walk.exchanges[:2])
+        if not inside and repr(ticket_id) in got:
+            raise Violation(f"{what}: ticket {timeline.describe(ticket_id)} is shown outside the window yet "
+                            f"returned: the value shown is not its stored instant cut to the display unit of {unit_name}",
+                            expected=f"only tickets shown in the window", actual=walk.ids(id_field)[:20],
+                            exchanges=walk.exchanges[:2])
+
+
+def operators_split_at(ticket: str, instant: str, after: bool, at_or_before: bool, exchanges: Sequence[Exchange]) -> None:
+    """At a ticket's recovered stored instant ``b`` (it satisfies gte b and not gte b + 1 ms),
+    exactly one of ``gt b`` and ``lte b`` selects it: both when gt is inclusive or lte reaches
+    past the bound, neither when lte is exclusive (or gt skips sub-millisecond instants)."""
+    if after != at_or_before:
+        return
+    how = "both" if after else "neither"
+    raise Violation(f"ticket {ticket}, whose stored instant the filters place at {instant} (gte selects it, gte 1 ms "
+                    f"later does not): {how} of created[gt]={instant} and created[lte]={instant} select it",
+                    expected="exactly one of gt and lte selects it", actual=f"gt: {after}, lte: {at_or_before}",
+                    exchanges=list(exchanges)[:3])

@@ -181,6 +181,17 @@ class CopperLteWholeSecondCoversTheSecond(CopperStore):
         return instant
 
 
+class CopperCreatedShownRoundedToSecond(CopperStore):
+    """created is shown as unix seconds rounded to the nearest second while the filters compare the stored milliseconds."""
+
+    catches = "created_display_agrees_with_filters"
+
+    def _render(self, ticket):
+        rendered = super()._render(ticket)
+        rendered["created"] = (ticket.created_ms + 500) // 1000
+        return rendered
+
+
 class CopperLongFractionMisread(CopperStore):
     """A fraction with more than 3 digits is read as that many milliseconds (.5890 -> 5890 ms)."""
 
@@ -347,6 +358,7 @@ MUTANTS = [
     CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes, CopperGtDroppedWithGte,
     CopperOffsetIgnored, CopperOffsetSignInverted, CopperOffsetMinutesIgnored, CopperOffsetRejected,
     CopperBoundTruncatedToSecond, CopperLongFractionMisread, CopperLteWholeSecondCoversTheSecond,
+    CopperCreatedShownRoundedToSecond,
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation,
