@@ -473,3 +473,35 @@ def operators_split_at(ticket: str, instant: str, after: bool, at_or_before: boo
                     f"later does not): {how} of created[gt]={instant} and created[lte]={instant} select it",
                     expected="exactly one of gt and lte selects it", actual=f"gt: {after}, lte: {at_or_before}",
                     exchanges=list(exchanges)[:3])
+
+
+def search_back_window(query: str, window: Window, order: Sequence[Any], references: Mapping[Any, Any],
+                       limit: int, id_field: str, what: str) -> None:
+    """A search paged back (``ending_before`` the ticket at ``window.end`` of ``order``, same filters):
+    only matching tickets before the cursor, in list order, and every ticket whose reference equals
+    the query among the ``limit`` tickets right before it (the database page; a search run as a
+    database filter returns the nearest matches, which include those)."""
+    position = {repr(i): p for p, i in enumerate(order)}
+    previous = -1
+    found = set()
+    for item in window.page.items:
+        ticket_id = item.get(id_field)
+        p = position.get(repr(ticket_id))
+        if p is None or p >= window.end or p <= previous:
+            where = "not in the list the other filters select" if p is None else (
+                "at or after its cursor" if p >= window.end else "out of list order")
+            raise Violation(f"{what}: returned {ticket_id} {where}", expected="matching tickets before the cursor, "
+                            "newest first", actual=[i.get(id_field) for i in window.page.items][:10],
+                            exchanges=[window.page.exchange])
+        if not loosely_matches(query, references.get(ticket_id)):
+            raise Violation(f"{what}: returned {ticket_id} whose reference {references.get(ticket_id)!r} does not "
+                            f"contain {query!r}", expected=f"references containing {query!r}",
+                            actual=references.get(ticket_id), exchanges=[window.page.exchange])
+        previous = p
+        found.add(p)
+    missing = [p for p in range(max(0, window.end - limit), window.end)
+               if references.get(order[p]) == query and p not in found]
+    if missing:
+        raise Violation(f"{what}: ticket {order[missing[0]]} (reference {query!r}) right before the cursor is missing",
+                        expected=f"every ticket with reference {query!r} among the {limit} before the cursor",
+                        actual=[i.get(id_field) for i in window.page.items][:10], exchanges=[window.page.exchange])

@@ -286,6 +286,31 @@ class CopperCreatedDroppedWithLocation(CopperStore):
         return super()._filtered(ordered, params)
 
 
+class CopperLocationDroppedWithSearch(CopperStore):
+    """When search_query is given, the location filter is ignored (the search runs over every location)."""
+
+    catches = "filters_combine_as_intersection"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        if params.search_query is not None:
+            params = replace(params, location=None)
+        return super()._filtered(ordered, params)
+
+
+class CopperCreatedDroppedWithSearchAndLocation(CopperStore):
+    """With location, created bounds and search_query all given, the created bounds are ignored."""
+
+    catches = "filters_combine_as_intersection"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        if params.search_query is not None and params.location is not None:
+            params = replace(params, created=())
+        return super()._filtered(ordered, params)
+
 
 # -- search -----------------------------------------------------------------------------------------
 
@@ -361,7 +386,7 @@ MUTANTS = [
     CopperCreatedShownRoundedToSecond,
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
-    CopperCreatedDroppedWithLocation,
+    CopperCreatedDroppedWithLocation, CopperLocationDroppedWithSearch, CopperCreatedDroppedWithSearchAndLocation,
     CopperSearchFirstCharsOnly, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
     CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore, CopperFilteredMaxPageShort,
 ]
