@@ -20,14 +20,12 @@ from conformance.oracles.filters import (Expected, Window, empty_or_rejected, ex
                                         no_match_query, search_results_match, selects_exactly, subset_where, walk_ended)
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
-from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, pages_for, paging,
+from conformance.observe.filtered_walks import (SEARCH_PAGES, Rejected, search_windows, budget_stop, describe, filtered_walk, pages_for, paging,
                                                 walk_and_timeline)
 from conformance.checks.registry import check
 from conformance.observe.walks import Params, Walk, page_from
 from conformance.model.violations import Skipped, Violation
 
-#: Unfiltered pages a search is walked over (each costs one request per query).
-SEARCH_PAGES = 6
 #: At most this many pages of a location walk at the largest page size, and of a small-page walk;
 #: a longer walk is compared as a prefix of the oracle subset.
 LOCATION_PAGES = 3
@@ -361,33 +359,6 @@ def _references(ctx: RunContext) -> dict[Any, Any]:
     assert ctx.profile.search
     walk, _ = walk_and_timeline(ctx)
     return {item.get(ctx.profile.id_field): item.get(ctx.profile.search.field) for item in walk.items}
-
-
-def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
-    """The search asked once per unfiltered page cursor (same page size), memoized per query.
-
-    Returns the windows and whether they reach the end of the list (the last page had has_more false).
-    """
-    assert ctx.profile.search
-    walk, _ = walk_and_timeline(ctx)
-    cursor_paging, id_field = paging(ctx), ctx.profile.id_field
-
-    def ask() -> list[Window]:
-        windows: list[Window] = []
-        start = 0
-        for index, unfiltered in enumerate(walk.pages[:SEARCH_PAGES]):
-            params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)))
-            cursor = None
-            if index:
-                cursor = walk.pages[index - 1].items[-1].get(id_field)
-                params += ((cursor_paging.after, str(cursor)),)
-            page = page_from(ctx.api.list(params), params, cursor_paging.items)
-            windows.append(Window(cursor, start, start + len(unfiltered.items), page))
-            start += len(unfiltered.items)
-        return windows
-
-    windows = ctx.api.memo(("search-windows", query), ask)
-    return windows, len(walk.pages) <= SEARCH_PAGES
 
 
 def _covered_references(ctx: RunContext) -> list[str]:

@@ -324,6 +324,15 @@ class CopperSearchFirstCharsOnly(CopperStore):
         return query[:4].casefold() in ticket.reference.casefold()
 
 
+class CopperSearchShortQueryCaseSensitive(CopperStore):
+    """A search_query shorter than five characters is matched case-sensitively (longer ones ignore case)."""
+
+    catches = "search_refinement_narrows"
+
+    def _matches_search(self, ticket, query):
+        return query in ticket.reference if len(query) < 5 else super()._matches_search(ticket, query)
+
+
 class CopperSearchHasMoreFromFilteredPage(CopperStore):
     """has_more is false whenever the (post-filtered) page is empty, though later pages hold matches."""
 
@@ -387,6 +396,6 @@ MUTANTS = [
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation, CopperLocationDroppedWithSearch, CopperCreatedDroppedWithSearchAndLocation,
-    CopperSearchFirstCharsOnly, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
+    CopperSearchFirstCharsOnly, CopperSearchShortQueryCaseSensitive, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
     CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore, CopperFilteredMaxPageShort,
 ]
