@@ -14,9 +14,9 @@ from typing import Sequence
 
 from hypothesis import strategies as st
 
-from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, rejected, same_selection,
-                                        selects_one_of, walk_ended)
-from conformance.oracles.instants import parse_instant
+from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expected_subset, operators_split_at, rejected,
+                                        same_selection, selects_one_of, walk_ended, window_holds_what_it_shows)
+from conformance.oracles.instants import NS_PER_S, parse_instant
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
 from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, max_items, pages_for,
@@ -148,14 +148,37 @@ def _range(ctx: RunContext, lop: str, lns: int, uop: str, uns: int) -> None:
         judge(ctx, filters, walk, pages, [Expected(())])
 
 
+def _same_side_pairs(timeline: Timeline, cap: int) -> list[tuple[tuple[str, int], tuple[str, int]]]:
+    """Both operators of one side sent together, at cheap present instants: at one instant (the
+    exclusive one is tighter) and at two instants with a ticket between them (the inclusive one at
+    the nearer instant is tighter), so a server dropping either operator of the pair shows."""
+    pairs: list[tuple[tuple[str, int], tuple[str, int]]] = []
+    for side, (strict, loose) in (("lower", ("gt", "gte")), ("upper", ("lt", "lte"))):
+        cheap = B.cheap_instants(timeline, side, cap)
+        ordered = cheap if side == "lower" else cheap[::-1]  # cheapest first, inward
+        ties = [ns for ns, _ in timeline.tie_groups() if ns in set(ordered)]
+        ties = ties if side == "lower" else ties[::-1]
+        at = B.pick(ties, 0) if ties else B.pick(ordered, 0)
+        if at is not None:
+            pairs.append(((strict, at), (loose, at)))
+        if len(ordered) >= 3:
+            # The inclusive bound at the outermost instant is tighter than the exclusive one two instants
+            # inward, which alone would also admit the instant between them.
+            pairs.append(((loose, ordered[0]), (strict, ordered[2])))
+    return pairs
+
+
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="A lower and an upper created bound together select exactly the intersection; an empty range is "
-              "200 with an empty list; an inverted range is an empty list or a 4xx.")
+              "200 with an empty list; an inverted range is an empty list or a 4xx; gt with gte (and lt with "
+              "lte) sent together both apply (the tighter one wins).")
 def created_range_combines_bounds(ctx: RunContext) -> None:
     _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     for lop, lns, uop, uns in B.key_ranges(timeline, cap) + B.inverted_ranges(timeline):
         _range(ctx, lop, lns, uop, uns)
+    for (aop, ans), (bop, bns) in _same_side_pairs(timeline, cap):
+        expect_exact(ctx, [(aop, ans, B.spell(ans)), (bop, bns, B.spell(bns))])
     ctx.explore(B.ranges(timeline, cap), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
 
 
@@ -233,6 +256,17 @@ def _precision_agrees(ctx: RunContext, op: str, ns: int, digits: int) -> None:
     judge(ctx, filters, walk, pages, alternatives, f"the instant {B.spell(ns)}")
 
 
+def _inside_a_second(timeline: Timeline, side: str, cap: int) -> int | None:
+    """The cheapest present instant on ``side`` lying strictly inside a second (not at .000), whose
+    whole second is a cheap bound too; None when every instant is a whole second."""
+    cheap = B.cheap_instants(timeline, side, cap)
+    for ns in cheap if side == "lower" else cheap[::-1]:
+        second = ns - ns % NS_PER_S
+        if ns % NS_PER_S and B.cost(timeline, side, second - B.MS if side == "lower" else second + NS_PER_S) <= cap:
+            return ns
+    return None
+
+
 def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     """``(op, instant, fraction digits)``: whole seconds without a fraction, 6 and 9 digits, and
     sub-millisecond points between two milliseconds."""
@@ -243,6 +277,11 @@ def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
         seconds = B.whole_seconds(timeline, side, cap)
         if seconds:
             probes += [(op, seconds[0], 0) for op in ops]
+        # A whole second without a fraction, with a ticket later in that second: the bound is that
+        # instant, not the whole second (lte 12:00:00 excludes 12:00:00.5; gt 12:00:00 includes it).
+        inside = _inside_a_second(timeline, side, cap)
+        if inside is not None:
+            probes += [(op, inside - inside % NS_PER_S, 0) for op in ops]
         keys = B.key_instants(timeline, side, cap, limit)
         first, second = B.pick(keys, 1), B.pick(keys, 2)
         if first is not None:
@@ -264,6 +303,62 @@ def created_precision_is_read_exactly(ctx: RunContext) -> None:
         st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.SUB_MS + ((0, 6), (0, 9)))))
     ctx.explore(drawn, lambda p: _precision_agrees(ctx, p[0], p[1] + p[2][0], p[2][1]),
                 max_examples=_drawn(ctx))
+
+
+#: Display windows probed per run (the newest shown instants), and tickets whose stored instant is
+#: recovered by bisection when ``created`` is shown more coarsely than milliseconds.
+WINDOWS_FINE, WINDOWS_COARSE, BISECTED = 3, 6, 2
+
+
+def _window_walk(ctx: RunContext, bounds: Sequence[tuple[str, int]]) -> tuple[Params, Walk]:
+    _, timeline = walk_and_timeline(ctx)
+    filters: Params = tuple((_param(ctx, op), B.spell(ns)) for op, ns in bounds)
+    low = next((ns for op, ns in bounds if op in LOWER), None)
+    high = next((ns for op, ns in bounds if op in ("lt", "lte")), None)
+    span = timeline.count_between(None if low is None else low - timeline.fuzz_ns,
+                                  None if high is None else high + timeline.fuzz_ns)
+    pages = pages_for(ctx, span)
+    walk = filtered_walk(ctx, filters, max_pages=pages)
+    if isinstance(walk, Rejected):
+        raise Violation(f"{describe(filters)}: valid ISO 8601 bounds were rejected", expected="200",
+                        actual=walk.exchange.status, exchanges=[walk.exchange])
+    walk_ended(walk, describe(filters))
+    return filters, walk
+
+
+def _holds(ctx: RunContext, bounds: Sequence[tuple[str, int]], ticket_id: object) -> tuple[bool, Walk]:
+    _, walk = _window_walk(ctx, bounds)
+    return repr(ticket_id) in set(map(repr, walk.ids(ctx.profile.id_field))), walk
+
+
+@check(family="created-filter", level="MUST", requires=REQUIRES, relies_on=("full-walk",),
+       proves="The filters agree with the created values shown: a window [t, t + display unit) holds exactly the "
+              "tickets shown in it, and at each probed ticket's stored instant (recovered with the filters by "
+              "bisection at 1 ms steps when created is shown as whole seconds) exactly one of gt and lte selects "
+              "it.")
+def created_display_agrees_with_filters(ctx: RunContext) -> None:
+    _, timeline = walk_and_timeline(ctx)
+    unit = max(timeline.fuzz_ns, B.MS)
+    unit_name = "1 ms" if unit == B.MS else f"{unit / NS_PER_S:g} s"
+    # The display grid: shown instants cut to the unit (finer data shown exactly is cut to the millisecond).
+    starts = list(dict.fromkeys(ns - ns % unit for ns in timeline.instants()))
+    coarse = unit > B.MS
+    for low in starts[:WINDOWS_COARSE if coarse else WINDOWS_FINE]:
+        filters, walk = _window_walk(ctx, [("gte", low), ("lt", low + unit)])
+        window_holds_what_it_shows(walk, timeline, low, low + unit, unit_name, describe(filters),
+                                   ctx.profile.id_field)
+    for low in starts[:BISECTED if coarse else 1]:
+        ticket = next(i for i in timeline.ids if low <= timeline.created[i] < low + unit)
+        # Invariant: the ticket is in gte(lo) and not in gte(hi), inside the window [low, low + unit).
+        lo, hi = low, low + unit
+        while hi - lo > B.MS:
+            mid = lo + (hi - lo) // B.MS // 2 * B.MS
+            inside, _ = _holds(ctx, [("gte", mid), ("lt", low + unit)], ticket)
+            lo, hi = (mid, hi) if inside else (lo, mid)
+        after, gt_walk = _holds(ctx, [("gt", lo), ("lt", low + unit)], ticket)
+        at_or_before, lte_walk = _holds(ctx, [("gte", low), ("lte", lo)], ticket)
+        operators_split_at(timeline.describe(ticket), B.spell(lo), after, at_or_before,
+                           gt_walk.exchanges[:1] + lte_walk.exchanges[:1])
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,

@@ -147,6 +147,17 @@ def limit_is_honoured(ctx: RunContext) -> None:
         cp.page_sizes_honour_limit(sampled.walk, sampled.limit, total, head)  # type: ignore[arg-type]
 
 
+@check(family="schema", level="MUST", requires=REQUIRES,
+       proves="Where listed tickets carry `object`, it is one fixed string naming the resource kind on every ticket, "
+              "never the list envelope's 'list' (every documented resource carries a fixed `object`).")
+def ticket_object_names_one_kind(ctx: RunContext) -> None:
+    p = paging(ctx)
+    require_tickets(ctx)
+    if not p.object_field:
+        raise Skipped("the API documents no object field")
+    cp.items_name_one_kind(full_walk(ctx), p.object_field, p.object_value or "")
+
+
 # -- single-request checks -----------------------------------------------------------------------
 
 

@@ -9,30 +9,49 @@ true; a client continuing from the unfiltered cursors must still find every matc
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.checks.registry import check
+from conformance.model.violations import Skipped, Violation
+from conformance.observe.context import RunContext
+from conformance.observe.cursor_walks import newer  # noqa: F401
+from conformance.observe.filtered_walks import (
+    SEARCH_PAGES,
+    Rejected,
+    budget_stop,
+    describe,
+    filtered_walk,
+    pages_for,
+    paging,
+    search_windows,
+    walk_and_timeline,
+)
+from conformance.observe.walks import Params, Walk, page_from
 from conformance.oracles import cursor_pagination as cp
 from conformance.oracles import filters as F
-from conformance.oracles.filters import (Expected, Window, empty_or_rejected, expected_subset, loosely_matches,
-                                        no_match_query, search_results_match, selects_exactly, subset_where, walk_ended)
+from conformance.oracles.filters import (
+    Expected,
+    Window,
+    empty_or_rejected,
+    expected_subset,
+    loosely_matches,
+    no_match_query,
+    search_results_match,
+    selects_exactly,
+    subset_where,
+    walk_ended,
+)
 from conformance.strategies import bounds as B
-from conformance.observe.context import RunContext
-from conformance.observe.cursor_walks import newer
-from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, pages_for, paging,
-                                                walk_and_timeline)
-from conformance.checks.registry import check
-from conformance.observe.walks import Params, Walk, page_from
-from conformance.model.violations import Skipped, Violation
 
-#: Unfiltered pages a search is walked over (each costs one request per query).
-SEARCH_PAGES = 6
 #: At most this many pages of a location walk at the largest page size, and of a small-page walk;
 #: a longer walk is compared as a prefix of the oracle subset.
 LOCATION_PAGES = 3
 SMALL_PAGES = 8
+#: At most this many pages of a combined walk (a longer one is compared as a prefix), whatever the volume.
+COMBINED_PAGES = 3
 
 
 # -- location -------------------------------------------------------------------------------------
@@ -200,6 +219,161 @@ def filters_apply_on_every_page(ctx: RunContext) -> None:
     ctx.explore(st.integers(3, 15), lambda limit: _small_walks(ctx, limit), max_examples=2)
 
 
+# -- filters in combination ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Combination:
+    """The filters of one combined query, drawn from one stretch of the unfiltered walk."""
+
+    location: str | None
+    bounds: tuple[tuple[str, int], ...]  # (op, instant): a created range
+    query: str | None
+
+
+def _combination_parts(ctx: RunContext, limit: int) -> Combination:
+    """A created range holding about three small pages of the list, the location most common in it and
+    the reference most common among that location's tickets in it (preferably one other locations share,
+    so that a dropped location filter shows)."""
+    walk, timeline = walk_and_timeline(ctx)
+    id_field = ctx.profile.id_field
+    items = walk.items
+    start = min(len(items) // 3, max(0, len(items) - 3 * limit - 1))
+    stop = min(len(items) - 1, start + 3 * limit)
+    bounds: tuple[tuple[str, int], ...] = ()
+    if ctx.profile.created_filters and {"gte", "lt"} <= set(ctx.profile.created_filters.params) and start > 0:
+        bounds = (("gte", timeline.created[items[stop].get(id_field)]),
+                  ("lt", timeline.created[items[start - 1].get(id_field)]))
+    inside = expected_subset(timeline, bounds) if bounds else Expected(tuple(timeline.ids))
+    members = set(inside.must) | set(inside.may)
+    stretch = [i for i in items if i.get(id_field) in members]
+    location = query = None
+    if ctx.profile.location:
+        field = ctx.profile.location.field
+        counts = Counter(v for v in (i.get(field) for i in stretch) if isinstance(v, str) and v)
+        location = min(counts, key=lambda v: (-counts[v], v)) if counts else None
+    if ctx.profile.search:
+        field = ctx.profile.search.field
+        here = [i for i in stretch if location is None or i.get(ctx.profile.location.field) == location]  # type: ignore[union-attr]
+        refs = Counter(r for r in (i.get(field) for i in here) if isinstance(r, str) and r)
+        shared = {i.get(field) for i in walk.items if location is None
+                  or i.get(ctx.profile.location.field) != location}  # type: ignore[union-attr]
+        query = min(refs, key=lambda r: (r not in shared, -refs[r], r)) if refs else None
+    return Combination(location, bounds, query)
+
+
+def _base_filters(ctx: RunContext, combo: Combination, location: bool, created: bool) -> Params:
+    filters: Params = ()
+    if location and combo.location is not None:
+        assert ctx.profile.location
+        filters += ((ctx.profile.location.param, combo.location),)
+    if created:
+        filters += tuple((_created_param(ctx, op), B.spell(ns)) for op, ns in combo.bounds)
+    return filters
+
+
+def _created_param(ctx: RunContext, op: str) -> str:
+    assert ctx.profile.created_filters
+    return ctx.profile.created_filters.params[op]
+
+
+def _intersection(ctx: RunContext, combo: Combination, location: bool, created: bool) -> Expected:
+    """The tickets of the unfiltered walk both single filters select (created: with its display tolerance)."""
+    walk, timeline = walk_and_timeline(ctx)
+    by_created = expected_subset(timeline, combo.bounds if created else ())
+    if not (location and combo.location is not None):
+        return by_created
+    assert ctx.profile.location
+    field, id_field = ctx.profile.location.field, ctx.profile.id_field
+    here = {i.get(id_field) for i in walk.items if i.get(field) == combo.location}
+    return Expected(tuple(i for i in by_created.must if i in here), frozenset(by_created.may & here))
+
+
+def _combined_walk(ctx: RunContext, filters: Params, expected: Expected, limit: int) -> tuple[Walk, bool]:
+    pages = min(pages_for(ctx, len(expected.must) + len(expected.may), limit), COMBINED_PAGES)
+    walk = filtered_walk(ctx, filters, limit, pages)
+    if isinstance(walk, Rejected):
+        raise Violation(f"{describe(filters)}: valid filters combined were rejected", expected=200,
+                        actual=walk.exchange.status, exchanges=[walk.exchange])
+    return walk, walk_ended(walk, describe(filters), budget_stop(pages))
+
+
+def _search_on(ctx: RunContext, base: Walk, base_filters: Params, query: str, limit: int, complete: bool) -> None:
+    """The search added to a walked query, asked with that walk's own cursors forward and once backward:
+    judged against the base walk (the single-filter results) like a search of the whole list."""
+    assert ctx.profile.search
+    p, id_field = paging(ctx), ctx.profile.id_field
+    references = _references(ctx)
+    order = base.ids(id_field)
+    filters = tuple(base_filters) + ((ctx.profile.search.param, query),)
+    what = f"{describe(filters)} at limit={limit}"
+
+    def ask() -> list[Window]:
+        windows, start = [], 0
+        for index, unfiltered in enumerate(base.pages):
+            params: Params = filters + ((p.limit, str(limit)),)
+            cursor = base.pages[index - 1].items[-1].get(id_field) if index else None
+            if cursor is not None:
+                params += ((p.after, str(cursor)),)
+            windows.append(Window(cursor, start, start + len(unfiltered.items),
+                                  page_from(ctx.api.list(params), params, p.items)))
+            start += len(unfiltered.items)
+        return windows
+
+    windows = ctx.api.memo(("combined-search-windows", filters, limit, len(base.pages)), ask)
+    search_results_match(query, windows, references, id_field, what)
+    F.search_walk_finds_every_match(query, windows, order, references, id_field, p.has_more, what)
+    if len(base.pages) > 1 and base.pages[1].items:
+        cursor = base.pages[1].items[0].get(id_field)
+        params = filters + ((p.limit, str(limit)), (p.before, str(cursor)))
+        page = page_from(ctx.api.memo(("combined-before", params), lambda: ctx.api.list(params)), params, p.items)
+        F.search_back_window(query, Window(cursor, 0, len(base.pages[0].items), page), order, references, limit,
+                             id_field, f"{what} with ending_before={cursor}")
+
+
+def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
+    combo = _combination_parts(ctx, limit)
+    _, timeline = walk_and_timeline(ctx)
+    id_field = ctx.profile.id_field
+    judged = 0
+    have_location, have_created = combo.location is not None, bool(combo.bounds)
+    # location with created: the walk forward, has_more, and each page back (ending_before).
+    if have_location and have_created:
+        filters = _base_filters(ctx, combo, True, True)
+        walk, complete = _combined_walk(ctx, filters, _intersection(ctx, combo, True, True), limit)
+        what = f"{describe(filters)} at limit={limit}"
+        selects_exactly(walk, timeline, _intersection(ctx, combo, True, True), what, id_field, complete)
+        _has_more_and_back(ctx, walk, filters, limit, what)
+        judged += 1
+    if combo.query is not None:
+        # search with location, with created, and with both: on the walk of the other filters.
+        pairs = ((True, False), (False, True), (True, True)) if every_pair else ((True, True),)
+        for location, created in pairs:
+            if (location and not have_location) or (created and not have_created):
+                continue
+            filters = _base_filters(ctx, combo, location, created)
+            expected = _intersection(ctx, combo, location, created)
+            base, complete = _combined_walk(ctx, filters, expected, limit)
+            selects_exactly(base, timeline, expected, f"{describe(filters)} at limit={limit}", id_field, complete)
+            _search_on(ctx, base, filters, combo.query, limit, complete)
+            judged += 1
+    return judged
+
+
+@check(family="consistency", level="MUST", requires=("cursor-pagination",),
+       proves="Filters in combination (location with created bounds, search with location, search with created "
+              "bounds, all three) select exactly the intersection of the single-filter results, paged forward "
+              "with starting_after and back with ending_before, at the largest and at a small page size.")
+def filters_combine_as_intersection(ctx: RunContext) -> None:
+    walk_and_timeline(ctx)
+    p = paging(ctx)
+    judged = _combine(ctx, p.max_limit)
+    # A small page size: several pages, so cursors carry the filters; all filters at once only (budget).
+    ctx.explore(st.integers(3, 8), lambda limit: _combine(ctx, limit, every_pair=False), max_examples=1)
+    if not judged:
+        raise Skipped("fewer than two of location, created and search filters to combine")
+
+
 # -- search ---------------------------------------------------------------------------------------
 
 
@@ -215,35 +389,6 @@ def _head_moved(ctx: RunContext) -> bool:
     p = paging(ctx)
     first = page_from(ctx.api.list(((p.limit, "1"),)), (), p.items).items
     return bool(first) and first[0].get(ctx.profile.id_field) != walk.items[0].get(ctx.profile.id_field)
-
-
-def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
-    """The search asked once per unfiltered page cursor (same page size), memoized per query.
-
-    Returns the windows and whether they reach the end of the list (the last page had has_more false).
-    """
-    assert ctx.profile.search
-    walk, _ = walk_and_timeline(ctx)
-    cursor_paging, id_field = paging(ctx), ctx.profile.id_field
-
-    def ask() -> list[Window]:
-        windows: list[Window] = []
-        start = 0
-        for index, unfiltered in enumerate(walk.pages[:SEARCH_PAGES]):
-            params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)))
-            cursor = None
-            if index:
-                cursor = walk.pages[index - 1].items[-1].get(id_field)
-                params += ((cursor_paging.after, str(cursor)),)
-            page = page_from(ctx.api.list(params), params, cursor_paging.items)
-            if cursor is None:  # tickets created since the unfiltered walk may head it: out of its scope
-                page = replace(page, items=page.items[newer(ctx)(page.items):])
-            windows.append(Window(cursor, start, start + len(unfiltered.items), page))
-            start += len(unfiltered.items)
-        return windows
-
-    windows = ctx.api.memo(("search-windows", query), ask)
-    return windows, len(walk.pages) <= SEARCH_PAGES
 
 
 def _covered_references(ctx: RunContext) -> list[str]:

@@ -33,6 +33,9 @@ WALK_PAGES = 50  # a walk needing more pages than this is cut to its first WALK_
 SMALL_WALK_PAGES = 8
 
 
+PREFIX_PAGES = 12  # a walk cut to its first pages on a deep collection (see walk_sample)
+
+
 LARGE_DRAWS = 2  # plus the walk at the default limit
 
 
@@ -132,8 +135,13 @@ def walk_sample(ctx: RunContext) -> list[Sampled]:
         large = draw(ctx, walk_limits(groups, lo, p.largest_limit - 1), LARGE_DRAWS, "walk-sample-large")
         small = draw(ctx, walk_limits(groups, 1, min(SMALL_MAX, p.largest_limit), SMALL_WALK_PAGES),
                      SMALL_DRAWS, "walk-sample-small")
-        sample = [sampled_walk(ctx, None, WALK_PAGES)]
-        sample += [sampled_walk(ctx, limit, WALK_PAGES) for limit in large]
+        # On a collection too large to walk whole at the default size, its walk is a prefix of PREFIX_PAGES
+        # pages, and only the first large draw is walked whole (the other one: a prefix), so the sample
+        # stays within the run's budget at any depth (the oracle walk reaches the end anyway).
+        deep = n // p.default_limit + 2 > WALK_PAGES
+        sample = [sampled_walk(ctx, None, PREFIX_PAGES if deep else WALK_PAGES)]
+        sample += [sampled_walk(ctx, limit, PREFIX_PAGES if deep and index else WALK_PAGES)
+                   for index, limit in enumerate(large)]
         sample += [Sampled(walk_at(ctx, limit, SMALL_WALK_PAGES), limit, False) for limit in small]
         return sample
 

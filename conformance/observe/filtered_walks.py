@@ -4,15 +4,17 @@ so that checks asking the same question share the requests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from conformance.model.exchange import Exchange
 from conformance.model.violations import Skipped
 from conformance.observe.context import RunContext
-from conformance.observe.walks import ApiError, Params, Walk, walk_cursor
-from conformance.oracles.filters import Timeline
+from conformance.observe.cursor_walks import newer
+from conformance.observe.walks import ApiError, Params, Walk, page_from, walk_cursor
+from conformance.oracles.filters import Timeline, Window
 from conformance.oracles.instants import NotAnInstant
 from conformance.profiles.base import CursorPaging
+
 
 def paging(ctx: RunContext) -> CursorPaging:
     assert isinstance(ctx.profile.paging, CursorPaging)
@@ -86,3 +88,36 @@ def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:
 
 def describe(filters: Params) -> str:
     return "&".join(f"{k}={v}" for k, v in filters)
+
+
+#: Unfiltered pages a search is walked over (each costs one request per query).
+SEARCH_PAGES = 6
+
+
+def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
+    """The search asked once per unfiltered page cursor (same page size), memoized per query.
+
+    Returns the windows and whether they reach the end of the list (the last page had has_more false).
+    """
+    assert ctx.profile.search
+    walk, _ = walk_and_timeline(ctx)
+    cursor_paging, id_field = paging(ctx), ctx.profile.id_field
+
+    def ask() -> list[Window]:
+        windows: list[Window] = []
+        start = 0
+        for index, unfiltered in enumerate(walk.pages[:SEARCH_PAGES]):
+            params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)))
+            cursor = None
+            if index:
+                cursor = walk.pages[index - 1].items[-1].get(id_field)
+                params += ((cursor_paging.after, str(cursor)),)
+            page = page_from(ctx.api.list(params), params, cursor_paging.items)
+            if cursor is None:  # tickets created since the unfiltered walk may head it: out of its scope
+                page = replace(page, items=page.items[newer(ctx)(page.items):])
+            windows.append(Window(cursor, start, start + len(unfiltered.items), page))
+            start += len(unfiltered.items)
+        return windows
+
+    windows = ctx.api.memo(("search-windows", query), ask)
+    return windows, len(walk.pages) <= SEARCH_PAGES

@@ -392,3 +392,23 @@ __all__ = [
     "has_more_is",    "filtered_has_more_is_truthful", "page_start", "ending_before_pages_back",
     "rejected", "below_min_is_rejected_or_clamped", "capped", "unknown_cursor_refused", "both_cursors_refused", "Page",
 ]
+
+
+def items_name_one_kind(walk: Walk, object_field: str, envelope_value: str) -> None:
+    """Where items carry ``object``, it names their resource kind: one string on every item, never the
+    list envelope's own value (an item is not a list). Items without it are fine (docs unreadable)."""
+    seen: dict[Any, Exchange] = {}
+    for page in walk.pages:
+        for item in page.items:
+            if object_field not in item:
+                continue
+            value = item[object_field]
+            if not isinstance(value, str) or value == envelope_value:
+                raise Violation(f"a listed ticket carries {object_field}={value!r}: the value names a resource kind, "
+                                f"and {envelope_value!r} is the list envelope's", expected="one resource kind, "
+                                f"e.g. 'ticket'", actual=value, exchanges=[page.exchange])
+            seen.setdefault(value, page.exchange)
+    if len(seen) > 1:
+        raise Violation(f"listed tickets carry {len(seen)} different {object_field} values: each resource kind has "
+                        "one fixed value", expected="one value", actual=sorted(map(str, seen)),
+                        exchanges=list(seen.values())[:3])

@@ -460,3 +460,104 @@ def no_match_query(references: Iterable[Any], base: str = "zq-conformance-no-suc
             return query
         n += 1
 
+
+
+# -- stored instants recovered with the filters ------------------------------------------------
+
+
+def window_holds_what_it_shows(walk: Walk, timeline: Timeline, low: int, high: int, unit_name: str, what: str,
+                               id_field: str) -> None:
+    """A window ``created >= low and < high`` (``low`` and ``high`` on the display grid) holds exactly
+    the tickets whose shown ``created`` lies in it: a shown value is the stored instant cut to the
+    display unit (``shown <= stored < shown + unit``), so a ticket shown in the window is stored in it."""
+    got = set(map(repr, walk.ids(id_field)))
+    for ticket_id in timeline.ids:
+        shown = timeline.created[ticket_id]
+        inside = low <= shown < high
+        if inside and repr(ticket_id) not in got:
+            raise Violation(f"{what}: ticket {timeline.describe(ticket_id)} is shown inside the window but not "
+                            f"returned: its stored instant lies before the value shown (created is shown rounded "
+                            f"up, not cut to the display unit of {unit_name}), or the filters compare another value",
+                            expected=f"{ticket_id} (shown <= stored < shown + {unit_name})",
+                            actual=walk.ids(id_field)[:20], exchanges=walk.exchanges[:2])
+        if not inside and repr(ticket_id) in got:
+            raise Violation(f"{what}: ticket {timeline.describe(ticket_id)} is shown outside the window yet "
+                            f"returned: the value shown is not its stored instant cut to the display unit of {unit_name}",
+                            expected=f"only tickets shown in the window", actual=walk.ids(id_field)[:20],
+                            exchanges=walk.exchanges[:2])
+
+
+def operators_split_at(ticket: str, instant: str, after: bool, at_or_before: bool, exchanges: Sequence[Exchange]) -> None:
+    """At a ticket's recovered stored instant ``b`` (it satisfies gte b and not gte b + 1 ms),
+    exactly one of ``gt b`` and ``lte b`` selects it: both when gt is inclusive or lte reaches
+    past the bound, neither when lte is exclusive (or gt skips sub-millisecond instants)."""
+    if after != at_or_before:
+        return
+    how = "both" if after else "neither"
+    raise Violation(f"ticket {ticket}, whose stored instant the filters place at {instant} (gte selects it, gte 1 ms "
+                    f"later does not): {how} of created[gt]={instant} and created[lte]={instant} select it",
+                    expected="exactly one of gt and lte selects it", actual=f"gt: {after}, lte: {at_or_before}",
+                    exchanges=list(exchanges)[:3])
+
+
+def search_back_window(query: str, window: Window, order: Sequence[Any], references: Mapping[Any, Any],
+                       limit: int, id_field: str, what: str) -> None:
+    """A search paged back (``ending_before`` the ticket at ``window.end`` of ``order``, same filters):
+    only matching tickets before the cursor, in list order, and every ticket whose reference equals
+    the query among the ``limit`` tickets right before it (the database page; a search run as a
+    database filter returns the nearest matches, which include those)."""
+    position = {repr(i): p for p, i in enumerate(order)}
+    previous = -1
+    found = set()
+    for item in window.page.items:
+        ticket_id = item.get(id_field)
+        p = position.get(repr(ticket_id))
+        if p is None or p >= window.end or p <= previous:
+            where = "not in the list the other filters select" if p is None else (
+                "at or after its cursor" if p >= window.end else "out of list order")
+            raise Violation(f"{what}: returned {ticket_id} {where}", expected="matching tickets before the cursor, "
+                            "newest first", actual=[i.get(id_field) for i in window.page.items][:10],
+                            exchanges=[window.page.exchange])
+        if not loosely_matches(query, references.get(ticket_id)):
+            raise Violation(f"{what}: returned {ticket_id} whose reference {references.get(ticket_id)!r} does not "
+                            f"contain {query!r}", expected=f"references containing {query!r}",
+                            actual=references.get(ticket_id), exchanges=[window.page.exchange])
+        previous = p
+        found.add(p)
+    missing = [p for p in range(max(0, window.end - limit), window.end)
+               if references.get(order[p]) == query and p not in found]
+    if missing:
+        raise Violation(f"{what}: ticket {order[missing[0]]} (reference {query!r}) right before the cursor is missing",
+                        expected=f"every ticket with reference {query!r} among the {limit} before the cursor",
+                        actual=[i.get(id_field) for i in window.page.items][:10], exchanges=[window.page.exchange])
+
+
+def refinement_narrows(query: str, narrower: Sequence[Window], wider_query: str, wider: Sequence[Window],
+                       order: Sequence[Any], references: Mapping[Any, Any], limit: int, id_field: str,
+                       what: str) -> bool:
+    """Metamorphic relation: a query extending another (``wider_query`` is its prefix) selects a subset.
+
+    Both are asked with the same cursors. A ticket the narrower query returns in a window must be in
+    the wider query's page of that window when it lies within what that page covers (the whole
+    database page for a post-hoc search; up to its last ticket for a full page of a search run as a
+    database filter). Returns False, judging nothing, when the wider query returned only tickets whose
+    reference equals it: the API may match exactly, where the relation does not hold."""
+    wider_refs = [references.get(i.get(id_field)) for w in wider for i in w.page.items]
+    if not any(r != wider_query for r in wider_refs):
+        return False
+    position = {repr(i): p for p, i in enumerate(order)}
+    for small, large in zip(narrower, wider):
+        got = {repr(i.get(id_field)) for i in large.page.items}
+        covered = float("inf")
+        if len(large.page.items) >= limit:
+            covered = position.get(repr(large.page.items[-1].get(id_field)), -1)
+        for item in small.page.items:
+            ticket_id = item.get(id_field)
+            p = position.get(repr(ticket_id))
+            if p is not None and p <= covered and repr(ticket_id) not in got:
+                raise Violation(f"{what}: {ticket_id} (reference {references.get(ticket_id)!r}) is returned for "
+                                f"{query!r} but not for its prefix {wider_query!r} on the same page "
+                                f"({_after(small.cursor)})", expected=f"results for {query!r} within those for "
+                                f"{wider_query!r}", actual=[i.get(id_field) for i in large.page.items][:10],
+                                exchanges=[small.page.exchange, large.page.exchange])
+    return True

@@ -437,3 +437,72 @@ def test_other_reasonable_choices_pass(store, checks):
     bad = [(c.name, c.status, c.message) for c in report.checks if c.status != "passed"]
     assert bad == []
     assert len(report.checks) == len(checks)
+
+
+# -- stored instants, combinations, refinement (issue 15) ------------------------------------------
+
+UNIX = [ticket("u1", 1710000002), ticket("u2", 1710000001), ticket("u3", 1710000000)]
+UTL = F.Timeline.from_items(UNIX, "id", "created")
+SECOND = 1_000_000_000
+
+
+def test_window_holds_exactly_the_tickets_shown_in_it():
+    low = 1710000001 * SECOND
+    F.window_holds_what_it_shows(walk_of([UNIX[1]]), UTL, low, low + SECOND, "1 s", "w", "id")
+    with pytest.raises(Violation, match="shown inside the window but not returned"):
+        F.window_holds_what_it_shows(walk_of([]), UTL, low, low + SECOND, "1 s", "w", "id")
+    with pytest.raises(Violation, match="shown outside the window yet returned"):
+        F.window_holds_what_it_shows(walk_of([UNIX[1], UNIX[2]]), UTL, low, low + SECOND, "1 s", "w", "id")
+
+
+def test_gt_and_lte_split_a_recovered_instant():
+    F.operators_split_at("u1", "t", True, False, [])
+    F.operators_split_at("u1", "t", False, True, [])
+    with pytest.raises(Violation, match="both of"):
+        F.operators_split_at("u1", "t", True, True, [])
+    with pytest.raises(Violation, match="neither of"):
+        F.operators_split_at("u1", "t", False, False, [])
+
+
+def _window(cursor, start, end, items):
+    return F.Window(cursor, start, end, page(items))
+
+
+def test_refinement_narrows_only_where_matching_is_loose():
+    refs = {"a": "Table 12", "b": "TABLE 12", "c": "Tab"}
+    items = {k: ticket(k, 1, reference=v) for k, v in refs.items()}
+    order = ["a", "b", "c"]
+    narrower = [_window(None, 0, 3, [items["a"], items["b"]])]
+    # The prefix selects more than equal references, and everything the longer query selects.
+    assert F.refinement_narrows("Table 12", narrower, "Tab", [_window(None, 0, 3, list(items.values()))], order,
+                                refs, 10, "id", "w")
+    with pytest.raises(Violation, match="not for its prefix"):
+        F.refinement_narrows("Table 12", narrower, "Tab", [_window(None, 0, 3, [items["a"], items["c"]])], order,
+                             refs, 10, "id", "w")
+    # Only equal references: exact matching, the relation is not judged.
+    assert not F.refinement_narrows("Table 12", narrower, "Tab", [_window(None, 0, 3, [items["c"]])], order,
+                                    refs, 10, "id", "w")
+
+
+def test_search_back_window():
+    refs = {"a": "x", "b": "y", "c": "x"}
+    items = {k: ticket(k, 1, reference=v) for k, v in refs.items()}
+    order = ["a", "b", "c"]
+    F.search_back_window("x", _window("c", 0, 2, [items["a"]]), order, refs, 2, "id", "w")
+    with pytest.raises(Violation, match="missing"):
+        F.search_back_window("x", _window("c", 0, 2, []), order, refs, 2, "id", "w")
+    with pytest.raises(Violation, match="at or after its cursor"):
+        F.search_back_window("x", _window("c", 0, 2, [items["a"], items["c"]]), order, refs, 2, "id", "w")
+    with pytest.raises(Violation, match="does not"):
+        F.search_back_window("x", _window("c", 0, 2, [items["a"], items["b"]]), order, refs, 2, "id", "w")
+
+
+def test_ticket_object_names_one_kind():
+    from conformance.oracles import cursor_pagination as cp
+
+    cp.items_name_one_kind(walk_of([{"id": "a", "object": "ticket"}, {"id": "b"}]), "object", "list")
+    with pytest.raises(Violation, match="list envelope"):
+        cp.items_name_one_kind(walk_of([{"id": "a", "object": "list"}]), "object", "list")
+    with pytest.raises(Violation, match="different"):
+        cp.items_name_one_kind(walk_of([{"id": "a", "object": "ticket"}, {"id": "b", "object": "tkt"}]), "object",
+                               "list")

@@ -16,6 +16,17 @@ class CopperRetrieveAmountDiffers(CopperStore):
         return rendered
 
 
+class CopperTicketObjectIsList(CopperStore):
+    """Listed tickets carry object: "list" (copied from the envelope) instead of their own kind."""
+
+    catches = "ticket_object_names_one_kind"
+
+    def _render(self, ticket):
+        rendered = super()._render(ticket)
+        rendered["object"] = "list"
+        return rendered
+
+
 class CopperRetrieveDropsLocation(CopperStore):
     """Retrieve leaves out the location the list item carries."""
 
@@ -68,5 +79,5 @@ class CopperTieOrderFlipsPerRequest(CopperStore):
         return out + list(reversed(run))
 
 
-MUTANTS = [CopperRetrieveAmountDiffers, CopperRetrieveDropsLocation, CopperUnknownIdReturnsATicket,
+MUTANTS = [CopperRetrieveAmountDiffers, CopperTicketObjectIsList, CopperRetrieveDropsLocation, CopperUnknownIdReturnsATicket,
            CopperUnknownIdLeaksATicket, CopperTieOrderFlipsPerRequest]

@@ -102,6 +102,20 @@ class CopperInvertedRangeCrashes(CopperStore):
         return super()._filtered(ordered, params)
 
 
+class CopperGtDroppedWithGte(CopperStore):
+    """When created[gt] and created[gte] are sent together, only created[gte] is applied."""
+
+    catches = "created_range_combines_bounds"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        ops = {op for op, _ in params.created}
+        if {"gt", "gte"} <= ops:
+            params = replace(params, created=tuple((op, v) for op, v in params.created if op != "gt"))
+        return super()._filtered(ordered, params)
+
+
 # -- spellings of an instant ------------------------------------------------------------------------
 
 
@@ -153,6 +167,29 @@ class CopperBoundTruncatedToSecond(CopperStore):
     def _to_instant(self, parsed):
         instant = super()._to_instant(parsed)
         return Fraction(instant // 1000 * 1000)
+
+
+class CopperLteWholeSecondCoversTheSecond(CopperStore):
+    """A created[lte] bound written without a fraction covers its whole second (lte 12:00:00 keeps 12:00:00.5)."""
+
+    catches = "created_precision_is_read_exactly"
+
+    def _parse_created(self, raw, param):
+        instant = super()._parse_created(raw, param)
+        if instant is not None and param == "created[lte]" and re.search(r"T\d{2}:\d{2}:\d{2}(Z|[+-]|$)", raw):
+            return instant + 999
+        return instant
+
+
+class CopperCreatedShownRoundedToSecond(CopperStore):
+    """created is shown as unix seconds rounded to the nearest second while the filters compare the stored milliseconds."""
+
+    catches = "created_display_agrees_with_filters"
+
+    def _render(self, ticket):
+        rendered = super()._render(ticket)
+        rendered["created"] = (ticket.created_ms + 500) // 1000
+        return rendered
 
 
 class CopperLongFractionMisread(CopperStore):
@@ -249,6 +286,31 @@ class CopperCreatedDroppedWithLocation(CopperStore):
         return super()._filtered(ordered, params)
 
 
+class CopperLocationDroppedWithSearch(CopperStore):
+    """When search_query is given, the location filter is ignored (the search runs over every location)."""
+
+    catches = "filters_combine_as_intersection"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        if params.search_query is not None:
+            params = replace(params, location=None)
+        return super()._filtered(ordered, params)
+
+
+class CopperCreatedDroppedWithSearchAndLocation(CopperStore):
+    """With location, created bounds and search_query all given, the created bounds are ignored."""
+
+    catches = "filters_combine_as_intersection"
+
+    def _filtered(self, ordered, params):
+        from dataclasses import replace
+
+        if params.search_query is not None and params.location is not None:
+            params = replace(params, created=())
+        return super()._filtered(ordered, params)
+
 
 # -- search -----------------------------------------------------------------------------------------
 
@@ -260,6 +322,15 @@ class CopperSearchFirstCharsOnly(CopperStore):
 
     def _matches_search(self, ticket, query):
         return query[:4].casefold() in ticket.reference.casefold()
+
+
+class CopperSearchShortQueryCaseSensitive(CopperStore):
+    """A search_query shorter than five characters is matched case-sensitively (longer ones ignore case)."""
+
+    catches = "search_refinement_narrows"
+
+    def _matches_search(self, ticket, query):
+        return query in ticket.reference if len(query) < 5 else super()._matches_search(ticket, query)
 
 
 class CopperSearchHasMoreFromFilteredPage(CopperStore):
@@ -318,12 +389,13 @@ class CopperSearchDroppedWithEndingBefore(CopperStore):
 
 MUTANTS = [
     CopperGtInclusive, CopperGteExclusive, CopperGteLosesTies, CopperLtInclusive, CopperLteExclusive,
-    CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes,
+    CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes, CopperGtDroppedWithGte,
     CopperOffsetIgnored, CopperOffsetSignInverted, CopperOffsetMinutesIgnored, CopperOffsetRejected,
-    CopperBoundTruncatedToSecond, CopperLongFractionMisread,
+    CopperBoundTruncatedToSecond, CopperLongFractionMisread, CopperLteWholeSecondCoversTheSecond,
+    CopperCreatedShownRoundedToSecond,
     CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
-    CopperCreatedDroppedWithLocation,
-    CopperSearchFirstCharsOnly, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
+    CopperCreatedDroppedWithLocation, CopperLocationDroppedWithSearch, CopperCreatedDroppedWithSearchAndLocation,
+    CopperSearchFirstCharsOnly, CopperSearchShortQueryCaseSensitive, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
     CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore, CopperFilteredMaxPageShort,
 ]

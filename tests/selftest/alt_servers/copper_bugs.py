@@ -329,7 +329,8 @@ class RenderMsUnpadded(Bug):
 
 class UnixRoundedStoredMs(Bug):
     """Stores milliseconds but renders created as unix seconds rounded to the nearest second."""
-    catches = ("created_gt_is_exclusive", "created_lte_is_inclusive", "created_precision_is_read_exactly")
+    catches = ("created_gt_is_exclusive", "created_lte_is_inclusive", "created_precision_is_read_exactly",
+               "created_display_agrees_with_filters")
     config = AltConfig(created_format="unix")
 
     def __init__(self, cfg):
@@ -670,7 +671,7 @@ class DefaultLimitTiesDropped(Bug):
 
 class TicketObjectWrong(Bug):
     """Tickets carry object: "list" (copied from the envelope)."""
-    catches = ("list_responses_match_spec",)
+    catches = ("list_responses_match_spec", "ticket_object_names_one_kind")
 
     def render(self, t):
         out = super().render(t)
