@@ -43,6 +43,7 @@ class RunRequest:
     checks: list[str] | None = None
     baseline: Path | None = None  # known deviations (conformance.report.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
+    workers: int = 1  # checks run side by side (threads); a recording or a replay always runs serially
 
     @property
     def kind(self) -> str:
@@ -131,7 +132,7 @@ def run(request: RunRequest, report_dir: Path | None = None, interruption: Inter
         with open_target(profile, request) as target:
             report = execute(profile, target, options, client_options, only=request.checks,
                              progress=stderr_progress() if request.kind == "live" else None,
-                             interruption=interruption)
+                             interruption=interruption, workers=request.workers)
             if report.interrupted:  # leave the target as an unfinished run (a recording is not kept)
                 raise RunInterrupted(report.interrupted)
     except ConfigError as exc:
