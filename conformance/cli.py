@@ -18,6 +18,7 @@ from conformance.model.errors import ConfigError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 VENDORS = ("opine", "copper")
+MAX_WORKERS = 32  # --workers: more threads only add contention for one interpreter lock
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +60,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def _workers(text: str) -> int:
+    value = _positive_int(text)
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"from 1 to {MAX_WORKERS}: {text!r}")
     return value
 
 
@@ -164,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="reference only: before every K-th request another user creates a ticket")
     run.add_argument("--churn-updates", action="store_true", help="with --churn: the other user also updates one")
     run.add_argument("--check", action="append", dest="checks", metavar="NAME", help="run only this check (repeatable)")
+    run.add_argument("--workers", type=_workers, default=1, metavar="N",
+                     help="run checks in N threads (default 1: serial); same verdicts and requests, one budget "
+                          "and rate limit; --record and replays run serially")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
     run.add_argument("--min-evaluated", type=_percent, metavar="PERCENT",
@@ -253,7 +264,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                          max_response_bytes=args.max_response_bytes, response_timeout=args.response_timeout,
                          max_retry_after=args.max_retry_after, max_duration=args.max_duration,
                          max_walk_pages=args.max_walk_pages, churn=args.churn or 0,
-                         churn_updates=args.churn_updates)
+                         churn_updates=args.churn_updates, workers=args.workers)
     if args.baseline_prune and not args.baseline:
         raise ConfigError("--baseline-prune needs --baseline FILE (the file to prune)")
     report_dir = args.report_dir or _default_report_dir(args.vendor)

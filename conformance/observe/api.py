@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Iterable, Mapping
 
 from conformance.model.exchange import Exchange
@@ -21,6 +22,10 @@ class Api:
         self.max_walk_pages = max_walk_pages  # a walk longer than this stops, and says so (walk.stop)
         self._memo: dict[Any, Any] = {}
         self._memo_bytes = 0  # answer bytes behind what is memoized
+        # Workers (run --workers N) share the memo: one computes an observation, the others wait for it.
+        self._lock = threading.Lock()  # the memo, its byte count, the key locks and the generation
+        self._key_locks: dict[Any, threading.RLock] = {}  # re-entrant: a compute may ask for its own key
+        self._generation = 0  # bumped by forget(): a value computed before a write is not kept
         self.notes: dict[Any, Any] = {}  # per-run facts that a write does not make stale (e.g. own tickets)
 
     # -- plain operations ----------------------------------------------------------------------
@@ -73,20 +78,36 @@ class Api:
 
     def memo(self, key: Any, compute):
         """``compute()``, kept for the rest of the run (until a write) while what is kept stays within
-        ``MEMO_BYTES`` of answers: an API sending huge pages costs requests, never unbounded memory."""
-        if key in self._memo:
-            return self._memo[key]
-        before = self.client.received_bytes
-        value = compute()
-        held = self.client.received_bytes - before
-        if self._memo_bytes + held > MEMO_BYTES:
-            self._memo.clear()  # make room: what is dropped is fetched again if asked for
-            self._memo_bytes = 0
-        if held <= MEMO_BYTES:
-            self._memo[key] = value
-            self._memo_bytes += held
-        return value
+        ``MEMO_BYTES`` of answers: an API sending huge pages costs requests, never unbounded memory.
+
+        Computed once however many workers ask at the same time: the first computes while the others
+        wait for its value. A compute that raises keeps nothing, so the next caller computes afresh,
+        as it would in a serial run (the same requests, whichever worker gets there first)."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+            lock = self._key_locks.setdefault(key, threading.RLock())
+        with lock:
+            with self._lock:
+                if key in self._memo:
+                    return self._memo[key]
+                generation = self._generation
+            before = self.client.received_here  # this thread's bytes: other workers read meanwhile
+            value = compute()
+            held = self.client.received_here - before
+            with self._lock:
+                if generation != self._generation:  # a write happened meanwhile: the value may be stale
+                    return value
+                if self._memo_bytes + held > MEMO_BYTES:
+                    self._memo.clear()  # make room: what is dropped is fetched again if asked for
+                    self._memo_bytes = 0
+                if held <= MEMO_BYTES:
+                    self._memo[key] = value
+                    self._memo_bytes += held
+            return value
 
     def forget(self) -> None:
-        self._memo.clear()
-        self._memo_bytes = 0
+        with self._lock:
+            self._memo.clear()
+            self._memo_bytes = 0
+            self._generation += 1

@@ -108,8 +108,16 @@ def seed_only_generation() -> Iterator[None]:
     except (ImportError, AttributeError):  # an older or newer Hypothesis without the feature
         yield
         return
+    if getattr(original, "seed_only", False):  # already switched off (the engine does, around its workers)
+        yield
+        return
     empty = Constants()
-    providers._get_local_constants = lambda: empty
+
+    def no_local_constants() -> Constants:
+        return empty
+
+    no_local_constants.seed_only = True  # type: ignore[attr-defined]
+    providers._get_local_constants = no_local_constants
     cache.cache.clear()  # cached per choice type, local constants included
     try:
         yield

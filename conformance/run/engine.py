@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 import time
 from contextlib import nullcontext
 from datetime import datetime, timezone
@@ -21,7 +23,7 @@ from conformance.report.model import CheckResult, RunReport
 from conformance.checks import CheckSpec
 from conformance.checks.registry import select_checks
 from conformance.observe.api import Api
-from conformance.observe.context import RunContext, RunOptions
+from conformance.observe.context import RunContext, RunOptions, seed_only_generation
 from conformance.observe.walks import ApiError
 from conformance.transport.targets import Target
 from conformance.transport.client import Client, ClientOptions, redact, redact_result, secret_forms
@@ -67,7 +69,8 @@ class Session:
 
     def __init__(self, profile: Profile, target: Target, options: RunOptions,
                  client_options: ClientOptions = ClientOptions(), progress: Progress | None = None,
-                 check_scope: CheckScope | None = None, interruption: Interruption | None = None) -> None:
+                 check_scope: CheckScope | None = None, interruption: Interruption | None = None,
+                 workers: int = 1) -> None:
         self.profile = profile
         self.interruption = interruption
         self.label = ""  # the running check, for progress lines
@@ -75,16 +78,24 @@ class Session:
         self.options = options
         self.progress = progress
         self.check_scope = check_scope or getattr(target, "check_scope", None)
+        # Cassettes patch HTTP process-wide, one check at a time: a recording or a replay runs serially.
+        self.workers = 1 if self.check_scope else max(1, workers)
+        self._here = threading.local()  # the context of the check running in this thread
         self.client = Client(target.base_url, profile, target.api_key, client_options, session=target.session,
                              on_request=self._on_request, sleep=getattr(target, "sleep", None),
-                             on_wait=self._on_wait)
+                             on_wait=self._on_wait, before_send=self._before_send, connections=self.workers)
         self.context = RunContext(profile, Api(self.client, profile, options.max_walk_pages), options, load_spec(profile))
 
     def _on_request(self, exchange) -> None:
-        self.context.record(exchange.trimmed())  # kept for reproductions only: a huge body is not kept whole
+        ctx = getattr(self._here, "ctx", None) or self.context
+        ctx.record(exchange.trimmed())  # kept for reproductions only: a huge body is not kept whole
         if self.progress and self.label:
             self.progress(f"{self.label} ({self.client.requests} requests so far)")
         if self.interruption:
+            self.interruption.check()
+
+    def _before_send(self) -> None:
+        if self.interruption:  # after Ctrl-C no worker sends another request
             self.interruption.check()
 
     def _on_wait(self, seconds: float, why: str) -> None:
@@ -150,11 +161,16 @@ class Session:
         except BadResponse as exc:
             raise ConfigError(f"{where} is not a JSON API: {exc.reason}") from None
 
-    def run_check(self, check: CheckSpec) -> CheckResult:
+    def run_check(self, check: CheckSpec, own_context: bool = False) -> CheckResult:
+        """Run one check. ``own_context``: in a context of its own (its own exchanges and name) on the
+        shared API and memo, as a worker does; else in the session's context (serial runs)."""
         ctx = self.context
+        if own_context:
+            ctx = RunContext(self.profile, self.context.api, self.options, self.context.spec)
         ctx.exchanges = []
         ctx.check_name = check.name
-        before = self.client.requests
+        self._here.ctx = ctx
+        before = self.client.requests_here  # other workers' requests are not this check's
         result = CheckResult(name=check.name, family=check.family, level=check.level_for(self.profile),
                              status="passed", proves=check.proves)
         not_applicable = check.not_applicable(self.profile)
@@ -172,7 +188,7 @@ class Session:
                 _record_outcome(result, _unwrap(exc), ctx.exchanges)
         if self.interruption:  # an interrupt swallowed inside the check: its verdict is not to be trusted
             self.interruption.check()
-        result.requests = self.client.requests - before
+        result.requests = self.client.requests_here - before
         result.reproduce = [self.reproducible(cmd) for cmd in result.reproduce]
         return redact_result(result, secret_forms(self.profile, self.target.api_key))  # an API may echo the key
 
@@ -238,14 +254,17 @@ def _not_evaluated(check: CheckSpec, reason: str, profile: Profile) -> CheckResu
 
 def execute(profile: Profile, target: Target, options: RunOptions, client_options: ClientOptions = ClientOptions(),
             only: Iterable[str] | None = None, progress: Progress | None = None,
-            interruption: Interruption | None = None) -> RunReport:
+            interruption: Interruption | None = None, workers: int = 1) -> RunReport:
     """Run the checks into a report. An interrupt (KeyboardInterrupt, SystemExit, SIGTERM) ends the
     run early: the report comes back with ``interrupted`` set and unfinished checks "not evaluated:
     interrupted" (the caller writes it and exits 130). A ConfigError is re-raised with the partial
-    report attached as ``exc.report``."""
+    report attached as ``exc.report``. ``workers`` > 1 runs the checks in that many threads
+    (``run_parallel``) with the same verdicts and requests as a serial run."""
     started = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     clock = time.monotonic()
-    session = Session(profile, target, options, client_options, progress, interruption=interruption)
+    interruption = interruption or Interruption()  # how an interrupt reaches the workers
+    session = Session(profile, target, options, client_options, progress, interruption=interruption,
+                      workers=workers)
     report = RunReport(vendor=profile.name, target=target.kind, base_url=target.base_url, seed=options.seed,
                        started=started)
     report.recorded_from = getattr(target, "recorded_from", "") or ""
@@ -254,7 +273,11 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
     unfinished = INTERRUPTED
     try:
         session.preflight()
+        if session.workers > 1:
+            run_parallel(session, checks, report.checks)
         for index, check in enumerate(checks, 1):
+            if session.workers > 1:
+                break
             session.label = f"[{index}/{len(checks)}] {check.name}"
             if progress:
                 progress(f"{session.label} ({session.client.requests} requests so far)")
@@ -275,6 +298,8 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
     finally:
         done = {c.name for c in report.checks}
         report.checks += [_not_evaluated(c, unfinished, profile) for c in checks if c.name not in done]
+        position = {c.name: index for index, c in enumerate(checks)}
+        report.checks.sort(key=lambda r: position.get(r.name, len(position)))  # run order, however scheduled
         apply_blocking(report, checks)
         report.duration_s = time.monotonic() - clock
         report.requests = session.client.requests
@@ -283,6 +308,78 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
         if finished:
             finished()
     return report
+
+
+def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckResult]) -> None:
+    """Run ``checks`` in ``session.workers`` threads, appending each result as it finishes.
+
+    Same verdicts and the same requests as a serial run: the read-only checks run side by side on one
+    shared memo (an observation is computed once, whoever asks first; the rest wait for it), then the
+    checks that write run one at a time, in order (they share the suite's own tickets, and each write
+    makes the memo stale), just as the serial order puts them last. Every draw is seeded by the check's
+    name, so scheduling changes no request. A fatal end (RunEnded, a ConfigError) lets the running
+    checks finish, then is raised; an interrupt is raised at once (workers stop at their next request).
+    """
+    reads = [c for c in checks if "writes" not in c.requires]
+    writes = [c for c in checks if "writes" in c.requires]
+    with seed_only_generation():  # once around all workers: Hypothesis' pool is patched process-wide
+        for phase, width in ((reads, session.workers), (writes, 1)):
+            _run_phase(session, phase, width, len(checks), results)
+
+
+def _run_phase(session: Session, phase: list[CheckSpec], width: int, total: int,
+               results: list[CheckResult]) -> None:
+    if not phase:
+        return
+    todo = list(phase)
+    lock = threading.Lock()
+    done: queue.Queue[tuple[CheckResult | None, BaseException | None]] = queue.Queue()
+    stop = threading.Event()
+    started = [len(results)]
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                if not todo:
+                    return
+                check = todo.pop(0)
+                started[0] += 1
+                session.label = f"[{started[0]}/{total}] {check.name}"  # the latest started, for progress
+            try:
+                session.client.check_time_left()
+                done.put((session.run_check(check, own_context=True), None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which decides
+                done.put((None, exc))
+                return
+
+    # Daemon threads: after Ctrl-C the main thread writes the partial report without waiting for them.
+    threads = [threading.Thread(target=work, name=f"conformance-worker-{n}", daemon=True)
+               for n in range(min(width, len(phase)))]
+    for thread in threads:
+        thread.start()
+    error: BaseException | None = None
+    try:
+        while any(t.is_alive() for t in threads) or not done.empty():
+            try:  # a timeout, so that a signal reaches the main thread promptly
+                result, exc = done.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if exc is not None:
+                error = error or exc
+                stop.set()  # the running checks finish; no new one starts
+            elif result is not None:
+                results.append(result)
+                if session.progress:
+                    session.progress(f"{session.label} ({session.client.requests} requests so far)")
+            if session.interruption:
+                session.interruption.check()
+    except BaseException as exc:
+        stop.set()
+        if session.interruption and not session.interruption.reason:
+            session.interruption.reason = getattr(exc, "reason", "") or "interrupted"
+        raise
+    if error is not None:
+        raise error
 
 
 def apply_blocking(report: RunReport, checks: list[CheckSpec]) -> None:

@@ -47,6 +47,7 @@ class RunRequest:
     profile: Path | None = None  # --profile FILE: the vendor described by a profile file (else --vendor)
     churn: int = 0  # reference only: before every K-th request another user creates a ticket (live accounts)
     churn_updates: bool = False  # with churn: the other user also updates an existing ticket
+    workers: int = 1  # checks run side by side (threads); a recording or a replay always runs serially
 
     @property
     def kind(self) -> str:
@@ -150,7 +151,7 @@ def run(request: RunRequest, report_dir: Path | None = None, interruption: Inter
         with open_target(profile, request) as target:
             report = execute(profile, target, options, client_options, only=request.checks,
                              progress=stderr_progress() if request.kind == "live" else None,
-                             interruption=interruption)
+                             interruption=interruption, workers=request.workers)
             if report.interrupted:  # leave the target as an unfinished run (a recording is not kept)
                 raise RunInterrupted(report.interrupted)
     except ConfigError as exc:

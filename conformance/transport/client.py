@@ -20,6 +20,7 @@ import http.client
 import json as jsonlib
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timezone
@@ -191,20 +192,25 @@ class BrokenResponse(BadResponse):
 
 
 class Client:
-    """Sends one request at a time: no redirects followed (credentials never leave the base URL's
-    origin), bodies streamed under a byte cap and a deadline, retries from one run-wide budget, and
-    the run ended (``RunEnded``) when the API stops answering or asks for too long a wait."""
+    """Sends requests for every check of a run: no redirects followed (credentials never leave the base
+    URL's origin), bodies streamed under a byte cap and a deadline, retries from one run-wide budget, and
+    the run ended (``RunEnded``) when the API stops answering or asks for too long a wait.
+
+    Safe to share between threads (``run --workers N``): the budgets, the pacing slots and what 429s
+    taught are run-wide counters behind one lock, so N workers keep one --max-requests, one retry
+    budget and one --rate-limit; while one worker waits out a 429, the others send nothing."""
 
     def __init__(self, base_url: str, profile: Profile, api_key: str | None, options: ClientOptions = ClientOptions(),
                  *, session: requests.Session | None = None, sleep: Callable[[float], None] | None = None,
                  monotonic: Callable[[], float] | None = None, wall: Callable[[], float] | None = None,
                  on_request: Callable[[Exchange], None] | None = None,
-                 on_wait: Callable[[float, str], None] | None = None) -> None:
+                 on_wait: Callable[[float, str], None] | None = None,
+                 before_send: Callable[[], None] | None = None, connections: int = 10) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
         self._key = api_key
         self.options = options
-        self.session = session or requests.Session()
+        self.session = session or _pooled_session(connections)
         # Resolved at call time (not bound as defaults) so that tests can replace the module's clocks.
         self._sleep = sleep or (lambda seconds: _sleep(seconds))
         self._monotonic = monotonic or (lambda: _monotonic())
@@ -212,6 +218,11 @@ class Client:
         self._last_sent: float | None = None
         self._on_request = on_request
         self._on_wait = on_wait
+        self._before_send = before_send  # e.g. raises once the run is interrupted: no request after Ctrl-C
+        self._lock = threading.Lock()  # the run-wide counters below, shared by the workers
+        self._holds = threading.Condition(self._lock)  # workers wait here while one waits out a 429
+        self._holding = 0  # workers waiting out a 429 right now
+        self._here = threading.local()  # this thread's own counts (a check's requests, its answer bytes)
         self._started = self._monotonic()
         self.requests = 0
         self.retries = 0  # retries spent from options.retry_budget
@@ -225,8 +236,17 @@ class Client:
         self._seen_429 = False
         self._learnt = 0.0  # the gap the 429s asked for; _gap may be relaxed below it
         self._relax = True
-        self._paced = False  # the last request waited for the pacing gap
         self._pacing_useless = False  # a paced request was refused anyway: the limit is not a rate
+
+    @property
+    def requests_here(self) -> int:
+        """Requests (attempts) sent by the calling thread: what the check running in it cost."""
+        return getattr(self._here, "requests", 0)
+
+    @property
+    def received_here(self) -> int:
+        """Body bytes read by the calling thread (what a memoized observation computed in it holds)."""
+        return getattr(self._here, "received", 0)
 
     # -- public -------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
@@ -314,7 +334,8 @@ class Client:
             return
         if self._on_wait and seconds >= 0.1:
             self._on_wait(seconds, why)
-        self.waited_s += seconds
+        with self._lock:
+            self.waited_s += seconds
         self._sleep(seconds)
 
     def _end(self, error: RunEnded) -> RunEnded:
@@ -322,25 +343,38 @@ class Client:
         self._ended = error
         return error
 
-    def _pace(self) -> None:
-        gap = 1.0 / self.options.rate_limit if self.options.rate_limit else self._gap
-        self._paced = False
-        if gap and self._last_sent is not None:
-            wait = self._last_sent + gap - self._monotonic()
-            if wait > 0:
-                self._wait(wait, "pacing" if self.options.rate_limit else "pacing after 429s")
-                self._paced = True
-        self._last_sent = self._monotonic()
+    def _admit(self) -> bool:
+        """Admit one attempt: the run-wide checks (ended, --max-duration, --max-requests) and counts, and
+        its send slot, all under the lock (so N workers never exceed the budget, and their requests are
+        spaced as one stream); then wait for the slot. True when the attempt waited for pacing."""
+        with self._lock:
+            while self._holding and self._ended is None:  # another worker is waiting out a 429
+                self._holds.wait(0.5)
+            if self._ended is not None:
+                raise self._ended
+            self._check_clock()
+            if self.options.max_requests is not None and self.requests >= self.options.max_requests:
+                raise BudgetExhausted(f"request budget of {self.options.max_requests} spent")
+            gap = 1.0 / self.options.rate_limit if self.options.rate_limit else self._gap
+            now = self._monotonic()
+            slot = max(now, self._last_sent + gap) if gap and self._last_sent is not None else now
+            self._last_sent = slot
+            self.requests += 1
+        self._here.requests = self.requests_here + 1
+        if slot > now:
+            self._wait(slot - now, "pacing" if self.options.rate_limit else "pacing after 429s")
+            return True
+        return False
 
-    def _learn_from_429(self, wait: float) -> None:
+    def _learn_from_429(self, wait: float, paced: bool) -> None:
         """--rate-limit auto: from the second 429 on (one is a blip, two are a pattern), space requests by
         the wait asked shared by the requests the API allowed in between. A request refused although it
         was spaced by the full learnt gap means the limit is not a rate (e.g. every other request):
         pacing is given up for good, as it would only add time. A gap relaxed too far is restored."""
         if self.options.adaptive_pacing and not self.options.rate_limit and not self._pacing_useless:
-            if self._paced and self._gap >= self._learnt >= wait:
+            if paced and self._gap >= self._learnt >= wait:
                 self._pacing_useless, self._gap, self._learnt = True, 0.0, 0.0
-            elif self._paced and self._gap < self._learnt:
+            elif paced and self._gap < self._learnt:
                 self._gap, self._relax = self._learnt, False  # relaxed too far: keep the learnt gap from now on
             elif self._seen_429:
                 self._learnt = max(self._learnt, wait / max(1, self._ok_since_429))
@@ -354,10 +388,11 @@ class Client:
             self._gap = self._gap / 2 if self._gap > 0.02 else 0.0  # a burst of 429s should not slow the rest
 
     def _spend_retry(self) -> bool:
-        if self.retries >= self.options.retry_budget:
-            return False
-        self.retries += 1
-        return True
+        with self._lock:
+            if self.retries >= self.options.retry_budget:
+                return False
+            self.retries += 1
+            return True
 
     def check_time_left(self) -> None:
         """``DurationReached`` once --max-duration is spent (also raised by the next request)."""
@@ -371,8 +406,10 @@ class Client:
             raise self._end(DurationReached(f"--max-duration of {limit:g} s reached"))
 
     def _failed(self, method: str, url: str, reason: str) -> None:
-        self._failures_in_a_row += 1
-        if self._failures_in_a_row >= self.options.unresponsive_after:
+        with self._lock:
+            self._failures_in_a_row += 1
+            failures = self._failures_in_a_row
+        if failures >= self.options.unresponsive_after:
             raise self._end(ApiUnresponsive(
                 f"the API stopped responding: {self._failures_in_a_row} transport failures in a row, the last "
                 f"{method} {urlsplit(url).path}: {reason}"))
@@ -383,13 +420,9 @@ class Client:
         limited = 0
         origin = _origin(url)
         while True:
-            if self._ended is not None:
-                raise self._ended
-            self._check_clock()
-            if self.options.max_requests is not None and self.requests >= self.options.max_requests:
-                raise BudgetExhausted(f"request budget of {self.options.max_requests} spent")
-            self._pace()
-            self.requests += 1
+            if self._before_send:
+                self._before_send()
+            paced = self._admit()
             started = self._monotonic()
             try:
                 response = self.session.request(
@@ -432,11 +465,19 @@ class Client:
                 if not self._spend_retry():
                     raise self._end(ApiUnresponsive(f"rate limited by {origin}: the retry budget of "
                                                     f"{self.options.retry_budget} is spent"))
-                self._learn_from_429(wait)
-                self._wait(wait, "429 Retry-After" if asked is not None else "429, backing off")
-                self._last_sent = None  # the wait just served as the pacing gap
+                with self._lock:
+                    self._learn_from_429(wait, paced)
+                    self._holding += 1  # one backoff for the whole run: the other workers hold off too
+                try:
+                    self._wait(wait, "429 Retry-After" if asked is not None else "429, backing off")
+                finally:
+                    with self._lock:
+                        self._holding -= 1
+                        self._last_sent = None  # the wait just served as the pacing gap
+                        self._holds.notify_all()
                 continue
-            self._answered_without_429()
+            with self._lock:
+                self._answered_without_429()
             if status >= 500 and method in _IDEMPOTENT and attempt < self.options.retries:
                 asked = self._asked_wait(response, origin)
                 if self._spend_retry():
@@ -480,13 +521,25 @@ class Client:
             response.close()  # the rest of this answer is not wanted: drop the connection
             raise
         body = b"".join(chunks)
-        self.received_bytes += size
+        with self._lock:
+            self.received_bytes += size
+        self._here.received = self.received_here + size
         response._content = body  # what ``response.content`` and ``.json()`` give (Schemathesis reads them)
         response._content_consumed = True
         release = getattr(raw, "release_conn", None)
         if release:
             release()  # read to the end: the connection goes back to the pool for the next request
         return body
+
+
+def _pooled_session(connections: int) -> requests.Session:
+    """A session keeping up to ``connections`` connections alive per host (one per worker)."""
+    session = requests.Session()
+    if connections > 10:  # requests' default pool size
+        adapter = requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=connections)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return session
 
 
 def _read_some(raw: Any, size: int) -> bytes:
