@@ -133,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the conformance checks against one vendor API")
-    run.add_argument("--vendor", required=True, choices=VENDORS, help="%(choices)s")
+    which = run.add_mutually_exclusive_group(required=True)
+    which.add_argument("--vendor", choices=VENDORS, help="%(choices)s")
+    which.add_argument("--profile", type=Path, metavar="FILE",
+                       help="any API described by a profile file (YAML or TOML; docs/profile-format.md)")
     run.add_argument("--target", choices=("reference", "live", "replay"), default=None,
                      help="reference (default: the built-in server), live, or replay (cassettes)")
     run.add_argument("--base-url", help="the API root with its version prefix, e.g. http://127.0.0.1:8081/v1")
@@ -173,7 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory")
 
     checks = sub.add_parser("checks", help="list the checks (name, family, level, what each proves)")
-    checks.add_argument("--vendor", choices=VENDORS, help="only the checks that apply to this vendor")
+    only = checks.add_mutually_exclusive_group()
+    only.add_argument("--vendor", choices=VENDORS, help="only the checks that apply to this vendor")
+    only.add_argument("--profile", type=Path, metavar="FILE",
+                      help="every check, and whether (and why not) it applies to the API this profile file describes")
     checks.add_argument("--format", choices=("markdown", "json"), default="markdown", help="%(choices)s (default markdown)")
     checks.add_argument("--write", action="store_true",
                         help="write the markdown table to --out (default docs/checks.md under the current directory)")
@@ -230,7 +236,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from conformance.run.runner import RunRequest, run
     from conformance.report.terminal import terminal_summary
 
-    request = RunRequest(vendor=args.vendor, target=args.target, base_url=args.base_url, api_key=args.api_key,
+    if args.profile is not None:  # read first: a broken profile is exit 2 naming its line, before anything runs
+        from conformance.profiles import load_profile
+
+        args.vendor = load_profile(args.profile).name
+    request = RunRequest(vendor=args.vendor, profile=args.profile, target=args.target, base_url=args.base_url, api_key=args.api_key,
                          allow_writes=args.allow_writes, record=args.record, cassettes=args.cassettes,
                          seed=args.seed, max_examples=args.max_examples, max_requests=args.max_requests,
                          rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline,
@@ -271,7 +281,9 @@ def _maintain_baseline(args: argparse.Namespace, report) -> None:
     """--baseline-prune, then --baseline-update: rewrite the baseline files from this run's verdicts."""
     from conformance.report import baseline
 
-    names = baseline.catalogue_names(args.vendor)
+    from conformance.profiles import get_profile, load_profile
+
+    names = baseline.catalogue_names(load_profile(args.profile) if args.profile else get_profile(args.vendor))
     if args.baseline_prune:
         removed = baseline.prune(report, args.baseline, names)
         print(f"baseline {args.baseline}: pruned {len(removed)} fixed entr{'y' if len(removed) == 1 else 'ies'}"
@@ -351,6 +363,17 @@ def cmd_record(args: argparse.Namespace) -> int:
 def cmd_checks(args: argparse.Namespace) -> int:
     from conformance.report import catalogue as catalogue_doc
 
+    if args.profile is not None:
+        from conformance.profiles import load_profile
+
+        if args.write or args.out:
+            raise ConfigError("checks --write writes the full markdown table; drop --profile")
+        profile = load_profile(args.profile)
+        if args.format == "json":
+            print(json.dumps(catalogue_doc.profile_json(profile), indent=2))
+        else:
+            print(catalogue_doc.render_profile(profile), end="")
+        return EXIT_OK
     if args.write:
         if args.format != "markdown" or args.vendor:
             raise ConfigError("checks --write writes the full markdown table; drop --vendor/--format")

@@ -1,6 +1,8 @@
-"""pytest entry point: ``pytest --conformance-vendor copper [--conformance-base-url URL]`` runs the same checks as the CLI.
+"""pytest entry point: ``pytest --conformance-vendor copper [--conformance-base-url URL]`` (or
+``--conformance-profile FILE --conformance-base-url URL`` for any API a profile file describes) runs the
+same checks as the CLI.
 
-Inert unless ``--conformance-vendor`` is given: without it the plugin adds no markers, no items and no
+Inert unless ``--conformance-vendor`` or ``--conformance-profile`` is given: without it the plugin adds no markers, no items and no
 output to anyone's pytest run. Every option carries the ``--conformance-`` prefix so that it cannot
 clash with other plugins (pytest-base-url's ``--base-url``, pytest-recording's ``--record-mode``, ...).
 Each applicable check becomes one test item ``<vendor>::<check>`` under one collector per vendor; all
@@ -27,10 +29,13 @@ _SHARED = ("base-url", "api-key", "target", "record", "cassettes", "allow-writes
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("ticket-conformance", "ticket-conformance (inert unless --conformance-vendor is given)")
+    group = parser.getgroup("ticket-conformance", "ticket-conformance (inert unless --conformance-vendor or "
+                                                  "--conformance-profile is given)")
     add = group.addoption
     add("--conformance-vendor", dest="conformance_vendor", choices=("opine", "copper"),
         help="run the conformance checks for this vendor (nothing happens without it)")
+    add("--conformance-profile", dest="conformance_profile", default=None, metavar="FILE",
+        help="run the checks for the API this profile file describes (instead of --conformance-vendor)")
     add("--conformance-target", dest="conformance_target", choices=("reference", "live", "replay"), default=None,
         help="reference (default: the built-in server), live, or replay (cassettes)")
     add("--conformance-base-url", dest="conformance_base_url",
@@ -65,14 +70,26 @@ def plugin_words(message: str) -> str:
 
 
 def _active(config: pytest.Config) -> bool:
-    return bool(config.getoption("conformance_vendor", None))
+    return bool(config.getoption("conformance_vendor", None) or config.getoption("conformance_profile", None))
+
+
+def _profile(config: pytest.Config) -> Any:
+    """The profile the run is about (--conformance-profile FILE, else --conformance-vendor); UsageError."""
+    from conformance.profiles import get_profile, load_profile
+
+    path, vendor = config.getoption("conformance_profile"), config.getoption("conformance_vendor")
+    if path and vendor:
+        raise ConfigError("give --conformance-vendor or --conformance-profile, not both")
+    return load_profile(Path(path)) if path else get_profile(vendor)
 
 
 def _request(config: pytest.Config) -> Any:
     from conformance.run.runner import RunRequest
 
     opt = config.getoption
-    return RunRequest(vendor=opt("conformance_vendor"), target=opt("conformance_target"),
+    profile = opt("conformance_profile")
+    return RunRequest(vendor=_profile(config).name, profile=Path(profile) if profile else None,
+                      target=opt("conformance_target"),
                       base_url=opt("conformance_base_url"), api_key=opt("conformance_api_key"),
                       allow_writes=opt("conformance_allow_writes"), record=opt("conformance_record"),
                       cassettes=Path(opt("conformance_cassettes")), seed=opt("conformance_seed"),
@@ -173,23 +190,23 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     if not _active(config):
         return
-    from conformance.profiles import get_profile
     from conformance.run.engine import select_checks
     from conformance.run.runner import recorded_settings
 
-    vendor = config.getoption("conformance_vendor")
     try:
+        profile = _profile(config)
+        vendor = profile.name
         request = recorded_settings(_request(config))  # a replay runs the checks that were recorded
         config.stash[_STATE]["request"] = request
-        checks = select_checks(get_profile(vendor), request.checks)
-        known = _baseline(config, vendor)
+        checks = select_checks(profile, request.checks)
+        known = _baseline(config, profile)
     except ConfigError as exc:
         raise pytest.UsageError(plugin_words(str(exc))) from None
     collector = VendorChecks.from_parent(session, name=vendor, nodeid=vendor, checks=checks, baseline=known)
     items.extend(session.genitems(collector))  # reported like any collection: "collected N items"
 
 
-def _baseline(config: pytest.Config, vendor: str) -> Any:
+def _baseline(config: pytest.Config, vendor: Any) -> Any:
     path = config.getoption("conformance_baseline")
     if not path:
         return None

@@ -87,7 +87,7 @@ def _drawable(timeline: Timeline, cap: int) -> list[str]:
 
 def _single_bound(ctx: RunContext, op: str) -> None:
     _, timeline = walk_and_timeline(ctx)
-    limit, cap = paging(ctx).max_limit, max_items(ctx)
+    limit, cap = paging(ctx).largest_limit, max_items(ctx)
     keys = B.key_bounds(timeline, op, cap, limit)
     if not keys:
         raise Skipped(f"no {op} bound selects at most {cap} tickets")
@@ -168,7 +168,7 @@ def _offset_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     with offsets east of UTC, inclusive upper bounds west of it, exclusive ones the other way; one
     at a midnight, so the written date differs from the UTC date."""
     _, timeline = walk_and_timeline(ctx)
-    cap, limit = max_items(ctx), paging(ctx).max_limit
+    cap, limit = max_items(ctx), paging(ctx).largest_limit
     lower = B.key_instants(timeline, "lower", cap, limit)
     upper = B.key_instants(timeline, "upper", cap, limit)
     midnights = [ns for ns in B.cheap_instants(timeline, "lower", cap) if ns % B.DAY_NS == 0]
@@ -237,7 +237,7 @@ def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     """``(op, instant, fraction digits)``: whole seconds without a fraction, 6 and 9 digits, and
     sub-millisecond points between two milliseconds."""
     _, timeline = walk_and_timeline(ctx)
-    cap, limit = max_items(ctx), paging(ctx).max_limit
+    cap, limit = max_items(ctx), paging(ctx).largest_limit
     probes: list[tuple[str, int, int]] = []
     for side, ops in (("lower", ("gte", "gt")), ("upper", ("lte", "lt"))):
         seconds = B.whole_seconds(timeline, side, cap)

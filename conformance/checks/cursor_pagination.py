@@ -105,9 +105,9 @@ def _full_last_page_limits(ctx: RunContext) -> list[int]:
     """Page sizes L probed with an exactly full last page: 1, 10, the maximum and one drawn size, each
     below the number of tickets (so the cursor ``ids[N-L-1]`` exists)."""
     p, n = paging(ctx), len(full_walk_ids(ctx))
-    drawn = draw(ctx, st.integers(2, max(2, p.max_limit - 1)), 1, "full-last-page")
-    limits = [1, min(10, p.max_limit), p.max_limit] + drawn
-    return [limit for limit in dict.fromkeys(limits) if 1 <= limit <= p.max_limit and limit < n]
+    drawn = draw(ctx, st.integers(2, max(2, p.largest_limit - 1)), 1, "full-last-page")
+    limits = [1, min(10, p.largest_limit), p.largest_limit] + drawn
+    return [limit for limit in dict.fromkeys(limits) if 1 <= limit <= p.largest_limit and limit < n]
 
 
 @check(family="pagination", level="MUST", requires=REQUIRES,
@@ -196,7 +196,7 @@ def limit_above_max_is_capped(ctx: RunContext) -> None:
 
 def _ending_before_draws(ctx: RunContext) -> list[tuple[int, int]]:
     ids = require_tickets(ctx)
-    strategy = cursor_pages(len(ids), tie_groups(ctx), paging(ctx).max_limit)
+    strategy = cursor_pages(len(ids), tie_groups(ctx), paging(ctx).largest_limit)
     return draw(ctx, strategy, max(4, ctx.options.max_examples // 2), "ending-before")
 
 
@@ -252,7 +252,7 @@ def unknown_cursor_is_refused(ctx: RunContext) -> None:
     unknown = unknown_ids(ids)
     if not unknown:
         raise Skipped("could not derive an id the list never returned")
-    for param in (p.after, p.before):
+    for param in (name for name in (p.after, p.before) if name is not None):
         cp.unknown_cursor_refused(ctx.api.list([(param, unknown[0])]), p.items, ctx.profile.id_field, param,
                                   unknown[0])
 
@@ -270,13 +270,13 @@ def cursor_after_a_tie_keeps_its_siblings(ctx: RunContext) -> None:
         # Every limit sent stays within the documented maximum (a large tie group is compared with a
         # clamped page's worth of siblings); a group larger than TIE_MEMBERS is probed at spread members.
         for q in _spread(range(start, stop - 1)):
-            limit = min(stop - q, p.max_limit)
+            limit = min(stop - q, p.largest_limit)
             exchange = page(ctx, ((p.limit, str(limit)), (p.after, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[q + 1:q + 1 + limit],
                        f"starting_after tie member {q - start + 1} of {stop - start} (position {q}) with "
                        f"limit={limit} does not return its following siblings next", cp.exchanges_at(full_walk(ctx), q))
         for q in _spread(range(start + 1, stop)):
-            limit = min(q - start + 1, p.max_limit)
+            limit = min(q - start + 1, p.largest_limit)
             exchange = page(ctx, ((p.limit, str(limit)), (p.before, str(ids[q]))))
             cp.page_is(exchange, p.items, id_field, ids[max(0, q - limit):q],
                        f"ending_before tie member {q - start + 1} of {stop - start} (position {q}) with "

@@ -89,13 +89,13 @@ def _drawn(ctx: RunContext, strategy: Any, salt: str, total: int, examples: int)
 
 
 def _plans(ctx: RunContext, total: int) -> list[WalkPlan]:
-    return _drawn(ctx, walk_plans(total, _paging(ctx).max_limit), "offset-walk-plans", total,
+    return _drawn(ctx, walk_plans(total, _paging(ctx).largest_limit), "offset-walk-plans", total,
                   max(3, ctx.options.max_examples // 3))
 
 
 def _pairs(ctx: RunContext, total: int) -> list[tuple[int, int]]:
     paging = _paging(ctx)
-    return _drawn(ctx, limit_offset_pairs(total, paging.default_limit, paging.max_limit), "offset-limit-offset-pairs", total,
+    return _drawn(ctx, limit_offset_pairs(total, paging.default_limit or 1, paging.largest_limit), "offset-limit-offset-pairs", total,
                   ctx.options.max_examples)
 
 
@@ -131,7 +131,7 @@ def _grow_small_collection(ctx: RunContext, total: int) -> None:
     ``FILLER_MARGIN`` (a silent cap below that would be invisible). Idempotent across runs: the
     tickets created by earlier runs count, so a second run creates none."""
     paging = _paging(ctx)
-    wanted = paging.default_limit + FILLER_MARGIN + 1
+    wanted = (paging.default_limit or 0) + FILLER_MARGIN + 1
     if not ctx.options.allow_writes or not ctx.profile.writes or total >= wanted:
         return
     for n in range(min(wanted - total, MAX_FILLERS)):
@@ -146,7 +146,7 @@ def offset_page_size_is_exact(ctx: RunContext) -> None:
     _grow_small_collection(ctx, total)
     _, total = _oracle(ctx)
     # Always asked: the largest page and one just above the default (what a silent cap would cut).
-    pairs = [(paging.max_limit, 0), (min(paging.default_limit + 1, paging.max_limit), 0)]
+    pairs = [(paging.largest_limit, 0), (min((paging.default_limit or 1) + 1, paging.largest_limit), 0)]
     pairs += [p for p in _pairs(ctx, total) if p not in pairs]
     for limit, offset in pairs:
         page = _page_unless_refused_past_end(ctx, limit, offset, total)
@@ -177,7 +177,7 @@ def offset_default_limit_is_documented(ctx: RunContext) -> None:
 def offset_defaults_to_0(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
-    small = min(10, paging.max_limit, max(total, 1))
+    small = min(10, paging.largest_limit, max(total, 1))
     op.default_offset_is_0(_page(ctx, small, None), _page(ctx, small, 0), paging.offset, ctx.profile.id_field)
     op.default_offset_is_0(_page(ctx, None, None), _page(ctx, paging.default_limit, 0), paging.offset,
                            ctx.profile.id_field)
@@ -216,7 +216,7 @@ def clamped_limit_is_echoed_as_applied(ctx: RunContext) -> None:
        proves="A negative offset is rejected, or treated as 0; never read from the end of the collection.")
 def negative_offset_is_rejected(ctx: RunContext) -> None:
     paging = _paging(ctx)
-    limit = min(10, paging.max_limit)
+    limit = min(10, paging.largest_limit)
     first = _page(ctx, limit, 0)
     for offset in NEGATIVE_OFFSETS:
         exchange = _request(ctx, ((paging.limit, str(limit)), (paging.offset, str(offset))))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from conformance.model.errors import ConfigError
 from conformance.profiles import PROFILES
-from conformance.profiles.base import CAPABILITIES, Profile
+from conformance.profiles.base import CAPABILITIES, OPTIONS, Profile, missing_options
 
 if TYPE_CHECKING:
     from conformance.observe.context import RunContext
@@ -55,6 +55,36 @@ RELIES_ON: dict[str, tuple[str, ...]] = {
     "offset_past_the_end_is_empty": _FULL,
 }
 
+# Profile options (profiles.base.OPTIONS) a check needs beyond its capabilities: a profile that leaves one
+# unset (no ending_before, no documented maximum, no key) gets the check "not applicable", never a crash.
+_ALL_CREATED = ("created_filters.gt", "created_filters.gte", "created_filters.lt", "created_filters.lte")
+NEEDS: dict[str, tuple[str, ...]] = {
+    "missing_key_is_refused": ("auth.key",), "wrong_key_is_refused": ("auth.key",),
+    "unauthenticated_writes_are_refused": ("auth.key",),
+    "same_query_same_answer": ("paging.before",),
+    "created_gt_is_exclusive": ("created_filters.gt",), "created_gte_is_inclusive": ("created_filters.gte",),
+    "created_lt_is_exclusive": ("created_filters.lt",), "created_lte_is_inclusive": ("created_filters.lte",),
+    "created_range_combines_bounds": _ALL_CREATED, "created_offsets_name_the_same_instant": _ALL_CREATED,
+    "created_accepts_utc_offsets": _ALL_CREATED, "created_precision_is_read_exactly": _ALL_CREATED,
+    "created_date_only_matches_midnight": _ALL_CREATED, "created_unparsable_is_rejected": _ALL_CREATED,
+    "has_more_is_truthful": ("paging.id_cursor",), "limit_is_honoured": ("paging.max_limit",),
+    "default_limit_is_10": ("paging.default_limit", "paging.id_cursor"),
+    "limit_above_max_is_capped": ("paging.max_limit",),
+    "ending_before_returns_the_preceding_page": ("paging.before",),
+    "ending_before_has_more_is_truthful": ("paging.before",), "both_cursors_are_refused": ("paging.before",),
+    "unknown_cursor_is_refused": ("paging.id_cursor",),
+    "cursor_after_a_tie_keeps_its_siblings": ("paging.before", "paging.id_cursor"),
+    "cursor_navigation_matches_model": ("paging.before", "paging.id_cursor"),
+    "filters_apply_on_every_page": ("paging.before",), "search_results_match_the_query": ("paging.before",),
+    "search_walk_finds_every_match": ("paging.id_cursor",),
+    "total_count_is_the_collection_size": ("paging.total",), "offset_page_size_is_exact": ("paging.total",),
+    "limit_and_offset_are_echoed": ("paging.echoes",),
+    "offset_default_limit_is_documented": ("paging.default_limit", "paging.echoes"),
+    "offset_defaults_to_0": ("paging.default_limit", "paging.echoes"), "offset_limit_above_max_is_capped": ("paging.max_limit",),
+    "clamped_limit_is_echoed_as_applied": ("paging.max_limit", "paging.echoes"),
+    "offset_past_the_end_is_empty": ("paging.total",),
+}
+
 
 @dataclass(frozen=True)
 class CheckSpec:
@@ -67,6 +97,16 @@ class CheckSpec:
     order: int
     relies_on: tuple[str, ...] = ()  # observations (OBSERVATIONS) this check derives its oracle from
     owns: tuple[str, ...] = ()  # observations whose soundness this check proves
+    needs: tuple[str, ...] = ()  # profile options (profiles.base.OPTIONS) without which it is not applicable
+
+    def not_applicable(self, profile: Profile) -> str:
+        """Why this check does not apply to ``profile`` (the options it leaves unset), or ""."""
+        missing = missing_options(profile, self.needs)
+        return f"not applicable: the profile sets no {', '.join(missing)}" if missing else ""
+
+    def level_for(self, profile: Profile) -> Level:
+        """The check's level, or the profile's override (``levels:``) of it."""
+        return profile.levels.get(self.name, self.level)  # type: ignore[return-value]
 
 
 class Catalogue:
@@ -76,7 +116,8 @@ class Catalogue:
         self._checks: dict[str, CheckSpec] = {}
 
     def register(self, *, family: str, level: Level, proves: str, requires: tuple[str, ...] = (),
-                 name: str | None = None, relies_on: tuple[str, ...] = (), owns: tuple[str, ...] = ()) -> Callable[[Callable[["RunContext"], None]], Callable[["RunContext"], None]]:
+                 name: str | None = None, relies_on: tuple[str, ...] = (), owns: tuple[str, ...] = (),
+                 needs: tuple[str, ...] = ()) -> Callable[[Callable[["RunContext"], None]], Callable[["RunContext"], None]]:
         if family not in FAMILIES:
             raise ValueError(f"unknown family {family!r}")
         unknown = (set(relies_on) | set(owns)) - set(OBSERVATIONS)
@@ -85,6 +126,9 @@ class Catalogue:
         misspelt = set(requires) - CAPABILITIES
         if misspelt:  # a typo would silently disable the check everywhere
             raise ValueError(f"unknown capability {sorted(misspelt)}; known: {sorted(CAPABILITIES)}")
+        unknown_options = set(needs) - set(OPTIONS)
+        if unknown_options:
+            raise ValueError(f"unknown profile option(s) {sorted(unknown_options)}; known: {sorted(OPTIONS)}")
 
         def decorate(fn: Callable[["RunContext"], None]) -> Callable[["RunContext"], None]:
             check_name = name or fn.__name__
@@ -93,7 +137,8 @@ class Catalogue:
             self._checks[check_name] = CheckSpec(check_name, family, level, proves, frozenset(requires), fn,
                                                  len(self._checks),
                                                  tuple(relies_on) or RELIES_ON.get(check_name, ()),
-                                                 tuple(owns) or OWNERS.get(check_name, ()))
+                                                 tuple(owns) or OWNERS.get(check_name, ()),
+                                                 tuple(needs) or NEEDS.get(check_name, ()))
             return fn
 
         return decorate
@@ -116,6 +161,12 @@ check = CATALOGUE.register
 def select_checks(profile: Profile, only: Iterable[str] | None = None) -> list[CheckSpec]:
     """Applicable checks, read-only ones first so that writes never disturb what reads observe."""
     checks = CATALOGUE.for_capabilities(profile.capabilities)
+    every_name = {c.name for c in CATALOGUE.all()}
+    for name in profile.levels:
+        if name not in every_name:
+            close = difflib.get_close_matches(name, list(every_name), n=1)
+            raise ConfigError(f"{profile.source or profile.name}: levels names unknown check {name!r}"
+                              + (f"; did you mean {close[0]!r}?" if close else ""))
     if only:
         wanted = set(only)
         every = {c.name: c for c in CATALOGUE.all()}
@@ -127,7 +178,8 @@ def select_checks(profile: Profile, only: Iterable[str] | None = None) -> list[C
             if every[name] not in checks:  # named, but it is another vendor's check: never silently dropped
                 owners = ", ".join(sorted(v for v, p in PROFILES.items()
                                           if every[name] in CATALOGUE.for_capabilities(p.capabilities)))
-                raise ConfigError(f"check {name!r} does not apply to {profile.name}; it is a check of {owners}")
+                raise ConfigError(f"check {name!r} does not apply to {profile.name}"
+                                  + (f"; it is a check of {owners}" if owners else ""))
         checks = [c for c in checks if c.name in wanted]
     # Owners of an observation run before the checks that rely on it (root causes first).
     return sorted(checks, key=lambda c: ("writes" in c.requires, not c.owns, c.order))

@@ -22,7 +22,8 @@ def _malformed_queries(ctx: RunContext) -> list[tuple[tuple[str, str], ...]]:
         queries += [((paging.offset, value),) for value in NOT_INTEGERS]
     if isinstance(paging, CursorPaging):
         queries += [((paging.after, value),) for value in ("", *ODD_TEXT[:3])]
-        queries += [((paging.before, value),) for value in ("", ODD_TEXT[0])]
+        if paging.before is not None:  # an API without a backward cursor (profile option paging.before)
+            queries += [((paging.before, value),) for value in ("", ODD_TEXT[0])]
     for text_filter in (ctx.profile.location, ctx.profile.search):
         if text_filter is not None:
             queries += [((text_filter.param, value),) for value in ODD_TEXT]

@@ -33,8 +33,8 @@ def cursor_navigation(fetch: Fetch, paging: CursorPaging, ids: Sequence[Any], id
     """A machine class navigating the list with cursors; ``ids`` is the model (newest first)."""
     n = len(ids)
     ids = list(ids)
-    small = st.integers(1, min(max_page, paging.max_limit))
-    limits = st.one_of(small, small, small, st.integers(1, paging.max_limit))  # mostly small pages
+    small = st.integers(1, min(max_page, paging.largest_limit))
+    limits = st.one_of(small, small, small, st.integers(1, paging.largest_limit))  # mostly small pages
     where = positions(n, groups)
 
     class CursorNavigation(RuleBasedStateMachine):

@@ -49,7 +49,7 @@ class Api:
         paging = self.profile.paging
         fetch = self.list
         if isinstance(paging, OffsetPaging):
-            return walk_offset(fetch, paging, limit or paging.max_limit, id_field=self.profile.id_field,
+            return walk_offset(fetch, paging, limit or paging.largest_limit, id_field=self.profile.id_field,
                                run_cap=self.max_walk_pages)
         assert isinstance(paging, CursorPaging)
         return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field, run_cap=self.max_walk_pages)
@@ -59,7 +59,7 @@ class Api:
 
         Walked once per run and reused, until a write (create/update) makes it stale.
         """
-        return self.memo(("full-walk",), lambda: self.walk(self.profile.paging.max_limit))
+        return self.memo(("full-walk",), lambda: self.walk(self.profile.paging.largest_limit))
 
     def memo(self, key: Any, compute):
         """``compute()``, kept for the rest of the run (until a write) while what is kept stays within

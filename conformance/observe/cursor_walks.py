@@ -45,6 +45,9 @@ LARGE_MIN = 7
 SMALL_MAX = 6
 
 
+UNKNOWN_DEFAULT_PAGE = 10  # the page size assumed without a limit where the profile states no default
+
+
 
 
 def paging(ctx: RunContext) -> CursorPaging:
@@ -96,7 +99,7 @@ def walk_at(ctx: RunContext, limit: int | None, pages: int) -> Walk:
 
 
 def sampled_walk(ctx: RunContext, limit: int | None, budget: int) -> Sampled:
-    size = limit if limit is not None else paging(ctx).default_limit
+    size = limit if limit is not None else (paging(ctx).default_limit or UNKNOWN_DEFAULT_PAGE)
     needed = len(full_walk_ids(ctx)) // size + 1
     if needed + 2 <= budget:
         # Room for the end, an empty last page and slack: the guard only fires on a walk that fails to end.
@@ -112,10 +115,10 @@ def walk_sample(ctx: RunContext) -> list[Sampled]:
         n, groups = len(full_walk_ids(ctx)), tie_groups(ctx)
         # Complete walks where affordable: the smallest limit that walks n tickets in WALK_PAGES pages.
         lo = max(LARGE_MIN, -(-(n + 1) // (WALK_PAGES - 3)))
-        if lo > p.max_limit - 1:
+        if lo > p.largest_limit - 1:
             lo = LARGE_MIN
-        large = draw(ctx, walk_limits(groups, lo, p.max_limit - 1), LARGE_DRAWS, "walk-sample-large")
-        small = draw(ctx, walk_limits(groups, 1, min(SMALL_MAX, p.max_limit), SMALL_WALK_PAGES),
+        large = draw(ctx, walk_limits(groups, lo, p.largest_limit - 1), LARGE_DRAWS, "walk-sample-large")
+        small = draw(ctx, walk_limits(groups, 1, min(SMALL_MAX, p.largest_limit), SMALL_WALK_PAGES),
                      SMALL_DRAWS, "walk-sample-small")
         sample = [sampled_walk(ctx, None, WALK_PAGES)]
         sample += [sampled_walk(ctx, limit, WALK_PAGES) for limit in large]

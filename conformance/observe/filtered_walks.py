@@ -39,7 +39,7 @@ def walk_and_timeline(ctx: RunContext) -> tuple[Walk, Timeline]:
 
 def max_items(ctx: RunContext) -> int:
     """The largest filtered walk a bound may ask for: two pages at the largest page size."""
-    return 2 * paging(ctx).max_limit
+    return 2 * paging(ctx).largest_limit
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, ma
 
     A 4xx on the first page is a ``Rejected``; an error status later in the walk is an ``ApiError``.
     """
-    page_size = limit or paging(ctx).max_limit
+    page_size = limit or paging(ctx).largest_limit
 
     def walk() -> Walk | Rejected:
         calls = 0
@@ -80,7 +80,7 @@ def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, ma
 
 def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:
     """A page budget for a walk expected to hold ``items`` tickets (room for one extra page)."""
-    size = limit or paging(ctx).max_limit
+    size = limit or paging(ctx).largest_limit
     return items // size + 2
 
 

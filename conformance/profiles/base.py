@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Any, Callable, Iterable, Literal, Mapping
 
 from conformance.specs import SPECS  # noqa: F401 (re-exported to the profiles) shipped inside the package, read via importlib.resources
 
@@ -19,16 +19,25 @@ CAPABILITIES = frozenset({"list", "create", "update", "retrieve", "offset-pagina
                           "created-filters", "location-filter", "search", "writes", "enums"})
 
 
+#: The page size asked for where a profile states no maximum (``max_limit: null``): walks need some size.
+UNKNOWN_MAX_PAGE = 100
+
+
 @dataclass(frozen=True)
 class AuthScheme:
-    """How a key is presented. ``header``: ``<header>: KEY``; ``basic-user``: Basic with KEY as user, empty password."""
+    """How a key is presented. ``header``: ``<header>: KEY``; ``basic-user``: Basic with KEY as user, empty
+    password; ``bearer``: ``Authorization: Bearer KEY``; ``none``: the API takes no key."""
 
-    kind: Literal["header", "basic-user"]
+    kind: Literal["none", "header", "basic-user", "bearer"]
     header: str = ""
 
     def headers(self, key: str) -> dict[str, str]:
+        if self.kind == "none":
+            return {}
         if self.kind == "header":
             return {self.header: key}
+        if self.kind == "bearer":
+            return {"Authorization": f"Bearer {key}"}
         import base64
 
         token = base64.b64encode(f"{key}:".encode()).decode()
@@ -36,45 +45,72 @@ class AuthScheme:
 
     def curl_args(self, key_expr: str) -> str:
         """curl arguments presenting ``key_expr`` (an environment-variable reference or a dummy literal)."""
+        if self.kind == "none":
+            return ""
         if self.kind == "header":
             return f'-H "{self.header}: {key_expr}"'
+        if self.kind == "bearer":
+            return f'-H "Authorization: Bearer {key_expr}"'
         return f'-u "{key_expr}:"'
 
     @property
     def secret_headers(self) -> tuple[str, ...]:
+        if self.kind == "none":
+            return ()
         return (self.header,) if self.kind == "header" else ("Authorization",)
 
 
 @dataclass(frozen=True)
 class OffsetPaging:
-    """Offset lists; every value is stated in the vendor's profile (none is assumed here)."""
+    """Offset lists; every value is stated in the vendor's profile (none is assumed here).
+
+    ``items`` None: the body is a bare JSON array. The total is in the body field ``total`` or in the
+    response header ``total_header`` (or unknown: both None). An unknown limit is None: its rules are not checked.
+    """
 
     limit: str
     offset: str
-    items: str
-    total: str
-    default_limit: int
-    max_limit: int
+    items: str | None
+    total: str | None
+    default_limit: int | None
+    max_limit: int | None
+    total_header: str | None = None
+    echoes: bool = True  # the body echoes the limit and offset applied, under the parameter names
+
+    @property
+    def largest_limit(self) -> int:
+        """The largest page size the suite asks for: the documented maximum, else (unknown) 100 or the default."""
+        return self.max_limit or max(self.default_limit or 0, UNKNOWN_MAX_PAGE)
 
 
 @dataclass(frozen=True)
 class CursorPaging:
-    """Cursor lists; every value is stated in the vendor's profile (none is assumed here)."""
+    """Cursor lists; every value is stated in the vendor's profile (none is assumed here).
+
+    ``before`` None: the API has no backward cursor. ``next_cursor`` None: the cursor is the id of a
+    page's last item; else the body field holding an opaque cursor for the next page.
+    """
 
     limit: str
     after: str
-    before: str
+    before: str | None
     items: str
     has_more: str
-    object_field: str
-    object_value: str
-    default_limit: int
-    max_limit: int
+    object_field: str | None
+    object_value: str | None
+    default_limit: int | None
+    max_limit: int | None
+    next_cursor: str | None = None
+
+    @property
+    def largest_limit(self) -> int:
+        """The largest page size the suite asks for: the documented maximum, else (unknown) 100 or the default."""
+        return self.max_limit or max(self.default_limit or 0, UNKNOWN_MAX_PAGE)
 
 
 @dataclass(frozen=True)
 class CreatedFilters:
-    """Bracketed range filters on the creation instant, e.g. ``created[gt]``."""
+    """Range filters on the creation instant, e.g. ``created[gt]``; each operator is optional."""
 
     field: str  # the ticket field holding the creation instant
     params: Mapping[str, str]  # operator ("gt", "gte", "lt", "lte") -> query parameter name
@@ -100,7 +136,7 @@ class Writes:
     """What the write endpoints accept (Opine)."""
 
     create: bool
-    update_method: str
+    update_method: Literal["PUT", "PATCH", "POST"]
     required_on_create: tuple[str, ...]
     not_nullable: tuple[str, ...]  # may be sent, never as null
     nullable: tuple[str, ...]  # null clears, absent keeps
@@ -115,6 +151,8 @@ class Writes:
     linked_deals_field: str  # response field listing linked deals
     deal_sum_field: str
     marker: str = "[conformance]"  # title prefix of tickets this suite creates on a live API
+    body_encoding: Literal["json", "form"] = "json"  # form: application/x-www-form-urlencoded, nested as a[k]
+    clear_value: Any = None  # what an update sends to clear a nullable field: None (JSON null) or ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +160,7 @@ class Profile:
     name: str
     title: str
     spec: Path
-    key_env: str
+    key_env: str  # the environment variable holding the key ("" when auth is none)
     version_prefix: str  # "/v1" or "/next": part of --base-url
     auth: AuthScheme
     paging: OffsetPaging | CursorPaging
@@ -140,6 +178,9 @@ class Profile:
     reference_key: str = ""  # the key that reference server accepts by default
     documented: Mapping[str, str] = field(default_factory=dict)  # fact -> source tag
     unverified: Mapping[str, str] = field(default_factory=dict)  # guess -> why it is a guess
+    timestamp_formats: tuple[str, ...] = ("iso",)  # how created_field is written: iso, unix-s, unix-ms
+    levels: Mapping[str, str] = field(default_factory=dict)  # check name -> "MUST"/"SHOULD" override
+    source: str = ""  # the profile file it was read from (for messages)
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -159,3 +200,35 @@ class Profile:
 
     def curl_auth(self) -> str:
         return self.auth.curl_args(f"${self.key_env}")
+
+
+def _paging(kind: type, test: Callable[[Any], bool]) -> Callable[[Profile], bool]:
+    return lambda p: isinstance(p.paging, kind) and test(p.paging)
+
+
+def _created(op: str) -> Callable[[Profile], bool]:
+    return lambda p: bool(p.created_filters and p.created_filters.params.get(op))
+
+
+#: Profile options a check may need (``needs=`` at registration; ``NEEDS`` in checks/registry.py): a
+#: profile without one gets those checks reported "not applicable", naming the option. Name -> whether
+#: the profile sets it.
+OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
+    "auth.key": lambda p: p.auth.kind != "none",
+    "paging.before": _paging(CursorPaging, lambda g: g.before is not None),
+    "paging.default_limit": lambda p: p.paging.default_limit is not None,
+    "paging.max_limit": lambda p: p.paging.max_limit is not None,
+    "paging.total": _paging(OffsetPaging, lambda g: g.total is not None or g.total_header is not None),
+    "paging.echoes": _paging(OffsetPaging, lambda g: g.echoes and g.items is not None),
+    "paging.id_cursor": _paging(CursorPaging, lambda g: g.next_cursor is None),
+    "created_filters.gt": _created("gt"),
+    "created_filters.gte": _created("gte"),
+    "created_filters.lt": _created("lt"),
+    "created_filters.lte": _created("lte"),
+    "timestamp_formats.iso": lambda p: "iso" in p.timestamp_formats,
+}
+
+
+def missing_options(profile: Profile, needs: Iterable[str]) -> list[str]:
+    """The options of ``needs`` that ``profile`` does not set, in order."""
+    return [name for name in needs if not OPTIONS[name](profile)]

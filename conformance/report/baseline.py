@@ -28,7 +28,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import yaml
 
@@ -204,15 +204,20 @@ def _write(path: Path, entries: list[Entry]) -> None:
         raise ConfigError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
 
 
-def catalogue_names(vendor: str | None = None) -> list[str]:
-    """Check names a baseline may list: the checks that apply to ``vendor`` (all checks if None)."""
+def catalogue_names(vendor: str | Profile | None = None) -> list[str]:
+    """Check names a baseline may list: the checks that apply to ``vendor`` (a built-in vendor's name or
+    a profile read from a file; all checks if None)."""
     from conformance.checks import CATALOGUE
 
     if vendor is None:
         return [c.name for c in CATALOGUE.all()]
     from conformance.profiles import get_profile
 
-    return [c.name for c in CATALOGUE.for_capabilities(get_profile(vendor).capabilities)]
+    profile = get_profile(vendor) if isinstance(vendor, str) else vendor
+    return [c.name for c in CATALOGUE.for_capabilities(profile.capabilities)]
 
+
+if TYPE_CHECKING:
+    from conformance.profiles.base import Profile
 
 __all__ = ["Baseline", "Entry", "apply", "catalogue_names", "load", "parse", "prune", "update"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.profiles import PROFILES
-from conformance.checks import CATALOGUE
+from conformance.profiles.base import Profile
+from conformance.checks import CATALOGUE, CheckSpec
 from conformance.reference import mutants as mutants_module
 from conformance.checks.registry import select_checks
 
@@ -64,3 +65,34 @@ def write(path: Path = DOC) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(), encoding="utf-8")
     return path
+
+
+def applicability(profile: Profile) -> list[tuple[CheckSpec, str]]:
+    """Every check with why it does not apply to ``profile`` ("" when it does), in run order first."""
+    selected = select_checks(profile)
+    found = [(spec, spec.not_applicable(profile).removeprefix("not applicable: ")) for spec in selected]
+    for spec in sorted(set(CATALOGUE.all()) - set(selected), key=lambda c: c.order):
+        missing = sorted((spec.requires - {"writes"}) - profile.capabilities)
+        found.append((spec, f"the profile grants no {', '.join(missing)} capability"))
+    return found
+
+
+def render_profile(profile: Profile) -> str:
+    """``checks --profile FILE``: which checks apply to the API that profile describes, and why not."""
+    rows = applicability(profile)
+    applies = [(s, why) for s, why in rows if not why]
+    lines = [f"# Checks for {profile.title} ({profile.source or profile.name})", "",
+             f"{len(applies)} of {len(rows)} checks apply.", "",
+             "| check | family | level | writes | applies | what it proves |", "|---|---|---|---|---|---|"]
+    for spec, why in rows:
+        writes = "yes" if "writes" in spec.requires else ""
+        lines.append(f"| `{spec.name}` | {spec.family} | {spec.level_for(profile)} | {writes} | "
+                     f"{'yes' if not why else 'no: ' + why} | {spec.proves} |")
+    return "\n".join(lines) + "\n"
+
+
+def profile_json(profile: Profile) -> list[dict]:
+    """``checks --profile FILE --format json``: every check, whether it applies and why not."""
+    return [{"name": s.name, "family": s.family, "level": s.level_for(profile), "applies": not why,
+             "not_applicable": why, "writes": "writes" in s.requires, "module": s.run.__module__,
+             "proves": s.proves} for s, why in applicability(profile)]

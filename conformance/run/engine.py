@@ -155,8 +155,12 @@ class Session:
         ctx.exchanges = []
         ctx.check_name = check.name
         before = self.client.requests
-        result = CheckResult(name=check.name, family=check.family, level=check.level, status="passed",
-                             proves=check.proves)
+        result = CheckResult(name=check.name, family=check.family, level=check.level_for(self.profile),
+                             status="passed", proves=check.proves)
+        not_applicable = check.not_applicable(self.profile)
+        if not_applicable:  # a profile option it needs is unset: no request, no verdict
+            result.status, result.message = "skipped", not_applicable
+            return result
         with self._scope(check.name):
             if self.check_scope:  # a recorded check starts afresh (no memo, no state kept per Api by other
                 ctx.api = Api(self.client, self.profile, self.options.max_walk_pages)  # checks): its cassette replays on its own
@@ -224,9 +228,9 @@ def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) ->
 INTERRUPTED = "not evaluated: interrupted"
 
 
-def _not_evaluated(check: CheckSpec, reason: str) -> CheckResult:
-    return CheckResult(name=check.name, family=check.family, level=check.level, status="skipped", message=reason,
-                       proves=check.proves)
+def _not_evaluated(check: CheckSpec, reason: str, profile: Profile) -> CheckResult:
+    return CheckResult(name=check.name, family=check.family, level=check.level_for(profile), status="skipped",
+                       message=reason, proves=check.proves)
 
 
 def execute(profile: Profile, target: Target, options: RunOptions, client_options: ClientOptions = ClientOptions(),
@@ -267,7 +271,7 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
         raise
     finally:
         done = {c.name for c in report.checks}
-        report.checks += [_not_evaluated(c, unfinished) for c in checks if c.name not in done]
+        report.checks += [_not_evaluated(c, unfinished, profile) for c in checks if c.name not in done]
         apply_blocking(report, checks)
         report.duration_s = time.monotonic() - clock
         report.requests = session.client.requests

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from conformance.run.engine import Interruption, RunInterrupted, execute, stderr_progress
 from conformance.model.errors import ConfigError
-from conformance.profiles import get_profile
+from conformance.profiles import get_profile, load_profile
 from conformance.profiles.base import Profile
 from conformance.report.model import RunReport
 from conformance.report.writers import prepare_report_dir, write_all
@@ -43,6 +43,7 @@ class RunRequest:
     checks: list[str] | None = None
     baseline: Path | None = None  # known deviations (conformance.report.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
+    profile: Path | None = None  # --profile FILE: the vendor described by a profile file (else --vendor)
 
     @property
     def kind(self) -> str:
@@ -51,9 +52,17 @@ class RunRequest:
         return "live" if self.base_url else "reference"
 
 
+def request_profile(request: RunRequest) -> Profile:
+    """The profile a run is about: the file ``--profile`` names, else the built-in ``--vendor``."""
+    return load_profile(request.profile) if request.profile is not None else get_profile(request.vendor)
+
+
 def validate(request: RunRequest) -> Profile:
-    profile = get_profile(request.vendor)
+    profile = request_profile(request)
     kind = request.kind
+    if kind == "reference" and not profile.reference_module:
+        raise ConfigError(f"{profile.name} has no reference server to run against: give --base-url URL "
+                          f"(the API root with its version prefix{', ' + profile.version_prefix if profile.version_prefix else ''})")
     if kind == "live" and not request.base_url:
         raise ConfigError("--target live needs --base-url")
     if kind == "reference" and request.base_url:
@@ -86,7 +95,7 @@ def recorded_settings(request: RunRequest) -> RunRequest:
     """For a replay, the recorded run's writes, budget and checks; its seed and examples must agree."""
     if request.kind != "replay":
         return request
-    profile = get_profile(request.vendor)
+    profile = request_profile(request)
     recording = read_run(request.cassettes, profile)
     recorded = (recording.get("seed"), recording.get("max_examples"))
     if recorded != (request.seed, request.max_examples):
@@ -125,7 +134,7 @@ def run(request: RunRequest, report_dir: Path | None = None, interruption: Inter
     try:
         profile = validate(request)
         if request.baseline is not None:  # read before any request: a bad baseline is a usage error (exit 2)
-            known = baseline.load(request.baseline, baseline.catalogue_names(profile.name))
+            known = baseline.load(request.baseline, baseline.catalogue_names(profile))
         request = recorded_settings(request)
         options, client_options = options_for(request)
         with open_target(profile, request) as target:
@@ -157,4 +166,4 @@ def _minimal(request: RunRequest) -> RunReport:
                      started=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-__all__ = ["RunRequest", "run", "open_target", "options_for", "recorded_settings", "validate"]
+__all__ = ["RunRequest", "request_profile", "run", "open_target", "options_for", "recorded_settings", "validate"]

@@ -52,7 +52,9 @@ def validate_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def resolve_key(profile: Profile, api_key: str | None) -> str:
+def resolve_key(profile: Profile, api_key: str | None) -> str | None:
+    if profile.auth.kind == "none":  # the API takes no key: none is sent (an --api-key is ignored)
+        return None
     key = api_key or os.environ.get(profile.key_env)
     if not key:
         raise ConfigError(f"no API key: pass --api-key or set ${profile.key_env}")

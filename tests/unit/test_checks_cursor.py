@@ -13,7 +13,9 @@ from conformance.oracles import consistency as cc
 from conformance.oracles import cursor_pagination as cp
 from conformance.model.exchange import Exchange
 from conformance.machines.cursor import cursor_navigation
-from conformance.profiles.copper import COPPER
+from conformance.profiles import get_profile
+
+COPPER = get_profile("copper")
 from conformance.reference.copper import CopperError, CopperStore
 from conformance.run.runner import RunRequest, run
 from conformance.strategies.cursors import splits_a_group, splitting_limits

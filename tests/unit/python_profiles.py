@@ -1,6 +1,8 @@
-"""Opine (docs.tryopine.com): offset pagination, JSON writes, nullable partial updates."""
+"""The Opine and Copper profiles as they were written in Python before profiles became data files
+(conformance/profiles/opine.py and copper.py at 17f09cb): the shipped YAML must equal them field by field."""
 
-from conformance.profiles.base import SPECS, AuthScheme, OffsetPaging, Profile, Writes
+from conformance.profiles.base import (SPECS, AuthScheme, CreatedFilters, CursorPaging, EqualityFilter, OffsetPaging,
+                                       Profile, SearchFilter, Writes)
 
 OPINE = Profile(
     name="opine",
@@ -53,5 +55,44 @@ OPINE = Profile(
         "sort order of lists": "not documented; only self-consistency is checked",
         "closedAt lifecycle": "implied, not stated: SHOULD level",
         "labels in responses": "not in the documented response; checked only where returned",
+    },
+)
+
+COPPER = Profile(
+    name="copper",
+    title="Copper Tickets API",
+    spec=SPECS / "copper.openapi.yaml",
+    key_env="COPPER_API_KEY",
+    version_prefix="/next",
+    auth=AuthScheme(kind="basic-user"),
+    paging=CursorPaging(limit="limit", after="starting_after", before="ending_before", items="data",
+                        has_more="has_more", object_field="object", object_value="list", default_limit=10,
+                        max_limit=100),
+    collection="/tickets",
+    item="/tickets/{id}",
+    id_field="id",
+    created_field="created",
+    operations=frozenset({"list", "retrieve"}),
+    created_filters=CreatedFilters(
+        field="created",
+        params={"gt": "created[gt]", "gte": "created[gte]", "lt": "created[lt]", "lte": "created[lte]"},
+    ),
+    location=EqualityFilter(param="location", field="location"),
+    search=SearchFilter(param="search_query", field="reference", post_hoc=True),
+    reference_module="conformance.reference.copper",
+    reference_key="sk_test_reference",
+    documented={
+        "limit 1..100, default 10; starting_after/ending_before mutually exclusive": "C-PAG",
+        "lists newest first; has_more": "C-PAG",
+        "created[gte|gt|lte|lt] ISO 8601": "C-TK",
+        "search_query is a post-hoc filter on reference": "C-TK",
+        "HTTP Basic, key as user name": "C-AUTH",
+    },
+    unverified={
+        "created format in responses": "ISO string or unix seconds: both accepted (C-TK)",
+        "tie order of equal created": "any order, as long as it is consistent",
+        "both cursors at once": "docs forbid it but name no status: SHOULD level",
+        "search matching rule": "exact, prefix or substring, any case: all accepted",
+        "limit over 100": "rejected or clamped: both accepted",
     },
 )

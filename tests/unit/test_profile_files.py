@@ -1,0 +1,194 @@
+"""Profiles are data files: the shipped YAML equals the Python values it replaced, the loader names the
+file and line of every error, and each profile option is read (a profile lacking one makes the checks
+needing it "not applicable", never a crash)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import python_profiles
+from conformance.checks.registry import CATALOGUE, NEEDS, select_checks
+from conformance.model.errors import ConfigError
+from conformance.profiles import PROFILES, get_profile, load_profile
+from conformance.profiles.base import OPTIONS, AuthScheme, missing_options
+from conformance.profiles.loader import schema, shipped
+from conformance.run.runner import RunRequest, run
+
+NEW_FIELDS = {  # fields added with the file format, and their value in each shipped profile
+    "opine": {"timestamp_formats": ("iso",), "levels": {}},
+    "copper": {"timestamp_formats": ("iso", "unix-s"), "levels": {}},
+}
+
+
+@pytest.mark.parametrize("old", [python_profiles.OPINE, python_profiles.COPPER], ids=lambda p: p.name)
+def test_shipped_yaml_equals_the_python_profile_field_by_field(old):
+    new = load_profile(shipped(old.name))
+    for field in dataclasses.fields(old):
+        if field.name == "source":
+            assert new.source.endswith(f"{old.name}.yaml")
+        elif field.name in NEW_FIELDS[old.name]:
+            assert getattr(new, field.name) == NEW_FIELDS[old.name][field.name], field.name
+        else:
+            assert getattr(new, field.name) == getattr(old, field.name), field.name
+    assert PROFILES[old.name] == new
+
+
+def _copy(tmp_path: Path, vendor: str, edit=None, suffix: str = ".yaml") -> Path:
+    """A copy of a shipped profile (its spec path made absolute), optionally edited as data."""
+    data = yaml.safe_load(shipped(vendor).read_text(encoding="utf-8"))
+    data["spec"] = str(get_profile(vendor).spec)
+    if edit:
+        edit(data)
+    path = tmp_path / f"{vendor}-copy{suffix}"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_profile(path)
+    return str(caught.value)
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize("mutate, at, says", [
+    (lambda d: d["paging"].update(max_limit=0), "max_limit:", "paging.max_limit: 0 is less than the minimum of 1"),
+    (lambda d: d["paging"].update(limt="limit"), "limt:", "limt"),
+    (lambda d: d["auth"].update(kind="digest"), "kind: digest", "auth.kind: 'digest' is not one of"),
+    (lambda d: d["auth"].pop("key_env"), "auth:", "'key_env' is a required property"),
+    (lambda d: d.update(timestamp_formats=["iso", "rfc822"]), "- rfc822", "timestamp_formats.1"),
+    (lambda d: d["paging"].update(default_limit=500), "default_limit:", "default_limit 500 is above max_limit 100"),
+    (lambda d: d.update(spec="nowhere.yaml"), "spec:", "no spec file at"),
+    (lambda d: d["created_filters"]["params"].update(eq="created"), "eq:", "eq"),
+])
+def test_loader_errors_name_the_file_and_line(tmp_path, mutate, at, says):
+    path = _copy(tmp_path, "copper", mutate)
+    message = _error(path)
+    assert message.startswith(f"{path}:{_line_of(path, at)}: "), message
+    assert says in message and "\n" not in message
+
+
+def test_yaml_syntax_errors_name_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nspec: [unclosed\nauth: {kind: none}\n", encoding="utf-8")
+    assert _error(path).startswith(f"{path}:3: not valid YAML")
+    missing = tmp_path / "absent.yaml"
+    assert _error(missing) == f"profile {missing} not found"
+
+
+TOML = """\
+name = "tomlcopper"
+spec = "{spec}"
+version_prefix = "/next"
+collection = "/tickets"
+item = "/tickets/{{id}}"
+id_field = "id"
+created_field = "created"
+operations = ["list", "retrieve"]
+
+[auth]
+kind = "bearer"
+key_env = "TOML_API_KEY"
+
+[paging]
+style = "cursor"
+limit = "limit"
+after = "starting_after"
+before = "ending_before"
+items = "data"
+has_more = "has_more"
+default_limit = 10
+max_limit = {max_limit}
+"""
+
+
+def test_toml_profiles_load_and_their_errors_name_the_line(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text(TOML.format(spec=get_profile("copper").spec, max_limit=100), encoding="utf-8")
+    profile = load_profile(path)
+    assert (profile.name, profile.auth.headers("k"), profile.paging.max_limit) == \
+        ("tomlcopper", {"Authorization": "Bearer k"}, 100)
+    path.write_text(TOML.format(spec=get_profile("copper").spec, max_limit='"many"'), encoding="utf-8")
+    assert _error(path).startswith(f"{path}:{_line_of(path, 'max_limit')}: paging.max_limit: ")
+
+
+def test_the_schema_is_valid_and_shipped_as_package_data():
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(schema())
+    assert 'recursive-include conformance/profiles *.yaml *.json' in Path("MANIFEST.in").read_text()
+
+
+@pytest.mark.parametrize("kind, headers, curl", [
+    ("none", {}, ""),
+    ("header", {"X-Key": "k"}, '-H "X-Key: $K"'),
+    ("basic-user", {"Authorization": "Basic azo="}, '-u "$K:"'),
+    ("bearer", {"Authorization": "Bearer k"}, '-H "Authorization: Bearer $K"'),
+])
+def test_every_auth_kind_presents_the_key_its_way(kind, headers, curl):
+    auth = AuthScheme(kind=kind, header="X-Key" if kind == "header" else "")
+    assert (auth.headers("k"), auth.curl_args("$K")) == (headers, curl)
+    assert set(auth.secret_headers) == set(headers)
+
+
+def test_needs_name_registered_checks_and_known_options():
+    names = {c.name for c in CATALOGUE.all()}
+    assert set(NEEDS) <= names
+    for spec in CATALOGUE.all():
+        assert set(spec.needs) <= set(OPTIONS), spec.name
+    for vendor, profile in PROFILES.items():  # the built-in vendors lack nothing their checks need
+        assert [c.name for c in select_checks(profile) if missing_options(profile, c.needs)] == [], vendor
+
+
+def test_a_level_override_applies_and_an_unknown_check_is_refused(tmp_path):
+    profile = load_profile(_copy(tmp_path, "copper", lambda d: d.update(levels={"both_cursors_are_refused": "MUST"})))
+    assert CATALOGUE.get("both_cursors_are_refused").level_for(profile) == "MUST"
+    typo = load_profile(_copy(tmp_path, "copper", lambda d: d.update(levels={"both_cursors_refused": "MUST"})))
+    with pytest.raises(ConfigError, match="unknown check 'both_cursors_refused'; did you mean"):
+        select_checks(typo)
+
+
+def test_without_ending_before_those_checks_are_not_applicable_and_the_rest_pass(tmp_path):
+    path = _copy(tmp_path, "copper", lambda d: d["paging"].update(before=None))
+    report = run(RunRequest(vendor="copper", profile=path))
+    by_status: dict[str, set[str]] = {}
+    for result in report.checks:
+        by_status.setdefault(result.status, set()).add(result.name)
+    skipped = by_status.pop("skipped")
+    assert set(by_status) == {"passed"}
+    assert {"ending_before_returns_the_preceding_page", "both_cursors_are_refused"} <= skipped
+    for result in report.checks:
+        if result.status == "skipped":
+            assert result.message == "not applicable: the profile sets no paging.before"
+    assert {c.name for c in CATALOGUE.all() if "paging.before" in c.needs} == skipped
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_profile_errors_are_one_line_exit_2_and_checks_lists_what_applies(tmp_path):
+    bad = _copy(tmp_path, "copper", lambda d: d["paging"].update(max_limit="lots"))
+    done = _cli("run", "--profile", str(bad), "--base-url", "http://127.0.0.1:9/next", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == \
+        f"ticket-conformance: {bad}:{_line_of(bad, 'max_limit')}: paging.max_limit: 'lots' is not of type 'integer', 'null'"
+    nobefore = _copy(tmp_path, "copper", lambda d: d["paging"].update(before=None))
+    listed = json.loads(_cli("checks", "--profile", str(nobefore), "--format", "json", cwd=tmp_path).stdout)
+    row = {r["name"]: r for r in listed}
+    assert row["ending_before_returns_the_preceding_page"]["not_applicable"] == "the profile sets no paging.before"
+    assert row["walk_reaches_every_ticket"]["applies"] is True
+    assert row["null_clears_nullable_fields"]["not_applicable"].startswith("the profile grants no ")
+    both = _cli("run", "--vendor", "copper", "--profile", str(nobefore), cwd=tmp_path)
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
