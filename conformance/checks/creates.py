@@ -16,6 +16,7 @@ from conformance.oracles import updates as u
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
 from conformance.observe.own import FullCreate, full_create
+from conformance.observe.stability import appeared_with_titles
 from conformance.observe.writes import returned, writing
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped, Violation
@@ -72,24 +73,22 @@ def closed_at_is_set_on_create(ctx: RunContext) -> None:
               "creates nothing.")
 def required_fields_cannot_be_null_on_create(ctx: RunContext) -> None:
     profile, writes, _ = writing(ctx)
-    paging = profile.paging
-    total_key = getattr(paging, "total", None)
     required = [n for n in writes.required_on_create if n in writes.not_nullable]
     if not required:
         raise Skipped("the profile names no required field")
-    before = ctx.api.list({paging.limit: 1})
-    refused = []
+    before = ctx.api.full_walk()  # the refused tickets are looked for by title: others may create meanwhile
+    refused, titles = [], []
     for name in required:
         body = {**minimal_create_body(profile, f"null {name}"), name: None}
+        if isinstance(body.get(writes.title_field), str):
+            titles.append(body[writes.title_field])
         exchange = ctx.api.create(body)
         refused.append(exchange)
         if 200 <= exchange.status < 300:
             _keep_marked(ctx, exchange)
         u.write_refused(exchange, f"a create with {name}: null")
-    if total_key:
-        after = ctx.api.list({paging.limit: 1})
-        u.total_unchanged(before.json_object().get(total_key), after.json_object().get(total_key),
-                          [*refused, after], what="a refused create")
+    appeared, after = appeared_with_titles(ctx, before, titles)
+    en.nothing_created(appeared, [*refused, *after.exchanges[-1:]], profile.id_field, "a refused create")
 
 
 def _keep_marked(ctx: RunContext, exchange: Any) -> None:
