@@ -76,7 +76,7 @@ def compare(old: RunReport, new: RunReport) -> Diff:
             diff.fixed.append((o, n))
         elif now == "pass" and was == "absent":
             diff.added.append(n)
-        elif now in ("skip", "absent") and was != now:
+        elif now in ("skip", "inconclusive", "absent") and was != now:
             diff.not_evaluated.append((o, n))
         else:
             diff.unchanged += 1
