@@ -311,7 +311,7 @@ def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
     return judged
 
 
-@check(family="consistency", level="MUST", requires=("cursor-pagination",),
+@check(family="consistency", level="MUST", requires=("cursor-pagination",), relies_on=("full-walk",),
        proves="Filters in combination (location with created bounds, search with location, search with created "
               "bounds, all three) select exactly the intersection of the single-filter results, paged forward "
               "with starting_after and back with ending_before, at the largest and at a small page size.")
