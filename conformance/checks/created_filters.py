@@ -362,13 +362,14 @@ def created_display_agrees_with_filters(ctx: RunContext) -> None:
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
-       proves="A date-only bound (YYYY-MM-DD), where accepted, selects the same tickets as that day at 00:00:00 "
+       proves="A date-only bound (YYYY-MM-DD), where accepted, with each of gt, gte, lt and lte, selects the same "
+              "tickets as that day at 00:00:00 "
               "written without an offset (read in whatever zone the API reads such values) or at midnight UTC.")
 def created_date_only_matches_midnight(ctx: RunContext) -> None:
     _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
     tried = 0
-    for side, op in (("lower", "gte"), ("upper", "lt")):
+    for side, op in (("lower", "gte"), ("upper", "lt"), ("lower", "gt"), ("upper", "lte")):
         days = B.dates(timeline, side, cap)
         if not days:
             continue

@@ -135,32 +135,6 @@ def _has_more_and_back(ctx: RunContext, walk: Walk, filters: Params, limit: int,
                                     lambda items: cp.newer_head(items, walk, id_field, created_field))
 
 
-def _location_with_created(ctx: RunContext, walk: Walk, value: str, at_location: Expected, limit: int) -> None:
-    """location combined with a created[gte] bound halfway down that location's walk selects exactly the
-    intersection (a server dropping one filter when both are given shows)."""
-    assert ctx.profile.location
-    if not ctx.profile.created_filters or "gte" not in ctx.profile.created_filters.params or len(walk.items) < 2:
-        return
-    _, timeline = walk_and_timeline(ctx)
-    middle = walk.items[len(walk.items) // 2].get(ctx.profile.id_field)
-    if middle not in timeline.created:
-        return
-    bounds = [("gte", timeline.created[middle])]
-    filters: Params = ((ctx.profile.location.param, value),
-                       (ctx.profile.created_filters.params["gte"], B.spell(timeline.created[middle])))
-    by_created = expected_subset(timeline, bounds)
-    keep = set(at_location.must) | set(at_location.may)
-    expected = Expected(tuple(i for i in by_created.must if i in keep), frozenset(by_created.may & keep))
-    pages = min(pages_for(ctx, len(expected.must) + len(expected.may), limit), SMALL_PAGES)
-    combined = filtered_walk(ctx, filters, limit, pages)
-    if isinstance(combined, Rejected):
-        raise Violation(f"{describe(filters)}: a location and a valid ISO 8601 bound together were rejected",
-                        expected=200, actual=combined.exchange.status, exchanges=[combined.exchange])
-    complete = walk_ended(combined, describe(filters), budget_stop(pages))
-    selects_exactly(combined, timeline, expected, f"{describe(filters)} at limit={limit}", ctx.profile.id_field,
-                    complete)
-
-
 def _small_walks(ctx: RunContext, limit: int) -> None:
     walk_all, timeline = walk_and_timeline(ctx)
     id_field = ctx.profile.id_field
@@ -178,7 +152,6 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
             what = f"{describe(filters)} at limit={limit}"
             selects_exactly(walk, timeline, expected, what, id_field, complete)
             _has_more_and_back(ctx, walk, filters, limit, what)
-            _location_with_created(ctx, walk, value, expected, limit)
             ran += 1
     if ctx.profile.created_filters:
         # About four small pages: an upper bound (lt) half a page down the list, so that newer tickets exist
@@ -210,8 +183,8 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
 @check(family="pagination", level="MUST", requires=("cursor-pagination",),
        proves="A walk at a small page size keeps applying location and created filters on every page: each page "
               "holds only matching tickets, the walk returns exactly the matching subset, has_more is true only "
-              "when more matching tickets follow, ending_before a page's first ticket returns the page before, and "
-              "location together with created[gte] selects exactly the intersection.")
+              "when more matching tickets follow, and ending_before a page's first ticket returns the page before "
+              "(filters together: filters_combine_as_intersection).")
 def filters_apply_on_every_page(ctx: RunContext) -> None:
     if not (ctx.profile.location or ctx.profile.created_filters):
         raise Skipped("the API documents no location or created filter")
@@ -360,7 +333,7 @@ def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
     return judged
 
 
-@check(family="consistency", level="MUST", requires=("cursor-pagination",),
+@check(family="consistency", level="MUST", requires=("cursor-pagination",), relies_on=("full-walk",),
        proves="Filters in combination (location with created bounds, search with location, search with created "
               "bounds, all three) select exactly the intersection of the single-filter results, paged forward "
               "with starting_after and back with ending_before, at the largest and at a small page size.")

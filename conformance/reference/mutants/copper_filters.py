@@ -216,6 +216,18 @@ class CopperDateOnlyEndOfDay(CopperStore):
         return instant + _MS_PER_DAY - 1 if parsed.date_only else instant
 
 
+class CopperDateOnlyLteEndOfDay(CopperStore):
+    """A date-only created[lte] bound covers its whole day (lte 2026-03-13 keeps tickets of the 13th)."""
+
+    catches = "created_date_only_matches_midnight"
+
+    def _parse_created(self, raw, param):
+        instant = super()._parse_created(raw, param)
+        if instant is not None and param == "created[lte]" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return instant + _MS_PER_DAY - 1
+        return instant
+
+
 class CopperDateOnlyLocalTime(CopperStore):
     """A date-only bound is midnight at UTC-05:00 while offset-less date-times are read as UTC."""
 
@@ -276,7 +288,7 @@ class CopperCreatedDroppedAfterFirstPage(CopperStore):
 class CopperCreatedDroppedWithLocation(CopperStore):
     """When location is given, the created bounds are ignored (only one filter reaches the query)."""
 
-    catches = "filters_apply_on_every_page"
+    catches = "filters_combine_as_intersection"
 
     def _filtered(self, ordered, params):
         from dataclasses import replace
@@ -393,7 +405,7 @@ MUTANTS = [
     CopperOffsetIgnored, CopperOffsetSignInverted, CopperOffsetMinutesIgnored, CopperOffsetRejected,
     CopperBoundTruncatedToSecond, CopperLongFractionMisread, CopperLteWholeSecondCoversTheSecond,
     CopperCreatedShownRoundedToSecond,
-    CopperDateOnlyEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
+    CopperDateOnlyEndOfDay, CopperDateOnlyLteEndOfDay, CopperDateOnlyLocalTime, CopperUnparsableIgnored,
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation, CopperLocationDroppedWithSearch, CopperCreatedDroppedWithSearchAndLocation,
     CopperSearchFirstCharsOnly, CopperSearchShortQueryCaseSensitive, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,

@@ -574,7 +574,7 @@ class EndingBeforeLimit1Empty(Bug):
 
 class GteIgnoredWithLocation(Bug):
     """created[gte] is dropped when location is also given."""
-    catches = ("filters_apply_on_every_page",)
+    catches = ("filters_apply_on_every_page", "filters_combine_as_intersection")
     config = AltConfig(seed=46)
 
     def list(self, params):
