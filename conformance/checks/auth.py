@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.model.exchange import listing
 from conformance.oracles.auth import refused_without_ticket_data
 from conformance.strategies.bodies import minimal_create_body
 from conformance.observe.context import RunContext
@@ -40,14 +41,15 @@ def unauthenticated_writes_are_refused(ctx: RunContext) -> None:
     from conformance.oracles.auth import nothing_created
 
     api, profile = ctx.api, ctx.profile
-    total_key = getattr(profile.paging, "total", None)
-    before = api.list({profile.paging.limit: 1}).json_object().get(total_key) if total_key else None
+    total_key = getattr(profile.paging, "total_key", None)
+    items_key = profile.paging.items_key
+    before = listing(api.list({profile.paging.limit: 1}), items_key, total_key).get(total_key) if total_key else None
     body = minimal_create_body(profile, "unauthenticated")
     for auth, what in (("none", "no API key"), ("wrong", "a wrong API key")):
         exchange = api.create(body, auth=auth)
         refused_without_ticket_data(exchange, profile.id_field, _markers(ctx), f"{what} (create)")
         if before is not None:
-            after = api.list({profile.paging.limit: 1}).json_object().get(total_key)
+            after = listing(api.list({profile.paging.limit: 1}), items_key, total_key).get(total_key)
             nothing_created(before, after, exchange)
     if "update" in profile.operations:
         _unauthenticated_updates_change_nothing(ctx)

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from hypothesis import strategies as st
 
 from conformance.oracles import updates as u
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, listing
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
@@ -196,13 +196,13 @@ def unknown_id_update_is_refused(ctx: RunContext) -> None:
         missing: Any = max(ids) + 10**6
     else:
         missing = next(f"conformance-missing-{n}" for n in range(len(ids) + 1) if f"conformance-missing-{n}" not in ids)
-    total_key = getattr(profile.paging, "total", None)
+    total_key = getattr(profile.paging, "total_key", None)
     before = walk.pages[-1].body.get(total_key) if total_key and walk.pages else None
     exchange = ctx.api.update(missing, {profile.writes.title_field: marked_title(profile, "must not exist")})
     u.write_refused(exchange, f"an update of the unknown id {missing!r}")
     if before is not None:
         after = ctx.api.list({profile.paging.limit: 1})
-        u.total_unchanged(before, after.json_object().get(total_key), [exchange, after])
+        u.total_unchanged(before, listing(after, profile.paging.items_key, total_key).get(total_key), [exchange, after])
     else:
         after_walk = ctx.api.full_walk()
         if missing in after_walk.ids(profile.id_field):
@@ -242,7 +242,7 @@ def created_ticket_is_listed(ctx: RunContext) -> None:
     optional = st.fixed_dictionaries({}, optional={n: s.values(profile, shape.kinds, n) for n in writes.nullable})
     required = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n)
                                       for n in writes.required_on_create if n in shape.kinds})
-    total_key = getattr(profile.paging, "total", None)
+    total_key = getattr(profile.paging, "total_key", None)
 
     def test(drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
         body = {**minimal_create_body(profile, "created and listed"), **drawn[0], **drawn[1]}
