@@ -10,7 +10,7 @@ from typing import Any
 
 from conformance.oracles import enums as en
 from conformance.oracles import updates as u
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, listing
 from conformance.profiles.base import Profile, Writes
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
@@ -53,8 +53,9 @@ def _unchanged(ctx: RunContext, before: Any, after: Any, exchanges: list[Exchang
 def _total(ctx: RunContext) -> tuple[Any, Exchange]:
     paging = ctx.profile.paging
     exchange = ctx.api.list({paging.limit: 1})
-    body = exchange.json_object() if exchange.status == 200 else {}
-    return body.get(getattr(paging, "total", ""), None), exchange
+    total_key = paging.total_key
+    body = listing(exchange, paging.items_key, total_key) if exchange.status == 200 and total_key else {}
+    return body.get(total_key, None) if total_key else None, exchange
 
 
 def _title(profile: Profile, length: int, text: str) -> str:

@@ -45,7 +45,15 @@ def _page(ctx: RunContext, limit: int | None, offset: int | None) -> Page:
     """One page (memoized); a non-200 answer raises ``ApiError``, which fails the check."""
     paging = _paging(ctx)
     params: Params = tuple((k, str(v)) for k, v in ((paging.limit, limit), (paging.offset, offset)) if v is not None)
-    return page_from(_request(ctx, params), params, paging.items)
+    return page_from(_request(ctx, params), params, paging.items_key, paging.total_key)
+
+
+def _unstated_limit(ctx: RunContext) -> int | None:
+    """The limit of a request that is about the offset: none (the default applies) when a default is
+    documented; else the largest page size, since without a default an offset alone may not page at all
+    (json-server slices only when a limit is sent)."""
+    paging = _paging(ctx)
+    return None if paging.default_limit is not None else paging.largest_limit
 
 
 def _page_unless_refused_past_end(ctx: RunContext, limit: int | None, offset: int, total: int) -> Page | None:
@@ -56,7 +64,7 @@ def _page_unless_refused_past_end(ctx: RunContext, limit: int | None, offset: in
     exchange = _request(ctx, params)
     if offset >= total and 400 <= exchange.status < 500:
         return None
-    return page_from(exchange, params, paging.items)
+    return page_from(exchange, params, paging.items_key, paging.total_key)
 
 
 def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
@@ -113,12 +121,12 @@ def _offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
     id_field = ctx.profile.id_field
     op.walk_reached_the_end(oracle)
     op.no_ticket_twice(oracle, id_field)
-    op.walk_covers_the_total(oracle, _paging(ctx).total, id_field)
+    op.walk_covers_the_total(oracle, _paging(ctx).total_key, id_field)
     undecided = ""
     for plan in _plans(ctx, total):
         walk = _walk(ctx, plan)
-        counts = {page.body.get(_paging(ctx).total) for page in walk.pages}
-        if counts <= {oracle.pages[-1].body.get(_paging(ctx).total)}:  # the collection held still
+        counts = {page.body.get(_paging(ctx).total_key) for page in walk.pages}
+        if counts <= {oracle.pages[-1].body.get(_paging(ctx).total_key)}:  # the collection held still
             op.no_ticket_twice(walk, id_field)
             op.walk_matches_oracle(walk, plan.start, oracle, id_field)
             continue
@@ -139,11 +147,11 @@ def _total_count_is_the_collection_size(ctx: RunContext) -> None:
     paging = _paging(ctx)
     oracle, total = _oracle(ctx)
     walks = [oracle] + [_walk(ctx, plan) for plan in _plans(ctx, total)]
-    beyond = _page_unless_refused_past_end(ctx, None, total + 50, total)
+    beyond = _page_unless_refused_past_end(ctx, _unstated_limit(ctx), total + 50, total)
     if beyond is not None:  # an offset past the end may be refused (offset_past_the_end_is_empty)
         walks.append(Walk(limit=None, pages=[beyond], stop="end"))
     try:
-        op.total_count_is_constant(walks, paging.total, total)
+        op.total_count_is_constant(walks, paging.total_key, total)
     except Violation:
         ctx.api.forget()
         after = ctx.api.full_walk()
@@ -151,7 +159,7 @@ def _total_count_is_the_collection_size(ctx: RunContext) -> None:
         if new == old or not old <= new:  # nothing appeared (a true finding), or tickets disappeared
             raise
         # Others created tickets meanwhile: a count between the sizes before and after is true.
-        op.total_count_is_constant(walks, paging.total, total, len(new))
+        op.total_count_is_constant(walks, paging.total_key, total, len(new))
 
 
 def _grow_small_collection(ctx: RunContext, total: int) -> None:
@@ -239,7 +247,8 @@ def _offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
     one = _page(ctx, 1, 0)
     for limit in (0, -1):
         exchange = _request(ctx, ((paging.limit, str(limit)),))
-        op.below_min_is_rejected_or_clamped(exchange, one, paging.items, paging.limit, ctx.profile.id_field, limit)
+        op.below_min_is_rejected_or_clamped(exchange, one, paging.items_key, paging.limit, ctx.profile.id_field, limit,
+                                            echoes=paging.echoes)
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
@@ -248,7 +257,8 @@ def offset_limit_above_max_is_capped(ctx: RunContext) -> None:
     paging = _paging(ctx)
     for limit in (paging.max_limit + 1, 5 * paging.max_limit):
         exchange = _request(ctx, ((paging.limit, str(limit)),))
-        op.over_max_is_rejected_or_capped(exchange, paging.items, paging.limit, limit, paging.max_limit)
+        op.over_max_is_rejected_or_capped(exchange, paging.items_key, paging.limit, limit, paging.max_limit,
+                                          echoes=paging.echoes)
 
 
 @check(family="pagination", level="SHOULD", requires=("offset-pagination",),
@@ -272,7 +282,7 @@ def _negative_offset_is_rejected(ctx: RunContext) -> None:
     first = _page(ctx, limit, 0)
     for offset in NEGATIVE_OFFSETS:
         exchange = _request(ctx, ((paging.limit, str(limit)), (paging.offset, str(offset))))
-        op.negative_offset_is_rejected_or_clamped(exchange, first, paging.items, ctx.profile.id_field, offset)
+        op.negative_offset_is_rejected_or_clamped(exchange, first, paging.items_key, ctx.profile.id_field, offset)
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
@@ -285,5 +295,6 @@ def _offset_past_the_end_is_empty(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     for offset in (total, total + 50):
-        exchange = _request(ctx, ((paging.offset, str(offset)),))
-        op.past_the_end_is_empty(exchange, paging.items, paging.total, offset, total)
+        limit = _unstated_limit(ctx)
+        exchange = _request(ctx, ((paging.offset, str(offset)),) + (((paging.limit, str(limit)),) if limit else ()))
+        op.past_the_end_is_empty(exchange, paging.items_key, paging.total_key, offset, total)

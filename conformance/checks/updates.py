@@ -241,7 +241,7 @@ def created_ticket_is_listed(ctx: RunContext) -> None:
     optional = st.fixed_dictionaries({}, optional={n: s.values(profile, shape.kinds, n) for n in writes.nullable})
     required = st.fixed_dictionaries({n: s.values(profile, shape.kinds, n)
                                       for n in writes.required_on_create if n in shape.kinds})
-    total_key = getattr(profile.paging, "total", None)
+    total_key = getattr(profile.paging, "total_key", None)
 
     def test(drawn: tuple[dict[str, Any], dict[str, Any]]) -> None:
         body = {**minimal_create_body(profile, "created and listed"), **drawn[0], **drawn[1]}

@@ -155,5 +155,29 @@ class Exchange:
         return f"{self.method} {self.url} -> {self.status}"
 
 
+#: The items key of a list answer that is a bare JSON array (json-server): ``listing`` puts the array
+#: under this key, so oracles read every list answer as one mapping and their messages say where.
+BARE_ARRAY = "(the body)"
+#: A total key ending in this suffix is a response header (``X-Total-Count header``), not a body field.
+HEADER_TOTAL = " header"
+
+
+def listing(exchange: Exchange, items_key: str, total_key: str | None = None) -> dict[str, Any]:
+    """A list answer as one mapping: the JSON object, or a bare array under ``BARE_ARRAY``; a total
+    sent in a header (``total_key`` "<name> header") added under ``total_key`` (an int when it is one)."""
+    if items_key == BARE_ARRAY:
+        data = exchange.json()
+        if not isinstance(data, list):
+            raise BadResponse(exchange, f"expected a JSON array, got {type(data).__name__}")
+        body: dict[str, Any] = {BARE_ARRAY: data}
+    else:
+        body = exchange.json_object()
+    if total_key and total_key.endswith(HEADER_TOTAL):
+        name = total_key[:-len(HEADER_TOTAL)].lower()
+        raw = next((v for k, v in exchange.response_headers.items() if k.lower() == name), None)
+        body = {**body, total_key: int(raw) if raw is not None and raw.strip().isdigit() else raw}
+    return body
+
+
 def with_query(url: str, params: list[tuple[str, str]] | None) -> str:
     return f"{url}?{urlencode(params)}" if params else url

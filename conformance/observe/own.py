@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, listing
 from conformance.oracles import updates as u
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import minimal_create_body
@@ -92,7 +92,7 @@ def find_listed(ctx: RunContext, ticket_id: Any) -> tuple[dict[str, Any] | None,
         offset = max(0, hint - WINDOW)
         exchange = ctx.api.list({paging.limit: 2 * WINDOW + 1, paging.offset: offset})
         if exchange.status == 200:
-            for index, item in enumerate(exchange.json_object().get(paging.items) or []):
+            for index, item in enumerate(listing(exchange, paging.items_key).get(paging.items_key) or []):
                 if isinstance(item, dict) and item.get(id_field) == ticket_id:
                     _positions(ctx)[_key(ticket_id)] = offset + index
                     return dict(item), exchange

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.model.exchange import Exchange
+from conformance.model.exchange import Exchange, listing
 from conformance.model.observations import Page, Params, Walk
 from conformance.profiles.base import CursorPaging, OffsetPaging
 
@@ -19,10 +19,10 @@ class ApiError(Exception):
         super().__init__(exchange.summary())
 
 
-def page_from(exchange: Exchange, params: Params, items_key: str) -> Page:
+def page_from(exchange: Exchange, params: Params, items_key: str, total_key: str | None = None) -> Page:
     if exchange.status != 200:
         raise ApiError(exchange)
-    body = exchange.json_object()
+    body = listing(exchange, items_key, total_key)
     items = body.get(items_key)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         from conformance.model.exchange import BadResponse
@@ -83,18 +83,20 @@ def walk_offset(fetch, paging: OffsetPaging, limit: int, max_pages: int = 10_000
     announced: int | None = None
     while True:
         params: Params = ((paging.limit, str(limit)), (paging.offset, str(offset)))
-        page = page_from(fetch(params), params, paging.items)
+        page = page_from(fetch(params), params, paging.items_key, paging.total_key)
         walk.pages.append(page)
-        total = page.body.get(paging.total)
+        total = page.body.get(paging.total_key) if paging.total_key else None
         if announced is None and isinstance(total, int) and not isinstance(total, bool):
             announced = total
         offset += len(page.items)
-        if not page.items or not isinstance(total, int) or offset >= total:
+        # Without a total (none documented) a short page is the last one.
+        ended = offset >= total if paging.total_key else len(page.items) < limit
+        if not page.items or (paging.total_key and not isinstance(total, int)) or ended:
             walk.stop = "end"
             return walk
         stop = guard.stop(walk, page)
         if not stop and announced is not None and offset > announced + overrun_margin(announced, limit):
-            stop = (f"{offset} tickets walked, far past the {paging.total} of {announced} announced on the first "
+            stop = (f"{offset} tickets walked, far past the {paging.total_key} of {announced} announced on the first "
                     f"page: the walk would never end")
         if stop:
             walk.stop = stop

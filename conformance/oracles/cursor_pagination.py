@@ -406,7 +406,7 @@ def items_name_one_kind(walk: Walk, object_field: str, envelope_value: str) -> N
             if not isinstance(value, str) or value == envelope_value:
                 raise Violation(f"a listed ticket carries {object_field}={value!r}: the value names a resource kind, "
                                 f"and {envelope_value!r} is the list envelope's", expected="one resource kind, "
-                                f"e.g. 'ticket'", actual=value, exchanges=[page.exchange])
+                                "e.g. 'ticket'", actual=value, exchanges=[page.exchange])
             seen.setdefault(value, page.exchange)
     if len(seen) > 1:
         raise Violation(f"listed tickets carry {len(seen)} different {object_field} values: each resource kind has "

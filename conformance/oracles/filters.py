@@ -483,7 +483,7 @@ def window_holds_what_it_shows(walk: Walk, timeline: Timeline, low: int, high: i
         if not inside and repr(ticket_id) in got:
             raise Violation(f"{what}: ticket {timeline.describe(ticket_id)} is shown outside the window yet "
                             f"returned: the value shown is not its stored instant cut to the display unit of {unit_name}",
-                            expected=f"only tickets shown in the window", actual=walk.ids(id_field)[:20],
+                            expected="only tickets shown in the window", actual=walk.ids(id_field)[:20],
                             exchanges=walk.exchanges[:2])
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping
 
+from conformance.model.exchange import BARE_ARRAY, HEADER_TOTAL
 from conformance.specs import SPECS  # noqa: F401 (re-exported to the profiles) shipped inside the package, read via importlib.resources
 
 
@@ -82,6 +83,18 @@ class OffsetPaging:
         """The largest page size the suite asks for: the documented maximum, else (unknown) 100 or the default."""
         return self.max_limit or max(self.default_limit or 0, UNKNOWN_MAX_PAGE)
 
+    @property
+    def items_key(self) -> str:
+        """Where ``model.exchange.listing`` puts the items: the field, or ``BARE_ARRAY``."""
+        return self.items if self.items is not None else BARE_ARRAY
+
+    @property
+    def total_key(self) -> str | None:
+        """Where ``listing`` puts the total: the field, "<header> header", or None (no total)."""
+        if self.total is not None:
+            return self.total
+        return f"{self.total_header}{HEADER_TOTAL}" if self.total_header else None
+
 
 @dataclass(frozen=True)
 class CursorPaging:
@@ -106,6 +119,14 @@ class CursorPaging:
     def largest_limit(self) -> int:
         """The largest page size the suite asks for: the documented maximum, else (unknown) 100 or the default."""
         return self.max_limit or max(self.default_limit or 0, UNKNOWN_MAX_PAGE)
+
+    @property
+    def items_key(self) -> str:
+        return self.items
+
+    @property
+    def total_key(self) -> None:
+        return None  # cursor lists carry no total
 
 
 @dataclass(frozen=True)

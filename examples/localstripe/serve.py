@@ -7,7 +7,7 @@ keeps in /tmp/localstripe.pickle; this launcher uses the same aiohttp applicatio
 (`localstripe.server.app`) but binds 127.0.0.1 only, never reads that pickle and never writes it,
 so every start is clean and two servers never share state. The seed (seed.json) is created through
 the HTTP API, in batches one wall-clock second apart: localstripe stamps `created` in whole seconds
-when an object is made, and the created[...] checks need more than one distinct value.
+when an object is made, and the order and tie checks need more than one distinct value.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 LINE = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)(/[^\s]*)?)\n\Z")
-READY_WITHIN_S = 30  # localstripe seeds three batches a wall-clock second apart: about 3 s
+READY_WITHIN_S = 30  # localstripe seeds two batches a wall-clock second apart: about 2 s
 INSTALL = {
     "localstripe": "pip install -e '.[test]' (installs localstripe into this Python)",
     "json-server": "npm ci --prefix examples/json-server",

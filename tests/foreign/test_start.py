@@ -71,7 +71,7 @@ def test_start_prints_one_line_with_the_base_url_and_the_seed_is_served(running)
     tickets = listed(server, started.base_url)
     assert len(tickets) >= 20, "the seed must give the list checks several pages"
     created = {t["created"] if server == "localstripe" else t["createdAt"] for t in tickets}
-    assert len(created) >= 3, "the created filters need distinct creation instants in the seed"
+    assert len(created) >= 2, "order and tie checks need distinct creation instants in the seed"
 
 
 def test_start_binds_127_0_0_1_only(running):
