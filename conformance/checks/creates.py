@@ -41,13 +41,13 @@ def _created(ctx: RunContext, made: FullCreate) -> tuple[dict[str, Any], dict[st
               "links sent on create are either all linked with their priorities (dealAmountSum their sum) or "
               "none.")
 def created_fields_come_back_as_sent(ctx: RunContext) -> None:
-    profile, writes, shape = writing(ctx)
+    _, writes, shape = writing(ctx)
     made = full_create(ctx)
     created, listed = _created(ctx, made)
     for where, ticket in (("response to the create", created), ("listed after the create", listed)):
         for name, value in made.body.items():
             if name in shape.kinds and (name in ticket or returned(ctx, name, created, listed)):
-                u.field_holds(ticket, name, shape.kind(name), value, f"{where}", made.evidence)
+                u.field_holds(ticket, name, shape.kind(name), value, where, made.evidence)
         u.stamps_in_order(ticket, shape, where, made.evidence)
         sent = {json.dumps(d["id"]): d["priority"] for d in made.body.get(writes.deals_field) or []}
         u.deals_linked_as_sent(ticket, sent, made.deal_amounts, shape, where, made.evidence)
@@ -59,7 +59,7 @@ def created_fields_come_back_as_sent(ctx: RunContext) -> None:
               "in the list.")
 def closed_at_is_set_on_create(ctx: RunContext) -> None:
     # SHOULD, as closed_at_follows_state: the docs imply the lifecycle of closedAt but never state it.
-    profile, writes, shape = writing(ctx)
+    profile, writes, _ = writing(ctx)
     made = full_create(ctx)
     if made.body.get(writes.state_field) != writes.closed_state:
         raise Skipped(f"the profile documents no state {writes.closed_state!r} to create a ticket in")

@@ -51,10 +51,6 @@ def is_near_miss(auth: str) -> bool:
     return auth.startswith(("near-", "scheme-"))
 
 
-def describe(auth: str) -> str:
-    return next((n.what for n in (*_VALUES, *(s for v in _SCHEMES.values() for s in v)) if n.kind == auth), auth)
-
-
 def near_value(auth: str, key: str) -> str | None:
     """The value a value-kind near miss presents (None for the scheme kinds)."""
     return {

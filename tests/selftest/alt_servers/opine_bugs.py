@@ -704,6 +704,36 @@ class LabelItemsCoerced(Bug):
         return super()._parse_field(key, value, create)
 
 
+# -- round 3 (issue 15): rules on every write, partial collection updates, near-miss keys ----------
+
+class KeyTrimmedAndFolded(Bug):
+    """The X-API-Key is compared after trimming and case folding (the key in upper case is accepted)."""
+    catches = ("near_miss_keys_are_refused",)
+
+    def key_ok(self, key):
+        return key is not None and key.strip().casefold() == self.cfg.api_key.casefold()
+
+
+class PostClosedWithoutClosedAt(Bug):
+    """A ticket created CLOSED has no closedAt (only a PUT to CLOSED stamps it)."""
+    catches = ("closed_at_is_set_on_create",)
+
+    def apply_state(self, t, value):
+        super().apply_state(t, value)
+        if self._creating and t.closed_at is PENDING:
+            t.closed_at = None
+
+
+class DealsOnPutReplaceLinks(Bug):
+    """The deals of a PUT replace every link of the ticket (as labels do)."""
+    catches = ("deal_links_change_only_as_named",)
+
+    def apply_deals(self, t, value):
+        if not self._creating and any(not d[2] for d in value):
+            t.deals.clear()
+        super().apply_deals(t, value)
+
+
 def all_bugs() -> list[type[Bug]]:
     """Every planted bug defined here, in definition order."""
     return [cls for cls in globals().values()
