@@ -7,11 +7,20 @@ output to anyone's pytest run. Every option carries the ``--conformance-`` prefi
 clash with other plugins (pytest-base-url's ``--base-url``, pytest-recording's ``--record-mode``, ...).
 Each applicable check becomes one test item ``<vendor>::<check>`` under one collector per vendor; all
 items share one engine session (one target, one memo of walks), exactly as ``ticket-conformance run`` does.
+
+Scale-out: with ``--conformance-workers N`` (N > 1), or under pytest-xdist (``-n N``), the checks run once,
+in one engine session with N threads (``run --workers N``), and each item reports its check's result.
+Under xdist the first worker process to get there runs that session (under a file lock in the run's
+temporary directory) and writes the results; the others read them. So the walks are fetched once, and
+the request budget and rate limit are those of one run, whatever the number of processes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import tempfile
 import warnings
 from contextlib import ExitStack
 from pathlib import Path
@@ -56,6 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="reference only: before every K-th request another user creates a ticket")
     add("--conformance-churn-updates", dest="conformance_churn_updates", action="store_true",
         help="with --conformance-churn: the other user also updates one")
+    add("--conformance-workers", dest="conformance_workers", type=int, default=None, metavar="N",
+        help="run the checks in N threads, once for all items (default 1; under xdist -n N: N)")
     add("--conformance-baseline", dest="conformance_baseline", default=None, metavar="FILE",
         help="known deviations: a listed failure is xfailed; a listed check that passes is fixed (a warning)")
 
@@ -123,11 +134,14 @@ class ConformanceItem(pytest.Item):
         self.add_marker(getattr(pytest.mark, spec.family.replace("-", "_")))
 
     def runtest(self) -> None:
-        session = _engine_session(self.config)
-        try:
-            result = session.run_check(self.spec)
-        except ConfigError as exc:  # e.g. a replay miss or an unreachable target: end the run, exit 2
-            pytest.exit(f"ticket-conformance: {plugin_words(str(exc))}", returncode=2)
+        if _batched(self.config):
+            result = _batch_results(self.config, self.session)[self.spec.name]
+        else:
+            session = _engine_session(self.config)
+            try:
+                result = session.run_check(self.spec)
+            except ConfigError as exc:  # e.g. a replay miss or an unreachable target: end the run, exit 2
+                pytest.exit(f"ticket-conformance: {plugin_words(str(exc))}", returncode=2)
         self.user_properties.append(("level", result.level))
         from conformance.report import escape
 
@@ -181,6 +195,95 @@ def _engine_session(config: pytest.Config) -> Any:
             pytest.exit(f"ticket-conformance: {plugin_words(str(exc))}", returncode=2)
         state["session"] = session
     return state["session"]
+
+
+def _workers(config: pytest.Config) -> int:
+    asked = config.getoption("conformance_workers")
+    if asked is not None:
+        return asked
+    xdist = getattr(config, "workerinput", None)  # set in an xdist worker process
+    return int(xdist.get("workercount", 1)) if xdist else 1
+
+
+def _batched(config: pytest.Config) -> bool:
+    """One engine run for all items: with workers, and always in an xdist worker process."""
+    return hasattr(config, "workerinput") or _workers(config) > 1
+
+
+def _batch_results(config: pytest.Config, session: pytest.Session) -> dict[str, Any]:
+    """Every selected check's result, from one engine run (this process's, or another xdist worker's)."""
+    state = config.stash[_STATE]
+    if "results" not in state:
+        specs = [item.spec for item in session.items if isinstance(item, ConformanceItem)]
+        xdist = getattr(config, "workerinput", None)
+        if xdist:
+            state["results"] = _shared_results(config, specs, xdist)
+        else:
+            state["results"] = _run_batch(config, specs)
+    outcome = state["results"]
+    if outcome.get("error"):
+        pytest.exit(f"ticket-conformance: {outcome['error']}", returncode=2)
+    from conformance.report.model import CheckResult
+
+    return {data["name"]: CheckResult(**data) for data in outcome["results"]}
+
+
+def _shared_results(config: pytest.Config, specs: list[Any], xdist: dict[str, Any]) -> dict[str, Any]:
+    """The results of the run's one engine session, shared by the xdist workers through a file: the
+    first worker to take the lock runs the checks and writes them, the others wait and read them."""
+    import fcntl
+
+    request = config.stash[_STATE]["request"]
+    what = json.dumps([request.vendor, request.kind, request.base_url, request.seed, request.max_examples,
+                       request.max_requests, [s.name for s in specs]])
+    factory = getattr(config, "_tmp_path_factory", None)  # pytest's own temporary directories, pruned by pytest
+    root = factory.getbasetemp().parent if factory is not None else Path(tempfile.gettempdir())
+    shared = root / f"ticket-conformance-{xdist.get('testrunuid', 'run')}"
+    shared.mkdir(mode=0o700, exist_ok=True)
+    results = shared / f"results-{hashlib.sha256(what.encode()).hexdigest()[:16]}.json"
+    with open(shared / "lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        if results.exists():
+            return json.loads(results.read_text(encoding="utf-8"))
+        outcome = _run_batch(config, specs)
+        scratch = results.with_suffix(".tmp")
+        scratch.write_text(json.dumps(outcome), encoding="utf-8")
+        scratch.replace(results)
+    return outcome
+
+
+def _run_batch(config: pytest.Config, specs: list[Any]) -> dict[str, Any]:
+    """Run ``specs`` in one engine session with the configured workers: results as report.json has them,
+    or the one-line error that ends the pytest run (exit 2). Like the per-item path, no root-cause
+    blocking is applied: each item reports its own check's verdict."""
+    from conformance.model.errors import RunEnded
+    from conformance.run.engine import Session, run_parallel
+    from conformance.run.runner import open_target, options_for, validate
+
+    state = config.stash[_STATE]
+    request = state["request"]
+    results: list[Any] = []
+    try:
+        profile = validate(request)
+        options, client_options = options_for(request)
+        target = state["stack"].enter_context(open_target(profile, request))
+        session = Session(profile, target, options, client_options, workers=_workers(config))
+        session.preflight()
+        try:
+            if session.workers > 1:
+                run_parallel(session, specs, results)
+            else:
+                for spec in specs:
+                    session.client.check_time_left()
+                    results.append(session.run_check(spec))
+        except RunEnded as exc:  # the API stopped answering or time is up: the rest is not evaluated
+            from conformance.run.engine import _not_evaluated
+
+            done = {r.name for r in results}
+            results += [_not_evaluated(s, f"not evaluated: {exc.reason}") for s in specs if s.name not in done]
+    except ConfigError as exc:
+        return {"error": plugin_words(str(exc)), "results": []}
+    return {"error": None, "results": [r.to_json() for r in results]}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -322,9 +322,36 @@ def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckR
     """
     reads = [c for c in checks if "writes" not in c.requires]
     writes = [c for c in checks if "writes" in c.requires]
+    warm_imports()
     with seed_only_generation():  # once around all workers: Hypothesis' pool is patched process-wide
         for phase, width in ((reads, session.workers), (writes, 1)):
             _run_phase(session, phase, width, len(checks), results)
+
+
+# Modules the checks import lazily (Schemathesis above all), imported before any worker starts. CPython
+# 3.11 can fail with "SystemError: AST constructor recursion depth mismatch" when two threads compile at
+# once, and under pytest every module of a plugin's distribution (Schemathesis', this package's) is
+# compiled afresh by the assertion-rewriting import hook when first imported.
+WARM_IMPORTS = (
+    "schemathesis.specs.openapi.schemas", "schemathesis.specs.openapi.stateful", "schemathesis.specs.openapi.coverage",
+    "schemathesis.specs.openapi.negative", "schemathesis.specs.openapi.examples", "schemathesis.transport.requests",
+    "schemathesis.transport.wsgi", "schemathesis.transport.asgi", "schemathesis.generation.hypothesis.examples",
+    "schemathesis.generation.hypothesis.reporting", "schemathesis.generation.stateful.state_machine",
+    "schemathesis.engine.supervisor", "schemathesis.engine.recorder", "schemathesis.engine.link_calibration",
+    "schemathesis.python._constants.orchestrator", "hypothesis.strategies._internal.flatmapped", "hypothesis.stateful",
+    "schemathesis.generation._hooks", "schemathesis.generation.body_overrides", "schemathesis.generation.dictionaries",
+    "conformance.machines.opine_updates", "encodings.ascii", "_strptime", "secrets",
+)
+
+
+def warm_imports() -> None:
+    import importlib
+
+    for name in WARM_IMPORTS:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another Schemathesis release may lay its modules out differently
+            pass
 
 
 def _run_phase(session: Session, phase: list[CheckSpec], width: int, total: int,
