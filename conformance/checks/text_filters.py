@@ -126,7 +126,7 @@ def _has_more_and_back(ctx: RunContext, walk: Walk, filters: Params, limit: int,
     first ticket of a page (same filters and limit) returns the page before it (nothing, for the first)."""
     p, id_field = paging(ctx), ctx.profile.id_field
     cp.filtered_has_more_is_truthful(walk, p.has_more, what)
-    for index in _back_pages(walk):
+    for index in _back_pages(walk) if p.before else ():  # no ending_before in the profile: forward only
         first = walk.pages[index].items[0].get(id_field)
         params = tuple(filters) + ((p.limit, str(limit)), (p.before, str(first)))
         exchange = ctx.api.memo(("filtered-before", params), lambda: ctx.api.list(params))
@@ -296,7 +296,7 @@ def _search_on(ctx: RunContext, base: Walk, base_filters: Params, query: str, li
     windows = ctx.api.memo(("combined-search-windows", filters, limit, len(base.pages)), ask)
     search_results_match(query, windows, references, id_field, what)
     F.search_walk_finds_every_match(query, windows, order, references, id_field, p.has_more, what)
-    if len(base.pages) > 1 and base.pages[1].items:
+    if p.before and len(base.pages) > 1 and base.pages[1].items:
         cursor = base.pages[1].items[0].get(id_field)
         params = filters + ((p.limit, str(limit)), (p.before, str(cursor)))
         page = page_from(ctx.api.memo(("combined-before", params), lambda: ctx.api.list(params)), params, p.items)
@@ -436,7 +436,7 @@ def search_results_match_the_query(ctx: RunContext) -> None:
         windows, _ = search_windows(ctx, query)
         what = f"{ctx.profile.search.param}={query}"
         search_results_match(query, windows, references, id_field, what)
-        if len(walk.pages) > 1 and walk.pages[1].items:
+        if cursor_paging.before and len(walk.pages) > 1 and walk.pages[1].items:
             # The same search paging back: ending_before the first ticket of the second unfiltered page.
             cursor = walk.pages[1].items[0].get(id_field)
             params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)),
