@@ -42,6 +42,7 @@ def terminal_summary(report: RunReport, report_dir: Path | str | None = None) ->
     total = len(report.checks)
     for reason, group in not_evaluated_groups(report):
         names = ", ".join(c.name for c in group[:6]) + (", …" if len(group) > 6 else "")
+        reason = reason.removeprefix("not evaluated: ")  # the line says it already (engine reasons carry it)
         lines.append(f"not evaluated: {len(group)} of {total} check{'s' if total != 1 else ''}: "
                      f"{_short(reason, 160)} ({names})")
     s = report.summary

@@ -19,6 +19,8 @@ import http.client
 import json as jsonlib
 import math
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timezone
@@ -26,6 +28,7 @@ from typing import Any, Callable, Sequence
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
+import requests.adapters
 import urllib3.exceptions
 import urllib3.response
 
@@ -183,6 +186,72 @@ class BrokenResponse(BadResponse):
         Exception.__init__(self, f"{exchange.method} {exchange.url}: {reason}")
 
 
+class NoAnswer(BrokenResponse):
+    """No whole answer within the deadline (a stall, a trickle, a write that never completes): a
+    transport problem, so the check that asked is not evaluated rather than failed."""
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """Lets a deadline reach the connection in flight. urllib3 reads the status line and the headers
+    one socket read at a time under the read timeout, so a server trickling them could hold a request
+    for as long as it likes; ``cut`` shuts that connection's socket down, which ends any read at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight: Any = None  # the urllib3 connection of the request being sent
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        if not getattr(pool, "_conformance_watched", False):  # requests has no hook for the connection used
+            take = pool._get_conn
+
+            def _get_conn(*a: Any, **k: Any) -> Any:
+                self.in_flight = take(*a, **k)
+                return self.in_flight
+
+            pool._get_conn, pool._conformance_watched = _get_conn, True
+        return pool
+
+    def cut(self) -> None:
+        connection = self.in_flight
+        for conn in (connection, getattr(connection, "real_connection", None)):  # vcrpy wraps the real one
+            sock = getattr(conn, "sock", None)
+            if isinstance(sock, socket.socket):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def deadline_session() -> requests.Session:
+    session = requests.Session()
+    adapter = _DeadlineAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _Deadline:
+    """A real-time timer for one attempt (the run's clocks may be faked): cuts the connection in flight."""
+
+    def __init__(self, seconds: float, adapter: _DeadlineAdapter | None) -> None:
+        self.fired = False
+        self._adapter = adapter
+        self._timer = threading.Timer(seconds, self._fire) if adapter is not None else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._adapter is not None:
+            self._adapter.cut()
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 class Client:
     """Sends one request at a time: no redirects followed (credentials never leave the base URL's
     origin), bodies streamed under a byte cap and a deadline, retries from one run-wide budget, and
@@ -197,7 +266,9 @@ class Client:
         self.profile = profile
         self._key = api_key
         self.options = options
-        self.session = session or requests.Session()
+        self.session = session or deadline_session()
+        adapter = self.session.get_adapter(self.base_url) if self.base_url.startswith("http") else None
+        self._deadline_adapter = adapter if isinstance(adapter, _DeadlineAdapter) else None
         # Resolved at call time (not bound as defaults) so that tests can replace the module's clocks.
         self._sleep = sleep or (lambda seconds: _sleep(seconds))
         self._monotonic = monotonic or (lambda: _monotonic())
@@ -375,11 +446,7 @@ class Client:
             self.requests += 1
             started = self._monotonic()
             try:
-                response = self.session.request(
-                    method, url, timeout=(self.options.connect_timeout,
-                                          min(self.options.read_timeout, self.options.response_timeout)),
-                    allow_redirects=False, stream=True, **kwargs)
-                self._read_body(response, started)
+                response = self._attempt(method, url, started, kwargs)
             except _Oversized as exc:
                 self._failures_in_a_row = 0  # it answered: too much, but it answered
                 exchange = _shown() if _shown else None
@@ -399,6 +466,10 @@ class Client:
                 if connected and not timed_out:
                     self._failed(method, url, reason)  # a reset or cut-off: one per request that gave up
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                if connected and timed_out and _shown is not None:
+                    once = "" if method in _IDEMPOTENT else f"; not retried: {method} is not idempotent"
+                    raise NoAnswer(_shown(), f"the API did not answer {method} {urlsplit(url).path} in time: "
+                                             f"{reason}{tries}{once}") from None
                 if connected and _shown is not None:
                     raise BrokenResponse(_shown(), reason + tries) from None
                 raise TransportError(f"cannot reach {origin}: {reason}{tries}") from None
@@ -429,6 +500,29 @@ class Client:
                     continue
             return response
 
+    def _too_slow(self) -> "_TooSlow":
+        return _TooSlow(f"answer not complete within {self.options.response_timeout:g} s (--response-timeout)")
+
+    def _attempt(self, method: str, url: str, started: float, kwargs: dict[str, Any]) -> requests.Response:
+        """One request and its whole answer (status line, headers, body) within --response-timeout."""
+        deadline = _Deadline(self.options.response_timeout, self._deadline_adapter)
+        try:
+            response = self.session.request(
+                method, url, timeout=(self.options.connect_timeout,
+                                      min(self.options.read_timeout, self.options.response_timeout)),
+                allow_redirects=False, stream=True, **kwargs)
+            self._read_body(response, started)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.fired:  # the deadline cut the connection: that is why the read failed
+                raise self._too_slow() from exc
+            raise
+        finally:
+            deadline.cancel()
+        if deadline.fired:  # cut just as the body ended: it may be incomplete
+            response.close()
+            raise self._too_slow()
+        return response
+
     def _asked_wait(self, response: requests.Response, origin: str) -> float | None:
         """The Retry-After of a 429 or 5xx; one beyond --max-retry-after ends the run."""
         asked = parse_retry_after(response.headers.get("Retry-After"), self._wall())
@@ -448,8 +542,7 @@ class Client:
         try:
             while True:
                 if self._monotonic() > deadline:
-                    raise _TooSlow(f"answer not complete within {self.options.response_timeout:g} s "
-                                   f"(--response-timeout)")
+                    raise self._too_slow()
                 # read1: one socket read at most, so a trickling body cannot hold us past the deadline
                 chunk = _read_some(raw, 64 * 1024)
                 if not chunk:

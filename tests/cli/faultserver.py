@@ -140,6 +140,22 @@ def trickle(interval: float, byte: bytes = b" ") -> Action:
     return act
 
 
+def trickle_headers(interval: float) -> Action:
+    """A status line, then the headers one byte every ``interval`` seconds, never ending them."""
+    def act(h: Handler) -> None:
+        h.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nX-Slow: ")
+        h.wfile.flush()
+        while not h.faults.released.wait(interval):
+            h.wfile.write(b"a")
+            h.wfile.flush()
+    return act
+
+
+def unread_body(h: Handler) -> None:
+    """A POST left waiting: no answer until the server shuts down (the request body may stay unread)."""
+    h.faults.released.wait(65)
+
+
 def endless_chunked(chunk: bytes = b" " * 4096, interval: float = 0.0) -> Action:
     """A chunked 200 whose chunks never end."""
     def act(h: Handler) -> None:
