@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 FAMILIES = ("pagination", "enum", "nullable-update", "created-filter", "schema", "auth", "consistency")
 Level = Literal["MUST", "SHOULD"]
 
-# Observations several checks derive their oracle from. The check that owns one (``owns=``) proves it
+# Observations several checks derive their oracle from (each has an owner; the suite's own tickets
+# are not one: write checks read each ticket back themselves and judge that read directly). The check that owns one (``owns=``) proves it
 # sound; a check that relies on one (``relies_on=``) is reported "blocked by" the owner when both fail.
 OBSERVATIONS = {
     "full-walk": "the unfiltered walk of the whole collection at the largest page size",
-    "own-ticket": "a ticket the suite created itself, listed and read back",
     "filtered-walk": "a walk of the collection under created[...], location or search filters",
 }
 

@@ -20,6 +20,7 @@ from conformance.observe.context import RunContext
 from conformance.observe.own import own_tickets
 from conformance.checks.registry import check
 from conformance.model.violations import Violation
+from conformance.observe.memo import memo_key
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 SPEC_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -33,7 +34,7 @@ def _operation(ctx: RunContext, operation_id: str) -> Any:
         schema.config.generation.update(allow_x00=False)
         return {op.ok().definition.raw.get("operationId"): op.ok() for op in schema.get_all_operations()}
 
-    return ctx.api.memo(("schemathesis-operations",), load)[operation_id]
+    return ctx.api.memo(memo_key("schemathesis-operations"), load)[operation_id]
 
 
 def _own_ticket_ids(ctx: RunContext) -> list[Any]:

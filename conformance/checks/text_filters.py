@@ -24,6 +24,7 @@ from conformance.observe.filtered_walks import (Rejected, budget_stop, describe,
 from conformance.checks.registry import check
 from conformance.observe.walks import Params, Walk, page_from
 from conformance.model.violations import Skipped, Violation
+from conformance.observe.memo import memo_key
 
 #: Unfiltered pages a search is walked over (each costs one request per query).
 SEARCH_PAGES = 6
@@ -108,7 +109,7 @@ def _has_more_and_back(ctx: RunContext, walk: Walk, filters: Params, limit: int,
     for index in _back_pages(walk):
         first = walk.pages[index].items[0].get(id_field)
         params = tuple(filters) + ((p.limit, str(limit)), (p.before, str(first)))
-        exchange = ctx.api.memo(("filtered-before", params), lambda: ctx.api.list(params))
+        exchange = ctx.api.memo(memo_key("filtered-before", params), lambda: ctx.api.list(params))
         cp.ending_before_pages_back(walk, index, exchange, limit, p.items, id_field, what)
 
 
@@ -228,7 +229,7 @@ def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
             start += len(unfiltered.items)
         return windows
 
-    windows = ctx.api.memo(("search-windows", query), ask)
+    windows = ctx.api.memo(memo_key("search-windows", query), ask)
     return windows, len(walk.pages) <= SEARCH_PAGES
 
 
@@ -309,7 +310,7 @@ def search_results_match_the_query(ctx: RunContext) -> None:
             cursor = walk.pages[1].items[0].get(id_field)
             params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)),
                               (cursor_paging.before, str(cursor)))
-            exchange = ctx.api.memo(("search-before", query), lambda: ctx.api.list(params))
+            exchange = ctx.api.memo(memo_key("search-before", query), lambda: ctx.api.list(params))
             if exchange.status == 200:
                 page = page_from(exchange, params, cursor_paging.items)
                 search_results_match(query, [Window(cursor, 0, len(walk.pages[0].items), page)], references,

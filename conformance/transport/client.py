@@ -13,10 +13,8 @@ both kinds, and on 5xx, with exponential backoff, before either is reported.
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import http.client
-import json as jsonlib
 import math
 import re
 import socket
@@ -25,7 +23,7 @@ import time
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Callable, Sequence
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
@@ -35,6 +33,7 @@ import urllib3.response
 from conformance.model.errors import ApiUnresponsive, BudgetExhausted, DurationReached, RunEnded, TransportError
 from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, with_query
 from conformance.profiles.base import Profile
+from conformance.transport import secrets
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.
 WRONG_KEY = "sk_test_conformance_wrong_key_000000"
@@ -124,47 +123,14 @@ KEY_PLACEHOLDER = "<API_KEY>"
 
 
 def secret_forms(profile: Profile, key: str | None) -> list[str]:
-    """Every spelling of ``key`` an API might echo, longest first: raw, URL-encoded (upper- and
-    lower-case escapes, ``+`` for spaces), the Base64 Basic token (with and without padding, and
-    URL-encoded), Base64 of the key alone, the header values as sent, and each of those JSON-escaped
-    (``\\/`` for ``/``, as PHP-style encoders write it). The single source for every scrubber."""
-    if not key or len(key) < 4:  # replacing a 1-3 character "key" everywhere would mangle every body
-        return []
-    basic = base64.b64encode(f"{key}:".encode()).decode()
-    bare = base64.b64encode(key.encode()).decode()
-    forms = {key, basic, basic.rstrip("="), bare, bare.rstrip("="), *profile.auth.headers(key).values()}
-    for form in list(forms):
-        forms.update({quote(form, safe=""), quote_plus(form), quote(form, safe="/"), quote_plus(form, safe="/")})
-    for form in list(forms):
-        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form))
-    for form in list(forms):
-        escaped = jsonlib.dumps(form)[1:-1]
-        forms.update({escaped, escaped.replace("/", "\\/"), jsonlib.dumps(form, ensure_ascii=False)[1:-1]})
-    for form in list(forms):  # as repr() shows a str (an error line quoting a body): backslashes doubled
-        forms.add(form.replace("\\", "\\\\"))
-    return sorted((f for f in forms if len(f) >= 4), key=lambda f: (-len(f), f))
+    """Every spelling of ``key`` an API might echo (``secrets.spellings``, the one list every scrubber
+    uses), plus the header values as this profile sends them."""
+    return secrets.spellings(key, extra=profile.auth.headers(key).values() if key else ())
 
 
 def redact(value: Any, forms: Sequence[str], placeholder: str = KEY_PLACEHOLDER) -> Any:
-    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced."""
-    if not forms:
-        return value
-    if isinstance(value, str):
-        for form in forms:
-            value = value.replace(form, placeholder)
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-        for form in forms:
-            data = data.replace(form.encode(), placeholder.encode())
-        return data
-    if isinstance(value, list):
-        return [redact(v, forms, placeholder) for v in value]
-    if isinstance(value, tuple):
-        return tuple(redact(v, forms, placeholder) for v in value)
-    if isinstance(value, dict):
-        return {redact(k, forms, placeholder): redact(v, forms, placeholder) for k, v in value.items()}
-    return value
+    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced (``secrets.scrub``)."""
+    return secrets.scrub(value, secrets.cached_pattern(tuple(forms)), placeholder)
 
 
 def redact_result(result: Any, forms: list[str]) -> Any:
@@ -505,7 +471,10 @@ class Client:
 
     def _attempt(self, method: str, url: str, started: float, kwargs: dict[str, Any]) -> requests.Response:
         """One request and its whole answer (status line, headers, body) within --response-timeout."""
-        deadline = _Deadline(self.options.response_timeout, self._deadline_adapter)
+        # The cut comes one silent read after the deadline (the bound worst_response_s states), so a
+        # server that merely falls silent is still reported by its read timeout, as before.
+        grace = min(self.options.read_timeout, self.options.response_timeout)
+        deadline = _Deadline(self.options.response_timeout + grace, self._deadline_adapter)
         try:
             response = self.session.request(
                 method, url, timeout=(self.options.connect_timeout,
