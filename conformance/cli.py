@@ -12,20 +12,23 @@ import sys
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from conformance.model.errors import ConfigError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_CONFIG, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 VENDORS = ("opine", "copper")
 MAX_WORKERS = 32  # --workers: more threads only add contention for one interpreter lock
+PROG = "ticket-conformance"
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2 (no usage dump)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise ConfigError(f"{self.prog}: {message}{_did_you_mean(self, message)}")
+        # main() prefixes "ticket-conformance: "; a subcommand's parser adds only its own name.
+        where = self.prog.removeprefix(PROG).strip()
+        raise ConfigError(f"{where + ': ' if where else ''}{message}{_did_you_mean(self, message)}")
 
 
 def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
@@ -134,11 +137,36 @@ def _bytes(text: str) -> int:
     return value
 
 
+# Budgets and limits of a run: one table for `run` and the pytest plugin (which spells each
+# --conformance-NAME); each value lands on RunRequest's field of the same name (dashes as underscores).
+RUN_LIMITS: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
+    ("rate-limit", _rate_or_auto, "R|auto",
+     "requests per second, or auto (default for live targets): pace as the API's 429s ask"),
+    ("max-response-bytes", _bytes, "N", "longest answer read (default 8MiB); a longer one is a failed check"),
+    ("response-timeout", _seconds, "S", "seconds for one whole answer: connect, headers, body (default 30)"),
+    ("max-retry-after", _seconds, "S", "longest Retry-After waited out (default 60); a longer one ends the run (exit 2)"),
+    ("max-duration", _seconds, "S", "end the run after S seconds: the rest is reported as not evaluated (exit 2)"),
+    ("max-walk-pages", _pages, "N", "pages one walk of the list may take (default 1000); more is a failed check"),
+    ("retry-budget", _positive_int, "N",
+     "retries (after 429, 5xx and transport failures) the whole run may spend (default 1000)"),
+    ("unresponsive-after", _pages, "N",
+     "transport failures in a row after which the API is declared unresponsive and the run ends (default 3)"),
+    ("min-evaluated", _percent, "PERCENT",
+     "exit 1 when fewer than PERCENT %% of the checks reached a verdict (passed or failed)"),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ticket-conformance", description="Conformance suite for the Opine and Copper Ticket APIs.")
-    parser.add_argument("--debug", action="store_true", help="on an internal error (exit 3), show the traceback")
+    parser = _Parser(prog=PROG, description="Conformance suite for the Opine and Copper Ticket APIs.")
+    debug_help = "on an internal error (exit 3), show the traceback"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     parser.add_argument("--version", action=_Version, nargs=0, help="print the package, spec and key dependency versions")
+    # --debug is accepted after the subcommand too (`run --debug ...`); SUPPRESS keeps the top-level value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add_parser = sub.add_parser
+    sub.add_parser = lambda *a, **k: add_parser(*a, parents=[common], **k)  # type: ignore[method-assign]
 
     run = sub.add_parser("run", help="run the conformance checks against one vendor API")
     which = run.add_mutually_exclusive_group(required=True)
@@ -156,18 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_positive_int, default=1)
     run.add_argument("--max-examples", type=_positive_int, default=12)
     run.add_argument("--max-requests", type=_positive_int)
-    run.add_argument("--rate-limit", type=_rate_or_auto, metavar="R|auto",
-                     help="requests per second, or auto (default for live targets): pace as the API's 429s ask")
-    run.add_argument("--max-response-bytes", type=_bytes, metavar="N",
-                     help="longest answer read (default 8MiB); a longer one is a failed check")
-    run.add_argument("--response-timeout", type=_seconds, metavar="S",
-                     help="seconds for one whole answer: connect, headers, body (default 30)")
-    run.add_argument("--max-retry-after", type=_seconds, metavar="S",
-                     help="longest Retry-After waited out (default 60); a longer one ends the run (exit 2)")
-    run.add_argument("--max-duration", type=_seconds, metavar="S",
-                     help="end the run after S seconds: the rest is reported as not evaluated (exit 2)")
-    run.add_argument("--max-walk-pages", type=_pages, metavar="N",
-                     help="pages one walk of the list may take (default 1000); more is a failed check")
+    for name, kind, metavar, text in RUN_LIMITS:  # shared with the pytest plugin (--conformance-NAME)
+        run.add_argument(f"--{name}", type=kind, metavar=metavar, help=text)
     run.add_argument("--churn", type=_positive_int, metavar="K",
                      help="reference only: before every K-th request another user creates a ticket")
     run.add_argument("--churn-updates", action="store_true", help="with --churn: the other user also updates one")
@@ -177,8 +195,6 @@ def build_parser() -> argparse.ArgumentParser:
                           "and rate limit; --record and replays run serially")
     run.add_argument("--baseline", type=Path, metavar="FILE",
                      help="known deviations (e.g. baselines/<vendor>.yaml): listed failures do not fail the run")
-    run.add_argument("--min-evaluated", type=_percent, metavar="PERCENT",
-                     help="exit 1 when fewer than PERCENT %% of the checks reached a verdict (passed or failed)")
     run.add_argument("--baseline-update", type=Path, metavar="FILE",
                      help="after the run, add its unlisted failures to FILE as entries (keeps existing entries)")
     run.add_argument("--baseline-prune", action="store_true",
@@ -263,7 +279,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                          rate_limit=args.rate_limit, checks=args.checks, baseline=args.baseline,
                          max_response_bytes=args.max_response_bytes, response_timeout=args.response_timeout,
                          max_retry_after=args.max_retry_after, max_duration=args.max_duration,
-                         max_walk_pages=args.max_walk_pages, churn=args.churn or 0,
+                         max_walk_pages=args.max_walk_pages, retry_budget=args.retry_budget,
+                         unresponsive_after=args.unresponsive_after, churn=args.churn or 0,
                          churn_updates=args.churn_updates, workers=args.workers)
     if args.baseline_prune and not args.baseline:
         raise ConfigError("--baseline-prune needs --baseline FILE (the file to prune)")
@@ -426,6 +443,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ticket-conformance: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `ticket-conformance checks | head -1`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not complain either
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never a traceback on the user's terminal (unless --debug)
         from conformance.report.escape import visible
 

@@ -34,7 +34,9 @@ _STATE = pytest.StashKey[dict]()
 FAMILIES = ("pagination", "enum", "nullable_update", "created_filter", "schema", "auth", "consistency")
 # The CLI's option names that engine messages mention, each of which the plugin spells --conformance-NAME.
 _SHARED = ("base-url", "api-key", "target", "record", "cassettes", "allow-writes", "seed", "max-examples",
-           "max-requests", "rate-limit", "check", "baseline", "churn", "churn-updates")
+           "max-requests", "rate-limit", "check", "baseline", "max-response-bytes", "response-timeout",
+           "max-retry-after", "max-duration", "max-walk-pages", "retry-budget", "unresponsive-after", "min-evaluated",
+           "churn", "churn-updates")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,7 +60,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--conformance-seed", dest="conformance_seed", type=int, default=1)
     add("--conformance-max-examples", dest="conformance_max_examples", type=int, default=12)
     add("--conformance-max-requests", dest="conformance_max_requests", type=int, default=None)
-    add("--conformance-rate-limit", dest="conformance_rate_limit", type=float, default=None)
+    from conformance.cli import RUN_LIMITS  # the CLI's table: same names, types and help
+
+    for name, kind, metavar, text in RUN_LIMITS:
+        add(f"--conformance-{name}", dest=_dest(name), type=kind, metavar=metavar, default=None, help=text)
     add("--conformance-check", dest="conformance_checks", action="append", default=None,
         help="run only this check (repeatable)")
     add("--conformance-churn", dest="conformance_churn", type=int, default=0, metavar="K",
@@ -69,6 +74,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the checks in N threads, once for all items (default 1; under xdist -n N: N)")
     add("--conformance-baseline", dest="conformance_baseline", default=None, metavar="FILE",
         help="known deviations: a listed failure is xfailed; a listed check that passes is fixed (a warning)")
+
+
+def _dest(name: str) -> str:
+    return "conformance_" + name.replace("-", "_")
 
 
 def plugin_words(message: str) -> str:
@@ -99,6 +108,7 @@ def _profile(config: pytest.Config) -> Any:
 
 
 def _request(config: pytest.Config) -> Any:
+    from conformance.cli import RUN_LIMITS
     from conformance.run.runner import RunRequest
 
     opt = config.getoption
@@ -109,8 +119,9 @@ def _request(config: pytest.Config) -> Any:
                       allow_writes=opt("conformance_allow_writes"), record=opt("conformance_record"),
                       cassettes=Path(opt("conformance_cassettes")), seed=opt("conformance_seed"),
                       max_examples=opt("conformance_max_examples"), max_requests=opt("conformance_max_requests"),
-                      rate_limit=opt("conformance_rate_limit"), checks=opt("conformance_checks"),
-                      churn=opt("conformance_churn"), churn_updates=opt("conformance_churn_updates"))
+                      checks=opt("conformance_checks"),
+                      churn=opt("conformance_churn"), churn_updates=opt("conformance_churn_updates"),
+                      **{name.replace("-", "_"): opt(_dest(name)) for name, *_ in RUN_LIMITS if name != "min-evaluated"})
 
 
 class VendorChecks(pytest.Collector):
@@ -139,13 +150,16 @@ class ConformanceItem(pytest.Item):
         else:
             session = _engine_session(self.config)
             try:
-                result = session.run_check(self.spec)
+                # Root causes first, as in the CLI: a failure that a failed earlier check explains is blocked by it.
+                result = self.config.stash[_STATE]["roots"].judge(session.run_check(self.spec))
             except ConfigError as exc:  # e.g. a replay miss or an unreachable target: end the run, exit 2
                 pytest.exit(f"ticket-conformance: {plugin_words(str(exc))}", returncode=2)
         self.user_properties.append(("level", result.level))
         from conformance.report import escape
 
-        if result.status in ("skipped", "blocked", "inconclusive"):  # inconclusive: the reason says so
+        if result.status == "blocked":
+            pytest.skip(escape.visible(f"blocked by {result.blocked_by}: {result.message}", one_line=True))
+        if result.status in ("skipped", "inconclusive"):  # inconclusive: the reason says so
             pytest.skip(escape.visible(result.message, one_line=True))
         if result.status == "failed":
             # The same rule as the CLI (conformance.report.baseline.apply): a listed failure whose
@@ -310,6 +324,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         known = _baseline(config, profile)
     except ConfigError as exc:
         raise pytest.UsageError(plugin_words(str(exc))) from None
+    from conformance.run.engine import RootCauses
+
+    config.stash[_STATE]["roots"] = RootCauses(checks)
     collector = VendorChecks.from_parent(session, name=vendor, nodeid=vendor, checks=checks, baseline=known)
     items.extend(session.genitems(collector))  # reported like any collection: "collected N items"
 
@@ -321,6 +338,26 @@ def _baseline(config: pytest.Config, vendor: Any) -> Any:
     from conformance.report import baseline
 
     return baseline.load(path, baseline.catalogue_names(vendor))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """--conformance-min-evaluated: as the CLI's --min-evaluated, a run that reached a verdict on too
+    few checks fails (exit 1) even when nothing failed."""
+    config = session.config
+    if not _active(config) or config.getoption("conformance_min_evaluated") is None:
+        return
+    roots = config.stash[_STATE].get("roots")
+    results = roots.results if roots is not None else []
+    if not results or exitstatus != 0:
+        return
+    percent = round(100.0 * sum(r.status in ("passed", "failed") for r in results) / len(results), 1)
+    wanted = config.getoption("conformance_min_evaluated")
+    if percent < wanted:
+        session.exitstatus = 1
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"ticket-conformance: only {percent:g}% of the checks were evaluated, below "
+                                f"--conformance-min-evaluated {wanted:g}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -7,7 +7,8 @@ sample* (``conformance.observe.cursor_walks``), drawn once per run from the seed
 from __future__ import annotations
 
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from hypothesis import strategies as st
 
@@ -49,18 +50,67 @@ def pages_do_not_overlap(ctx: RunContext) -> None:
               "tickets of the walk at the largest page size.")
 def walk_reaches_every_ticket(ctx: RunContext) -> None:
     require_tickets(ctx, 2)
-    cp.walk_terminates(full_walk(ctx))
+    with _narrower_causes(ctx, full_walk(ctx)):
+        cp.walk_terminates(full_walk(ctx))
     complete = [s for s in walk_sample(ctx) if s.complete]
     if not complete:
         # Too long to walk to its end at a small page size: walk the tail of the list instead, from
         # a cursor TAIL_PAGES pages before the end, which must reach exactly the oracle's tail.
         _tail_reaches_the_end(ctx, next(s.limit for s in walk_sample(ctx) if s.limit) or LARGE_MIN)
     for sampled in complete:
-        if not sampled.walk.complete:
-            raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end where the list ends",
-                            expected=f"has_more false after {len(full_walk_ids(ctx))} tickets",
-                            actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
-        cp.walk_yields_the_oracle_set(*aligned(ctx, sampled.walk), ctx.profile.id_field)
+        with _narrower_causes(ctx, sampled.walk, full_walk(ctx)):
+            if not sampled.walk.complete:
+                raise Violation(f"the walk at limit={sampled.limit or 'default'} did not end where the list ends",
+                                expected=f"has_more false after {len(full_walk_ids(ctx))} tickets",
+                                actual=sampled.walk.stop, exchanges=sampled.walk.exchanges[-2:])
+            cp.walk_yields_the_oracle_set(*aligned(ctx, sampled.walk), ctx.profile.id_field)
+
+
+@contextmanager
+def _narrower_causes(ctx: RunContext, *walks: Walk) -> Iterator[None]:
+    """A broken walk may be the symptom of a narrower bug another check pins down; the violation names
+    it (``explained_by``) so that check, if it fails too, is reported as the root cause. Judged from
+    the walks at hand only (no request): pages not holding their limit, one walk ending early where
+    another goes on (the same tickets up to there), or only tie siblings of a page's last ticket lost."""
+    try:
+        yield
+    except Violation as exc:
+        causes: list[str] = []
+        if any(_short_or_long_page(ctx, walk) for walk in walks):
+            causes.append("limit_is_honoured")
+        if len(walks) == 2:
+            shorter, longer = sorted(walks, key=lambda w: len(w.items))
+            if shorter.complete and _is_prefix(ctx, shorter, longer):
+                causes.append("has_more_is_truthful")  # it said has_more false where the other walk went on
+            if _only_tie_siblings_lost(ctx, *walks):
+                causes.append("cursor_after_a_tie_keeps_its_siblings")
+        exc.explained_by = tuple(causes)
+        raise
+
+
+def _is_prefix(ctx: RunContext, shorter: Walk, longer: Walk) -> bool:
+    a, b = shorter.ids(ctx.profile.id_field), longer.ids(ctx.profile.id_field)
+    return len(a) < len(b) and b[:len(a)] == a
+
+
+def _short_or_long_page(ctx: RunContext, walk: Walk) -> bool:
+    limit = walk.limit if walk.limit is not None else paging(ctx).default_limit
+    return any(len(p.items) != limit for p in walk.pages[:-1] if p.items) or any(
+        len(p.items) > limit for p in walk.pages)
+
+
+def _only_tie_siblings_lost(ctx: RunContext, walk: Walk, oracle: Walk) -> bool:
+    """Every ticket one walk lacks shares its ``created`` instant with the ticket before it in the other."""
+    lost = []
+    for a, b in ((walk, oracle), (oracle, walk)):
+        have = {repr(i) for i in a.ids(ctx.profile.id_field)}
+        items = b.items
+        instants = cp.instants_of(items, ctx.profile.created_field)
+        for position, item in enumerate(items):
+            if repr(item.get(ctx.profile.id_field)) not in have:
+                lost.append(position > 0 and instants[position] is not None
+                            and instants[position] == instants[position - 1])
+    return bool(lost) and all(lost)
 
 
 def _tail_reaches_the_end(ctx: RunContext, limit: int) -> None:

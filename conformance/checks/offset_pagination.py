@@ -19,6 +19,7 @@ from conformance.model.violations import Inconclusive, Violation
 from conformance.checks.registry import check
 from conformance.observe.walks import Page, Params, Walk, page_from
 from conformance.model.exchange import Exchange
+from conformance.observe.memo import memo_key
 
 NEGATIVE_OFFSETS = (-1, -5)
 FILLER_MARGIN = 20  # a collection must exceed the default page size by this much to show silent caps
@@ -38,7 +39,7 @@ def _oracle(ctx: RunContext) -> tuple[Walk, int]:
 
 
 def _request(ctx: RunContext, params: Params) -> Exchange:
-    return ctx.api.memo(("offset-request", params), lambda: ctx.api.list(params))
+    return ctx.api.memo(memo_key("offset-request", params), lambda: ctx.api.list(params))
 
 
 def _page(ctx: RunContext, limit: int | None, offset: int | None) -> Page:
@@ -82,7 +83,7 @@ def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
         walk.stop = f"window of {plan.pages} pages"
         return walk
 
-    return ctx.api.memo(("offset-walk", plan), compute)
+    return ctx.api.memo(memo_key("offset-walk", plan), compute)
 
 
 def _drawn(ctx: RunContext, strategy: Any, salt: str, total: int, examples: int) -> list[Any]:
@@ -95,7 +96,7 @@ def _drawn(ctx: RunContext, strategy: Any, salt: str, total: int, examples: int)
                     salt=salt)
         return values
 
-    return ctx.api.memo(("offset-draw", salt, total, examples), draw)
+    return ctx.api.memo(memo_key("offset-draw", salt, total, examples), draw)
 
 
 def _plans(ctx: RunContext, total: int) -> list[WalkPlan]:

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 FAMILIES = ("pagination", "enum", "nullable-update", "created-filter", "schema", "auth", "consistency")
 Level = Literal["MUST", "SHOULD"]
 
-# Observations several checks derive their oracle from. The check that owns one (``owns=``) proves it
+# Observations several checks derive their oracle from (each has an owner; the suite's own tickets
+# are not one: write checks read each ticket back themselves and judge that read directly). The check that owns one (``owns=``) proves it
 # sound; a check that relies on one (``relies_on=``) is reported "blocked by" the owner when both fail.
 OBSERVATIONS = {
     "full-walk": "the unfiltered walk of the whole collection at the largest page size",
-    "own-ticket": "a ticket the suite created itself, listed and read back",
     "filtered-walk": "a walk of the collection under created[...], location or search filters",
 }
 
@@ -37,9 +37,11 @@ OWNERS: dict[str, tuple[str, ...]] = {
 _FULL, _FILTERED = ("full-walk",), ("full-walk",)  # filtered walks: owned by filters_apply_on_every_page,
 # but a created[...] bug also breaks its filtered pages, so the created checks do not rely on it
 RELIES_ON: dict[str, tuple[str, ...]] = {
-    # Copper cursor pagination: positions, counts and order come from the unfiltered walk.
-    # (has_more_is_truthful, limit_is_honoured and cursor_after_a_tie_keeps_its_siblings are left out:
-    # the bugs they catch also break the walks, so they are often the root cause themselves.)
+    # Copper cursor pagination: positions, counts and order come from the unfiltered walk. Where the
+    # narrower bug of has_more_is_truthful, limit_is_honoured or cursor_after_a_tie_keeps_its_siblings
+    # is what broke the walk, walk_reaches_every_ticket says so (Violation.explained_by) and that
+    # check, not the walk, is the root cause.
+    "has_more_is_truthful": _FULL, "limit_is_honoured": _FULL, "cursor_after_a_tie_keeps_its_siblings": _FULL,
     "tie_order_is_consistent": _FULL, "default_limit_is_10": _FULL,
     "ending_before_returns_the_preceding_page": _FULL, "ending_before_has_more_is_truthful": _FULL,
     "cursor_navigation_matches_model": _FULL, "filters_apply_on_every_page": _FULL,

@@ -21,6 +21,7 @@ from conformance.observe.own import own_tickets
 from conformance.checks.registry import check
 from conformance.model.errors import ConfigError
 from conformance.model.violations import Violation
+from conformance.observe.memo import memo_key
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
 # Schemathesis 4.x's checks that judge documented behaviour of one answer; why each other one is left
@@ -47,7 +48,7 @@ def _operation(ctx: RunContext, role: str) -> Any:
         return {(op.ok().method.upper(), op.ok().path): op.ok() for op in schema.get_all_operations()}
 
     method, path = _route(ctx, role)
-    operations = ctx.api.memo(("schemathesis-operations",), load)
+    operations = ctx.api.memo(memo_key("schemathesis-operations"), load)
     if (method, path) not in operations:
         raise ConfigError(f"the spec {ctx.profile.spec.name} has no {method} {path} (the profile's {role} operation)")
     return operations[(method, path)]

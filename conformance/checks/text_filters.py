@@ -45,6 +45,7 @@ from conformance.oracles.filters import (
     walk_ended,
 )
 from conformance.strategies import bounds as B
+from conformance.observe.memo import memo_key
 
 #: At most this many pages of a location walk at the largest page size, and of a small-page walk;
 #: a longer walk is compared as a prefix of the oracle subset.
@@ -129,7 +130,7 @@ def _has_more_and_back(ctx: RunContext, walk: Walk, filters: Params, limit: int,
     for index in _back_pages(walk) if p.before else ():  # no ending_before in the profile: forward only
         first = walk.pages[index].items[0].get(id_field)
         params = tuple(filters) + ((p.limit, str(limit)), (p.before, str(first)))
-        exchange = ctx.api.memo(("filtered-before", params), lambda: ctx.api.list(params))
+        exchange = ctx.api.memo(memo_key("filtered-before", params), lambda: ctx.api.list(params))
         created_field = ctx.profile.created_field
         cp.ending_before_pages_back(walk, index, exchange, limit, p.items, id_field, what,
                                     lambda items: cp.newer_head(items, walk, id_field, created_field))
@@ -441,7 +442,7 @@ def search_results_match_the_query(ctx: RunContext) -> None:
             cursor = walk.pages[1].items[0].get(id_field)
             params: Params = ((ctx.profile.search.param, query), (cursor_paging.limit, str(walk.limit)),
                               (cursor_paging.before, str(cursor)))
-            exchange = ctx.api.memo(("search-before", query), lambda: ctx.api.list(params))
+            exchange = ctx.api.memo(memo_key("search-before", query), lambda: ctx.api.list(params))
             if exchange.status == 200:
                 page = page_from(exchange, params, cursor_paging.items)
                 search_results_match(query, [Window(cursor, 0, len(walk.pages[0].items), page)], references,

@@ -22,9 +22,13 @@ class Violation(Exception):
     """What must hold did not: carries the expectation, the observation and the exchanges that show it."""
 
     def __init__(self, message: str, *, expected: Any = None, actual: Any = None,
-                 exchanges: Sequence[Exchange] = (), robust: bool = False) -> None:
+                 exchanges: Sequence[Exchange] = (), robust: bool = False,
+                 explained_by: Sequence[str] = ()) -> None:
         self.message = message
         self.robust = robust  # judged on what held throughout: stands even if others wrote meanwhile
+        # Checks whose narrower bug would explain this failure: when one of them fails in the same
+        # run, it is the root cause and this failure is reported as blocked by it.
+        self.explained_by = tuple(explained_by)
         self.expected = expected
         self.actual = actual
         self.exchanges = tuple(exchanges)

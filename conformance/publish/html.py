@@ -8,6 +8,8 @@ applies, plus a list of all unverified facts and the changelog entry of this ver
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from html import escape
@@ -72,6 +74,11 @@ JS = """
 CONSTRAINTS = ("format", "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum", "minLength", "maxLength",
                "pattern", "minItems", "maxItems", "uniqueItems", "multipleOf")
 
+
+
+# The page's own script, allowed by its hash (as report/html.py does): any other inline script, say an
+# escaping slip in a spec's description, is refused by the browser.
+SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(JS.encode("utf-8")).digest()).decode("ascii")
 
 def _e(value: Any) -> str:
     return escape(str(value), quote=True)
@@ -357,7 +364,7 @@ def render(spec: dict, vendor: str, changelog: Entry | None = None, lint_lines: 
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src '{SCRIPT_HASH}'; base-uri 'none'; form-action 'none'">
 <title>{_e(title)} {_e(version)} — API reference</title><style>{CSS}</style></head>
 <body><nav>{''.join(nav)}</nav>
 <main id="top">

@@ -21,6 +21,7 @@ class CheckResult:
     known: dict[str, Any] | None = None  # set when a baseline lists this deviation
     blocked_by: str = ""  # the failed check whose observation this one relies on
     suite_error: bool = False  # failed because the suite itself broke: fails the run like a MUST
+    explained_by: tuple[str, ...] = ()  # run-time only (not in report.json): see Violation.explained_by
 
     @property
     def is_must_failure(self) -> bool:

@@ -7,6 +7,7 @@ then the summary line. Every API value goes through the terminal escaping rule.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conformance.report.escape import visible
@@ -17,9 +18,9 @@ LINE = 240
 
 
 def _short(value: object, limit: int = LINE) -> str:
-    from conformance.report.view import as_text
-
-    text = " ".join(visible(as_text(value, limit * 4), one_line=True).split())
+    # Compact JSON on one line: pretty-printed JSON would show as escaped newlines ("{\n ...").
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(visible(text[: limit * 4], one_line=True).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -42,6 +43,7 @@ def terminal_summary(report: RunReport, report_dir: Path | str | None = None) ->
     total = len(report.checks)
     for reason, group in not_evaluated_groups(report):
         names = ", ".join(c.name for c in group[:6]) + (", …" if len(group) > 6 else "")
+        reason = reason.removeprefix("not evaluated: ")  # the line says it already (engine reasons carry it)
         lines.append(f"not evaluated: {len(group)} of {total} check{'s' if total != 1 else ''}: "
                      f"{_short(reason, 160)} ({names})")
     s = report.summary

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import queue
+import copy
+import functools
 import sys
 import threading
 import time
@@ -26,7 +28,7 @@ from conformance.observe.api import Api
 from conformance.observe.context import RunContext, RunOptions, seed_only_generation
 from conformance.observe.walks import ApiError
 from conformance.transport.targets import Target
-from conformance.transport.client import Client, ClientOptions, redact, redact_result, secret_forms
+from conformance.transport.client import Client, ClientOptions, NoAnswer, redact, redact_result, secret_forms
 from conformance.model.violations import Inconclusive, Skipped, Violation
 
 Progress = Callable[[str], None]
@@ -60,8 +62,15 @@ CheckScope = Callable[[str], ContextManager[None]]
 
 
 def load_spec(profile: Profile) -> dict:
-    with open(profile.spec, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The profile's OpenAPI spec, parsed once per process for the same bytes (parsing costs ~0.4 s);
+    each caller gets its own copy, so no run can change what the next one reads."""
+    with open(profile.spec, "rb") as handle:
+        return copy.deepcopy(_parse_spec(handle.read()))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_spec(data: bytes) -> dict:
+    return yaml.safe_load(data.decode("utf-8"))
 
 
 class Session:
@@ -219,6 +228,7 @@ def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) ->
         result.status = "failed"
         result.message = exc.message  # expected and actual are their own fields, not repeated here
         result.expected, result.actual = exc.expected, exc.actual
+        result.explained_by = exc.explained_by
         shown = list(exc.exchanges) or exchanges[-1:]
         result.reproduce = [e.curl() for e in shown[-3:]]
     elif isinstance(exc, Skipped):
@@ -228,6 +238,9 @@ def _record_outcome(result: CheckResult, exc: BaseException, exchanges: list) ->
         result.reproduce = [e.curl() for e in exchanges[-1:]]
     elif isinstance(exc, BudgetExhausted):
         result.status, result.message = "skipped", f"not finished: {exc} (--max-requests)"
+    elif isinstance(exc, NoAnswer):  # a transport problem, not a finding about the API's contract
+        result.status, result.message = "skipped", f"not evaluated: {exc.reason}"
+        result.reproduce = [exc.exchange.curl()]
     elif isinstance(exc, BadResponse):
         result.status = "failed"
         result.message = f"unusable response: {exc}"
@@ -407,25 +420,66 @@ def _run_phase(session: Session, phase: list[CheckSpec], width: int, total: int,
         raise
     if error is not None:
         raise error
+class RootCauses:
+    """Root causes first. A failed check that relies on an observation whose owner failed earlier is
+    ``blocked`` by that owner (visible, not a separate MUST failure); an owner whose violation names a
+    narrower check that explains it (``Violation.explained_by``) is blocked by that check once it fails,
+    and the owner's dependants then name that root too. ``judge`` decides one result as it arrives (the
+    pytest plugin, which reports each check at once); ``settle`` revisits earlier owners at the end of
+    a run (the CLI), so both report the same roots whenever the owner runs after its explanation."""
+
+    def __init__(self, checks: Iterable[CheckSpec]) -> None:
+        self.by_name = {c.name: c for c in checks}
+        self.results: list[CheckResult] = []
+
+    def root_of(self, name: str) -> str:
+        by_result = {r.name: r for r in self.results}
+        seen = {name}
+        while name in by_result and by_result[name].blocked_by and by_result[name].blocked_by not in seen:
+            name = by_result[name].blocked_by
+            seen.add(name)
+        return name
+
+    def judge(self, result: CheckResult) -> CheckResult:
+        spec = self.by_name.get(result.name)
+        if result.status == "failed" and not result.suite_error and spec is not None:
+            # Owners of what this check relies on that failed (a blocked owner failed too, before blocking).
+            owners = [r for r in self.results if r.status in ("failed", "blocked") and not r.suite_error
+                      and set(getattr(self.by_name.get(r.name), "owns", ())) & set(spec.relies_on)]
+            for owner in owners:
+                if result.name in owner.explained_by and owner.status == "failed":
+                    owner.status, owner.blocked_by = "blocked", result.name  # this check is the narrower root
+            explained = [r.name for r in self.results if r.name in result.explained_by and r.status == "failed"]
+            roots = [self.root_of(o.name) for o in owners if result.name not in o.explained_by]
+            roots = [root for root in roots if root != result.name]
+            if explained or roots:
+                result.status, result.blocked_by = "blocked", (explained or roots)[0]
+        self.results.append(result)
+        return result
+
+    def settle(self) -> None:
+        """An owner that failed before the narrower check explaining it: blocked by that check now, and
+        whatever was blocked by the owner names the new root."""
+        failed = {r.name for r in self.results if r.status == "failed" and not r.suite_error}
+        for result in self.results:
+            explained = [name for name in result.explained_by if name in failed and name != result.name]
+            if result.status == "failed" and explained:
+                result.status, result.blocked_by = "blocked", explained[0]
+                failed.discard(result.name)
+        for result in self.results:
+            if result.status == "blocked" and result.blocked_by:
+                result.blocked_by = self.root_of(result.blocked_by)
+        for result in self.results:  # a check blocked only by its own explanation is itself the root
+            if result.status == "blocked" and result.blocked_by == result.name:
+                result.status, result.blocked_by = "failed", ""
 
 
 def apply_blocking(report: RunReport, checks: list[CheckSpec]) -> None:
-    """Root causes first: a failure of a check that relies on an observation whose owner failed is
-    reported as ``blocked`` by that owner (visible, not a separate MUST failure)."""
-    failed = {r.name for r in report.checks if r.status == "failed" and not r.suite_error}
-    broken: dict[str, list[str]] = {}  # observation -> failed owners, in run order
-    for c in checks:
-        for obs in c.owns:
-            if c.name in failed:
-                broken.setdefault(obs, []).append(c.name)
-    by_name = {c.name: c for c in checks}
+    """Root causes first over a whole report (see RootCauses)."""
+    roots = RootCauses(checks)
     for result in report.checks:
-        spec = by_name.get(result.name)
-        if spec is None or result.status != "failed" or result.suite_error:
-            continue
-        roots = [owner for obs in spec.relies_on for owner in broken.get(obs, ()) if owner != spec.name]
-        if roots:
-            result.status, result.blocked_by = "blocked", roots[0]
+        roots.judge(result)
+    roots.settle()
 
 
 class ProgressLine:
@@ -461,4 +515,4 @@ def stderr_progress() -> Progress:
     return ProgressLine()
 
 
-__all__ = ["ProgressLine", "execute", "Interruption", "RunInterrupted", "apply_blocking", "select_checks", "Session", "load_spec", "stderr_progress", "Path"]
+__all__ = ["ProgressLine", "execute", "Interruption", "RunInterrupted", "apply_blocking", "RootCauses", "select_checks", "Session", "load_spec", "stderr_progress", "Path"]

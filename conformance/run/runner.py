@@ -41,6 +41,8 @@ class RunRequest:
     max_retry_after: float | None = None  # None: ClientOptions' default (60 s)
     max_duration: float | None = None  # seconds for the whole run; None: unbounded
     max_walk_pages: int | None = None  # None: RunOptions' default (1000)
+    retry_budget: int | None = None  # None: ClientOptions' default (1000 retries per run)
+    unresponsive_after: int | None = None  # None: ClientOptions' default (3 transport failures in a row)
     checks: list[str] | None = None
     baseline: Path | None = None  # known deviations (conformance.report.baseline), applied before the report is written
     store: Any = None  # a reference store to serve instead of a fresh one (self-tests use mutants)
@@ -125,7 +127,8 @@ def options_for(request: RunRequest) -> tuple[RunOptions, ClientOptions]:
     writes = request.allow_writes or request.kind == "reference"
     # Adaptive pacing costs nothing until the API sends a 429: on by default for a live vendor.
     auto = request.rate_limit == "auto" or (request.rate_limit is None and request.kind == "live")
-    limits = {name: value for name in ("max_response_bytes", "response_timeout", "max_retry_after", "max_duration")
+    limits = {name: value for name in ("max_response_bytes", "response_timeout", "max_retry_after", "max_duration",
+                                         "retry_budget", "unresponsive_after")
               if (value := getattr(request, name)) is not None}
     walks = {"max_walk_pages": request.max_walk_pages} if request.max_walk_pages is not None else {}
     return (RunOptions(seed=request.seed, max_examples=request.max_examples, allow_writes=writes, **walks),

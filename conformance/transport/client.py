@@ -14,20 +14,20 @@ both kinds, and on 5xx, with exponential backoff, before either is reported.
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import http.client
-import json as jsonlib
 import math
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Callable, Sequence
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import urllib3.exceptions
 import urllib3.response
 
@@ -35,6 +35,7 @@ from conformance.model.errors import ApiUnresponsive, BudgetExhausted, DurationR
 from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, with_query
 from conformance.profiles.base import Profile
 from conformance.transport import credentials
+from conformance.transport import secrets
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.
 WRONG_KEY = "sk_test_conformance_wrong_key_000000"
@@ -124,52 +125,21 @@ KEY_PLACEHOLDER = "<API_KEY>"
 
 
 def secret_forms(profile: Profile, key: str | None) -> list[str]:
-    """Every spelling of ``key`` an API might echo, longest first: raw, URL-encoded (upper- and
-    lower-case escapes, ``+`` for spaces), the Base64 Basic token (with and without padding, and
-    URL-encoded), Base64 of the key alone, the header values as sent, and each of those JSON-escaped
-    (``\\/`` for ``/``, as PHP-style encoders write it). The single source for every scrubber."""
-    if not key or len(key) < 4:  # replacing a 1-3 character "key" everywhere would mangle every body
+    """Every spelling of ``key`` an API might echo (``secrets.spellings``, the one list every scrubber
+    uses), plus the header values as this profile sends them, and the spellings of the key's near
+    misses (they give it away almost as well)."""
+    if not key:
         return []
-    basic = base64.b64encode(f"{key}:".encode()).decode()
-    bare = base64.b64encode(key.encode()).decode()
-    forms = {key, basic, basic.rstrip("="), bare, bare.rstrip("="), *profile.auth.headers(key).values()}
-    for near in credentials.secret_values(key):  # near misses of the key give it away almost as well
+    forms = set(secrets.spellings(key, extra=profile.auth.headers(key).values()))
+    for near in credentials.secret_values(key):
         if len(near) >= credentials.NEAR_MIN:
-            token, bare_near = (base64.b64encode(f"{near}:".encode()).decode(),
-                                base64.b64encode(near.encode()).decode())
-            forms |= {near, token, token.rstrip("="), bare_near, bare_near.rstrip("=")}
-    for form in list(forms):
-        forms.update({quote(form, safe=""), quote_plus(form), quote(form, safe="/"), quote_plus(form, safe="/")})
-    for form in list(forms):
-        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form))
-    for form in list(forms):
-        escaped = jsonlib.dumps(form)[1:-1]
-        forms.update({escaped, escaped.replace("/", "\\/"), jsonlib.dumps(form, ensure_ascii=False)[1:-1]})
-    for form in list(forms):  # as repr() shows a str (an error line quoting a body): backslashes doubled
-        forms.add(form.replace("\\", "\\\\"))
-    return sorted((f for f in forms if len(f) >= 4), key=lambda f: (-len(f), f))
+            forms.update(secrets.spellings(near))
+    return sorted(forms, key=lambda f: (-len(f), f))
 
 
 def redact(value: Any, forms: Sequence[str], placeholder: str = KEY_PLACEHOLDER) -> Any:
-    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced."""
-    if not forms:
-        return value
-    if isinstance(value, str):
-        for form in forms:
-            value = value.replace(form, placeholder)
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-        for form in forms:
-            data = data.replace(form.encode(), placeholder.encode())
-        return data
-    if isinstance(value, list):
-        return [redact(v, forms, placeholder) for v in value]
-    if isinstance(value, tuple):
-        return tuple(redact(v, forms, placeholder) for v in value)
-    if isinstance(value, dict):
-        return {redact(k, forms, placeholder): redact(v, forms, placeholder) for k, v in value.items()}
-    return value
+    """``value`` (str, bytes, or lists/dicts of them) with every secret form replaced (``secrets.scrub``)."""
+    return secrets.scrub(value, secrets.cached_pattern(tuple(forms)), placeholder)
 
 
 def redact_result(result: Any, forms: list[str]) -> Any:
@@ -191,6 +161,76 @@ class BrokenResponse(BadResponse):
         Exception.__init__(self, f"{exchange.method} {exchange.url}: {reason}")
 
 
+class NoAnswer(BrokenResponse):
+    """No whole answer within the deadline (a stall, a trickle, a write that never completes): a
+    transport problem, so the check that asked is not evaluated rather than failed."""
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """Lets a deadline reach the connection in flight. urllib3 reads the status line and the headers
+    one socket read at a time under the read timeout, so a server trickling them could hold a request
+    for as long as it likes; ``cut`` shuts that connection's socket down, which ends any read at once."""
+
+    def __init__(self, **pool: Any) -> None:
+        super().__init__(**pool)
+        # The urllib3 connection each thread is sending on (workers send side by side).
+        self.in_flight: dict[int, Any] = {}
+
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> Any:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        if not getattr(pool, "_conformance_watched", False):  # requests has no hook for the connection used
+            take = pool._get_conn
+
+            def _get_conn(*a: Any, **k: Any) -> Any:
+                connection = self.in_flight[threading.get_ident()] = take(*a, **k)
+                return connection
+
+            pool._get_conn, pool._conformance_watched = _get_conn, True
+        return pool
+
+    def cut(self, thread: int) -> None:
+        connection = self.in_flight.get(thread)
+        for conn in (connection, getattr(connection, "real_connection", None)):  # vcrpy wraps the real one
+            sock = getattr(conn, "sock", None)
+            if isinstance(sock, socket.socket):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def deadline_session(connections: int = 10) -> requests.Session:
+    """A session whose connections a deadline can cut, keeping up to ``connections`` alive per host
+    (one per worker)."""
+    session = requests.Session()
+    adapter = _DeadlineAdapter(pool_connections=10, pool_maxsize=max(10, connections))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class _Deadline:
+    """A real-time timer for one attempt (the run's clocks may be faked): cuts the connection in flight."""
+
+    def __init__(self, seconds: float, adapter: _DeadlineAdapter | None) -> None:
+        self.fired = False
+        self._adapter = adapter
+        self._thread = threading.get_ident()  # the thread sending the request (the timer fires in another)
+        self._timer = threading.Timer(seconds, self._fire) if adapter is not None else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._adapter is not None:
+            self._adapter.cut(self._thread)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 class Client:
     """Sends requests for every check of a run: no redirects followed (credentials never leave the base
     URL's origin), bodies streamed under a byte cap and a deadline, retries from one run-wide budget, and
@@ -210,7 +250,9 @@ class Client:
         self.profile = profile
         self._key = api_key
         self.options = options
-        self.session = session or _pooled_session(connections)
+        self.session = session or deadline_session(connections)
+        adapter = self.session.get_adapter(self.base_url) if self.base_url.startswith("http") else None
+        self._deadline_adapter = adapter if isinstance(adapter, _DeadlineAdapter) else None
         # Resolved at call time (not bound as defaults) so that tests can replace the module's clocks.
         self._sleep = sleep or (lambda seconds: _sleep(seconds))
         self._monotonic = monotonic or (lambda: _monotonic())
@@ -425,11 +467,7 @@ class Client:
             paced = self._admit()
             started = self._monotonic()
             try:
-                response = self.session.request(
-                    method, url, timeout=(self.options.connect_timeout,
-                                          min(self.options.read_timeout, self.options.response_timeout)),
-                    allow_redirects=False, stream=True, **kwargs)
-                self._read_body(response, started)
+                response = self._attempt(method, url, started, kwargs)
             except _Oversized as exc:
                 self._failures_in_a_row = 0  # it answered: too much, but it answered
                 exchange = _shown() if _shown else None
@@ -449,6 +487,10 @@ class Client:
                 if connected and not timed_out:
                     self._failed(method, url, reason)  # a reset or cut-off: one per request that gave up
                 tries = f" (after {attempt + 1} attempts)" if attempt else ""
+                if connected and timed_out and _shown is not None:
+                    once = "" if method in _IDEMPOTENT else f"; not retried: {method} is not idempotent"
+                    raise NoAnswer(_shown(), f"the API did not answer {method} {urlsplit(url).path} in time: "
+                                             f"{reason}{tries}{once}") from None
                 if connected and _shown is not None:
                     raise BrokenResponse(_shown(), reason + tries) from None
                 raise TransportError(f"cannot reach {origin}: {reason}{tries}") from None
@@ -487,6 +529,32 @@ class Client:
                     continue
             return response
 
+    def _too_slow(self) -> "_TooSlow":
+        return _TooSlow(f"answer not complete within {self.options.response_timeout:g} s (--response-timeout)")
+
+    def _attempt(self, method: str, url: str, started: float, kwargs: dict[str, Any]) -> requests.Response:
+        """One request and its whole answer (status line, headers, body) within --response-timeout."""
+        # The cut comes one silent read after the deadline (the bound worst_response_s states), so a
+        # server that merely falls silent is still reported by its read timeout, as before.
+        grace = min(self.options.read_timeout, self.options.response_timeout)
+        deadline = _Deadline(self.options.response_timeout + grace, self._deadline_adapter)
+        try:
+            response = self.session.request(
+                method, url, timeout=(self.options.connect_timeout,
+                                      min(self.options.read_timeout, self.options.response_timeout)),
+                allow_redirects=False, stream=True, **kwargs)
+            self._read_body(response, started)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if deadline.fired:  # the deadline cut the connection: that is why the read failed
+                raise self._too_slow() from exc
+            raise
+        finally:
+            deadline.cancel()
+        if deadline.fired:  # cut just as the body ended: it may be incomplete
+            response.close()
+            raise self._too_slow()
+        return response
+
     def _asked_wait(self, response: requests.Response, origin: str) -> float | None:
         """The Retry-After of a 429 or 5xx; one beyond --max-retry-after ends the run."""
         asked = parse_retry_after(response.headers.get("Retry-After"), self._wall())
@@ -506,8 +574,7 @@ class Client:
         try:
             while True:
                 if self._monotonic() > deadline:
-                    raise _TooSlow(f"answer not complete within {self.options.response_timeout:g} s "
-                                   f"(--response-timeout)")
+                    raise self._too_slow()
                 # read1: one socket read at most, so a trickling body cannot hold us past the deadline
                 chunk = _read_some(raw, 64 * 1024)
                 if not chunk:
@@ -530,16 +597,6 @@ class Client:
         if release:
             release()  # read to the end: the connection goes back to the pool for the next request
         return body
-
-
-def _pooled_session(connections: int) -> requests.Session:
-    """A session keeping up to ``connections`` connections alive per host (one per worker)."""
-    session = requests.Session()
-    if connections > 10:  # requests' default pool size
-        adapter = requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=connections)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-    return session
 
 
 def _read_some(raw: Any, size: int) -> bytes:

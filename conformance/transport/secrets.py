@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 from typing import Any, Iterable, Sequence
@@ -43,9 +44,14 @@ def spellings(key: str | None, extra: Iterable[str] = ()) -> list[str]:
             encoded |= {b64, b64.rstrip("=")}
     forms = {key, *extra, *encoded}
     for form in list(forms):
-        forms |= {quote(form, safe=""), quote(form), quote_plus(form), quote(form, safe="").replace("%2F", "/")}
+        forms |= {quote(form, safe=""), quote(form), quote_plus(form), quote_plus(form, safe="/"),
+                  quote(form, safe="").replace("%2F", "/")}
+    for form in list(forms):  # listed as well (the pattern matches escapes in either case anyway)
+        forms.add(_PERCENT.sub(lambda m: m.group(0).lower(), form))
     for form in list(forms):
         forms |= _json_escaped(form)
+    for form in list(forms):  # as repr() shows a str (an error line quoting a body): backslashes doubled
+        forms.add(form.replace("\\", "\\\\"))
     return sorted((f for f in forms if len(f) >= MIN_KEY), key=lambda f: (-len(f), f))
 
 
@@ -63,6 +69,11 @@ def pattern(forms: Sequence[str]) -> re.Pattern[str] | None:
         pieces.append(re.escape(form[last:]))
         parts.append("".join(pieces))
     return re.compile("|".join(parts))
+
+
+@functools.lru_cache(maxsize=16)
+def cached_pattern(forms: tuple[str, ...]) -> re.Pattern[str] | None:
+    return pattern(forms)
 
 
 def scrub(value: Any, regex: re.Pattern[str] | None, placeholder: str) -> Any:

@@ -9,6 +9,8 @@ endless bodies, stalls, huge or malformed JSON). The server binds 127.0.0.1 only
 from __future__ import annotations
 
 import io
+import socket
+import struct
 import threading
 import time
 from contextlib import contextmanager
@@ -138,6 +140,49 @@ def trickle(interval: float, byte: bytes = b" ") -> Action:
             h.wfile.write(byte)
             h.wfile.flush()
     return act
+
+
+def reset(h: Handler) -> None:
+    """Close the connection with a TCP reset (SO_LINGER 0) instead of answering."""
+    h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    h.connection.close()
+    h.close_connection = True
+
+
+def app_truncated(h: Handler) -> None:
+    """The app's answer cut in half, under a Content-Length promising 500 bytes more."""
+    status, headers, payload = h.app_answer()
+    h.send_response(status)
+    for k, v in headers:
+        h.send_header(k, v)
+    h.send_header("Content-Length", str(len(payload) + 500))
+    h.end_headers()
+    h.wfile.write(payload[: len(payload) // 2])
+    h.wfile.flush()
+
+
+def app_content_type(content_type: str) -> Action:
+    """The app's own answer under another Content-Type."""
+    def act(h: Handler) -> None:
+        status, headers, payload = h.app_answer()
+        h.reply(status, [(k, content_type if k.lower() == "content-type" else v) for k, v in headers], payload)
+    return act
+
+
+def trickle_headers(interval: float) -> Action:
+    """A status line, then the headers one byte every ``interval`` seconds, never ending them."""
+    def act(h: Handler) -> None:
+        h.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nX-Slow: ")
+        h.wfile.flush()
+        while not h.faults.released.wait(interval):
+            h.wfile.write(b"a")
+            h.wfile.flush()
+    return act
+
+
+def unread_body(h: Handler) -> None:
+    """A POST left waiting: no answer until the server shuts down (the request body may stay unread)."""
+    h.faults.released.wait(65)
 
 
 def endless_chunked(chunk: bytes = b" " * 4096, interval: float = 0.0) -> Action:

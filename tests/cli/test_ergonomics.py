@@ -90,3 +90,29 @@ def test_serve_prints_one_line_on_stdout_and_the_base_url_and_key_on_stderr() ->
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=10)
     assert out == ""  # exactly one line on stdout
+
+
+@pytest.mark.parametrize("argv", [["run", "--vendor", "nope"], ["bogus"], ["checks", "--format", "xml"]])
+def test_a_usage_error_names_the_program_once(capsys, argv) -> None:
+    code, err = _err(capsys, argv)
+    assert code == 2 and err.startswith("ticket-conformance: ") and err.count("ticket-conformance") == 1, err
+
+
+def test_debug_is_accepted_after_the_subcommand_too(capsys, monkeypatch) -> None:
+    import conformance.report.catalogue as catalogue
+
+    monkeypatch.setattr(catalogue, "render", lambda vendor: 1 / 0)  # an internal error, to see the traceback
+    for argv in (["--debug", "checks"], ["checks", "--debug"]):
+        code, err = _err(capsys, argv)
+        assert code == 3 and "Traceback" in err and "ZeroDivisionError" in err, (argv, err)
+    code, err = _err(capsys, ["checks"])
+    assert code == 3 and "Traceback" not in err
+
+
+def test_a_closed_pipe_is_a_quiet_exit_0() -> None:
+    """`ticket-conformance checks | head -1`: the reader went away before the output was written."""
+    listing = subprocess.Popen([sys.executable, "-m", "conformance.cli", "checks"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    listing.stdout.close()
+    err = listing.stderr.read()
+    assert listing.wait(timeout=60) == 0 and err == b"", err

@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
@@ -572,6 +573,8 @@ def test_a_first_answer_echoing_the_key_never_puts_it_on_stderr(name, profile, t
     (["--max-retry-after", "x"], "--max-retry-after: not a number"),
     (["--max-walk-pages", "0"], "--max-walk-pages: must be at least 1"),
     (["--rate-limit", "fast"], "--rate-limit: not a number"),
+    (["--retry-budget", "-1"], "--retry-budget: must not be negative"),
+    (["--unresponsive-after", "0"], "--unresponsive-after: must be at least 1"),
 ])
 def test_bad_values_of_the_new_options_are_one_line_exit_2(args, needle, tmp_path, capsys):
     code = main(["run", "--vendor", "copper", "--report-dir", str(tmp_path), *args])
@@ -593,7 +596,57 @@ def test_the_new_options_reach_the_client_and_auto_pacing_is_the_live_default():
     assert (client_options.max_response_bytes, client_options.response_timeout, client_options.max_retry_after,
             client_options.max_duration, run_options.max_walk_pages) == (65536, 2.5, 9, 600, 7)
     assert client_options.adaptive_pacing and client_options.rate_limit is None
+    args = build_parser().parse_args(["run", "--vendor", "copper", "--retry-budget", "5", "--unresponsive-after", "2"])
+    _, client_options = options_for(RunRequest(vendor="copper", retry_budget=args.retry_budget,
+                                               unresponsive_after=args.unresponsive_after))
+    assert (client_options.retry_budget, client_options.unresponsive_after) == (5, 2)
     _, paced = options_for(RunRequest(vendor="copper", base_url="http://127.0.0.1:1/next", rate_limit=4.0))
     assert paced.rate_limit == 4.0 and not paced.adaptive_pacing
     _, reference = options_for(RunRequest(vendor="copper"))
     assert not reference.adaptive_pacing
+
+
+# -- slow headers and stalled writes -------------------------------------------------------------------
+def test_trickled_headers_are_cut_at_the_response_deadline():
+    """One header byte every 20 ms never trips a read timeout: only the whole-answer deadline ends it."""
+    with fs.serve(app(COPPER), lambda n, m, t: fs.trickle_headers(0.02), "/next") as (url, faults):
+        client = Client(url, COPPER, KEY, ClientOptions(response_timeout=0.3, read_timeout=5, retries=0))
+        outcome: list[BaseException] = []
+
+        def ask() -> None:
+            try:
+                client.request("GET", "/tickets")
+            except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+                outcome.append(exc)
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        asking.join(timeout=10)  # without the deadline the headers would trickle on until the server stops
+        assert not asking.is_alive(), "trickled headers held the request past its deadline"
+    assert len(outcome) == 1 and isinstance(outcome[0], BrokenResponse), outcome
+    assert re.search(r"answer not complete within 0\.3 s \(--response-timeout\)", str(outcome[0]))
+    assert faults.count == 1
+
+
+def test_a_stalled_post_is_not_evaluated_and_never_retried(tmp_path, capsys):
+    """A write the API never answers is a transport problem (not evaluated), not a MUST failure of the
+    check, and a POST is sent once: retrying it blindly could create the ticket twice."""
+    rule = lambda n, method, target: fs.unread_body if method == "POST" else None  # noqa: E731
+    with fs.serve(app(OPINE), rule, "/v1") as (url, faults):
+        code, report, err = run_cli(OPINE, url, tmp_path, capsys, "--allow-writes", "--response-timeout", "0.5",
+                                    "--check", "created_ticket_is_listed")
+    posts = [seen for seen in faults.seen if seen[0] == "POST"]
+    assert len(posts) == 1
+    (status, text), = [statuses(report)[name] for name in statuses(report)]
+    assert status == "skipped" and text.startswith("not evaluated: the API did not answer POST /v1/tickets"), text
+    assert "not retried: POST is not idempotent" in text
+    assert code == 0 and report["summary"]["failed"] == 0
+
+
+def test_unresponsive_after_ends_a_stalling_run_after_that_many_failures(tmp_path, capsys):
+    rule = lambda n, method, target: fs.stall if n > 1 else None  # noqa: E731 - every request after the first
+    with fs.serve(app(COPPER), rule, "/next") as (url, faults):
+        code, report, err = run_cli(COPPER, url, tmp_path, capsys, "--response-timeout", "0.2",
+                                    "--unresponsive-after", "1", "--retry-budget", "0")
+    assert code == 2 and "1 transport failures in a row" in report["fatal"], report["fatal"]
+    assert faults.count == 2  # the first answer, then one stalled request: no retry, no second try

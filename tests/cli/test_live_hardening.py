@@ -1,7 +1,7 @@
 """Live runs against APIs that misbehave: every answer is a clear finding or a clear exit 2.
 
-A small loopback server (stdlib ``http.server`` in a thread) serves the Copper reference app and
-injects one fault at a time at the socket level: 429 with Retry-After, an HTML 502 page, a body
+The loopback fault server (``faultserver``) serves the Copper reference app and injects one fault
+at a time at the socket level: 429 with Retry-After, an HTML 502 page, a body
 shorter than its Content-Length, invalid JSON, the wrong content type, an empty body, a reset
 connection. No test sleeps for real: the client's clock and sleep are replaced.
 """
@@ -12,18 +12,15 @@ import email.utils
 import io
 import json
 import socket
-import struct
 import sys
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterator
-from urllib.parse import urlsplit
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 import requests
+
+import faultserver as fs
 
 from conformance.run import engine
 from conformance.cli import main
@@ -38,112 +35,29 @@ NOW = 1_800_000_000.0  # the fake wall clock
 WALK = "pages_do_not_overlap"  # a check that walks the list page by page
 
 
-class Fault:
-    """What the server does with request number ``n`` (1-based), or None to answer normally."""
-
-    def __init__(self, rule: Callable[[int, str, str], str | tuple | None]) -> None:
-        self.rule = rule
-        self.count = 0
-        self.lock = threading.Lock()
-
-    def __call__(self, method: str, target: str) -> str | tuple | None:
-        with self.lock:
-            self.count += 1
-            n = self.count
-        return self.rule(n, method, target)
-
-
-def _handler(app, fault: Fault):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"  # one request per connection: a cut-off body ends at the close
-
-        def log_message(self, *args) -> None:
-            pass
-
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            action = fault(self.command, self.path)
-            if action == "reset":
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-                self.close_connection = True
-                return
-            if isinstance(action, tuple) and action[0] == "429":
-                return self._send(429, [("Retry-After", action[1]), ("Content-Type", "application/json")],
-                                  b'{"error":{"type":"rate_limit_error"}}')
-            if action == "html502":
-                return self._send(502, [("Content-Type", "text/html")],
-                                  b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
-            if action == "401":
-                return self._send(401, [("Content-Type", "application/json")], b'{"error":{"type":"auth"}}')
-            status, headers, payload = self._app(body)
-            if action == "truncate":
-                self.send_response(status)
-                for k, v in headers:
-                    if k.lower() != "content-length":
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload) + 500))
-                self.end_headers()
-                self.wfile.write(payload[: len(payload) // 2])
-                self.wfile.flush()
-                return
-            if action == "badjson":
-                payload = payload[: len(payload) // 2]
-            elif action == "empty":
-                payload = b""
-            elif action == "wrongtype":
-                headers = [(k, "text/html; charset=utf-8" if k.lower() == "content-type" else v) for k, v in headers]
-            self._send(status, [(k, v) for k, v in headers if k.lower() != "content-length"], payload)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        def _app(self, body: bytes) -> tuple[int, list, bytes]:
-            parts = urlsplit(self.path)
-            environ: dict = {}
-            setup_testing_defaults(environ)
-            environ.update({"REQUEST_METHOD": self.command, "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-                            "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
-                            "CONTENT_TYPE": self.headers.get("Content-Type", "")})
-            for k, v in self.headers.items():
-                environ["HTTP_" + k.upper().replace("-", "_")] = v
-            captured: dict = {}
-
-            def start_response(status, headers, exc_info=None):
-                captured["status"], captured["headers"] = int(status.split()[0]), headers
-                return lambda data: None
-
-            payload = b"".join(app(environ, start_response))
-            return captured["status"], captured["headers"], payload
-
-        def _send(self, status: int, headers: list, payload: bytes) -> None:
-            self.send_response(status)
-            for k, v in headers:
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-    return Handler
+def _action(name: str | tuple | None) -> fs.Action | None:
+    """The faultserver action for this file's short fault names (a tuple: a 429 with that Retry-After)."""
+    if name is None:
+        return None
+    if isinstance(name, tuple) and name[0] == "429":
+        return fs.answer(429, b'{"error":{"type":"rate_limit_error"}}', [("Retry-After", name[1])])
+    return {"reset": fs.reset, "truncate": fs.app_truncated,
+            "html502": fs.answer(502, b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>",
+                                 content_type="text/html"),
+            "401": fs.answer(401, b'{"error":{"type":"auth"}}'),
+            "badjson": fs.app_body(lambda payload: payload[: len(payload) // 2]),
+            "empty": fs.app_body(lambda payload: b""),
+            "wrongtype": fs.app_content_type("text/html; charset=utf-8")}[name]
 
 
 @contextmanager
-def faulty(rule: Callable[[int, str, str], str | tuple | None] = lambda n, m, t: None) -> Iterator[tuple[str, Fault]]:
-    """A Copper reference API on loopback with ``rule`` injecting faults; yields (base URL, fault)."""
+def faulty(rule: Callable[[int, str, str], str | tuple | None] = lambda n, m, t: None) -> Iterator[tuple[str, fs.Faults]]:
+    """A Copper reference API on loopback (``faultserver``) with ``rule`` naming the fault of request n."""
     from conformance.transport.targets import reference_app, reference_store
 
-    fault = Fault(rule)
     app = reference_app(COPPER, reference_store(COPPER, tickets=30, api_key=KEY))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(app, fault))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{COPPER.version_prefix}", fault
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with fs.serve(app, lambda n, method, target: _action(rule(n, method, target)), COPPER.version_prefix) as served:
+        yield served
 
 
 @pytest.fixture

@@ -50,3 +50,36 @@ def test_missing_key_names_the_plugins_own_option(tmp_path):
     out = done.stdout + done.stderr
     assert done.returncode == 2, out
     assert "--conformance-api-key" in out and "$COPPER_API_KEY" in out and "pass --api-key" not in out
+
+
+def test_dependants_of_a_root_failure_are_skipped_as_blocked(tmp_path):
+    server = subprocess.Popen([sys.executable, "-m", "conformance.cli", "serve", "copper", "--port", "0",
+                               "--mutant", "CopperCursorSkipsNextItem"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        base_url = server.stdout.readline().split()[-1] + "/next"
+        checks = [arg for name in ("walk_reaches_every_ticket", "has_more_is_truthful", "created_lt_is_exclusive")
+                  for arg in ("--conformance-check", name)]
+        done = _pytest(tmp_path, "-rs", "--conformance-vendor", "copper", "--conformance-base-url", base_url, *checks,
+                       env={"COPPER_API_KEY": "sk_test_reference"})
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+    assert done.returncode == 1, done.stdout
+    assert "1 failed" in done.stdout and "2 skipped" in done.stdout, done.stdout
+    assert done.stdout.count("blocked by walk_reaches_every_ticket") == 2, done.stdout
+
+
+def test_the_plugin_has_the_cli_run_limits_with_its_prefix(pytestconfig):
+    """The plugin is installed with the package, so this very pytest run has its options (inert)."""
+    from conformance.cli import RUN_LIMITS
+
+    for name, *_ in RUN_LIMITS:
+        assert pytestconfig.getoption("conformance_" + name.replace("-", "_")) is None, name
+
+
+def test_min_evaluated_fails_a_plugin_run_that_evaluated_too_little(tmp_path):
+    done = _pytest(tmp_path, "--conformance-vendor", "copper", "--conformance-check", "missing_key_is_refused",
+                   "--conformance-max-requests", "1", "--conformance-min-evaluated", "50")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout and "below --conformance-min-evaluated 50" in done.stdout

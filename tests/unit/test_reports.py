@@ -135,3 +135,34 @@ def test_report_html_is_self_contained_and_escaped() -> None:
 def test_writers_handle_an_empty_run(writer) -> None:
     report = RunReport(vendor="opine", target="reference", base_url="http://x/v1", seed=1, started="")
     assert writer(report)
+
+
+def test_terminal_and_summary_md_say_each_thing_once() -> None:
+    from conformance.report.terminal import terminal_summary
+
+    report = RunReport(vendor="copper", target="live", base_url="http://127.0.0.1:8082/next", seed=1,
+                       started="2026-11-23T20:00:00Z", interrupted="SIGINT", checks=[
+                           CheckResult("walk", "pagination", "MUST", "failed", "the walk skips a ticket"),
+                           CheckResult("filter", "created-filter", "MUST", "blocked", "a ticket missing",
+                                       blocked_by="walk"),
+                           CheckResult("limit", "pagination", "MUST", "skipped", "not evaluated: interrupted"),
+                           CheckResult("gt", "created-filter", "MUST", "skipped", "not evaluated: interrupted")])
+    out = terminal_summary(report)
+    assert "not evaluated: 2 of 4 checks: interrupted (limit, gt)" in out.splitlines(), out
+    assert "blocked by walk" in out
+    for text in (out, summary_md(report)):
+        for line in text.splitlines():
+            assert line.count("not evaluated") <= 1 and line.count("blocked by") + line.count("Blocked by") <= 1, line
+            words = line.lower().split()
+            assert not any(a == b and len(a) > 3 for a, b in zip(words, words[1:])), line  # no "x x" repeats
+
+
+def test_terminal_shows_structured_expected_and_actual_as_one_line_of_json() -> None:
+    from conformance.report.terminal import terminal_summary
+
+    report = RunReport(vendor="copper", target="live", base_url="http://127.0.0.1:8082/next", seed=1,
+                       started="2026-11-23T20:00:00Z", checks=[CheckResult(
+                           "walk", "pagination", "MUST", "failed", "a walk misses tickets", expected="the same 317 tickets",
+                           actual={"missing": ["tkt_a", "tkt_b", "tkt_c", "tkt_d", "tkt_e", "tkt_f"], "missing_count": 26})])
+    line = next(x for x in terminal_summary(report).splitlines() if x.startswith("  expected:"))
+    assert '| actual: {"missing": ["tkt_a", "tkt_b"' in line and "\\n" not in line, line
