@@ -128,7 +128,7 @@ def secret_forms(profile: Profile, key: str | None) -> list[str]:
     """Every spelling of ``key`` an API might echo (``secrets.spellings``, the one list every scrubber
     uses), plus the header values as this profile sends them, and the spellings of the key's near
     misses (they give it away almost as well)."""
-    if not key:
+    if not key or len(key) < secrets.MIN_KEY:  # replacing a short "key" everywhere would mangle every body
         return []
     forms = set(secrets.spellings(key, extra=profile.auth.headers(key).values()))
     for near in credentials.secret_values(key):
