@@ -33,7 +33,7 @@ WALK_PAGES = 50  # a walk needing more pages than this is cut to its first WALK_
 SMALL_WALK_PAGES = 8
 
 
-PREFIX_PAGES = 12  # a walk cut to its first pages on a deep collection (see walk_sample)
+PREFIX_PAGES = 6  # a walk cut to its first pages on a deep collection (see walk_sample)
 
 
 LARGE_DRAWS = 2  # plus the walk at the default limit

@@ -91,7 +91,7 @@ def describe(filters: Params) -> str:
 
 
 #: Unfiltered pages a search is walked over (each costs one request per query).
-SEARCH_PAGES = 6
+SEARCH_PAGES = 5
 
 
 def search_windows(ctx: RunContext, query: str) -> tuple[list[Window], bool]:
