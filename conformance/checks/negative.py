@@ -184,7 +184,8 @@ def error_answers_are_documented(ctx: RunContext) -> None:
     if "retrieve" in profile.operations:
         provoked.append((api.retrieve(unknown), "an unknown ticket id"))
     elif "update" in profile.operations and ctx.options.allow_writes and profile.writes:
-        provoked.append((api.update(unknown, {profile.writes.title_field: marked_title(profile, "unknown")}),
+        provoked.append((api.update(unknown, {profile.writes.title_field: marked_title(profile, "unknown")},
+                                    refusal_expected=True),
                          "an update of an unknown ticket id"))
     for exchange, what in provoked:
         error_is_documented(exchange, profile.errors, what)  # Api.judged did the same; said here by name

@@ -41,10 +41,16 @@ class Api:
         self.forget()
         return self.judged(self.client.request("POST", self.profile.collection, json=body, auth=auth))
 
-    def update(self, ticket_id: Any, body: Any, auth: str = "key") -> Exchange:
-        self.forget()
+    def update(self, ticket_id: Any, body: Any, auth: str = "key", refusal_expected: bool = False) -> Exchange:
+        """``refusal_expected``: an update of an unknown id, which changes nothing unless the API accepts
+        it; what is kept is forgotten only then (read-only checks send it side by side with others)."""
+        if not refusal_expected:
+            self.forget()
         method = self.profile.writes.update_method if self.profile.writes else "PUT"
-        return self.judged(self.client.request(method, self._item(ticket_id), json=body, auth=auth))
+        exchange = self.client.request(method, self._item(ticket_id), json=body, auth=auth)
+        if refusal_expected and 200 <= exchange.status < 300:
+            self.forget()
+        return self.judged(exchange)
 
     def judged(self, exchange: Exchange) -> Exchange:
         """Every error answer any check provokes is held to the vendor's documented error shape and
