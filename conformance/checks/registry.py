@@ -61,6 +61,8 @@ RELIES_ON: dict[str, tuple[str, ...]] = {
 # unset (no ending_before, no documented maximum, no key) gets the check "not applicable", never a crash.
 _ALL_CREATED = ("created_filters.gt", "created_filters.gte", "created_filters.lt", "created_filters.lte")
 NEEDS: dict[str, tuple[str, ...]] = {
+    # error answers judged against the documented error shape: only where the profile documents one
+    "invalid_parameters_are_refused_or_ignored": ("errors",), "error_answers_are_documented": ("errors",),
     "missing_key_is_refused": ("auth.key",), "wrong_key_is_refused": ("auth.key",),
     "unauthenticated_writes_are_refused": ("auth.key",),
     "same_query_same_answer": ("paging.before",),

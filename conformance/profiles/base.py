@@ -260,6 +260,7 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     "created_filters.lt": _created("lt"),
     "created_filters.lte": _created("lte"),
     "timestamp_formats.iso": lambda p: "iso" in p.timestamp_formats,
+    "errors": lambda p: p.errors is not None,
 }
 
 

@@ -39,9 +39,29 @@ def missing(server: str) -> str | None:
         return None
     if shutil.which("node") is None:
         return "node is not on PATH"
-    if not (EXAMPLES / "json-server" / "node_modules" / "json-server" / "package.json").is_file():
+    if not _json_server_installed():
+        _install_json_server()
+    if not _json_server_installed():
         return "examples/json-server/node_modules has no json-server"
     return None
+
+
+def _json_server_installed() -> bool:
+    return (EXAMPLES / "json-server" / "node_modules" / "json-server" / "package.json").is_file()
+
+
+def _install_json_server() -> None:
+    """The README's test command installs what it needs: json-server from the committed lock file
+    (`npm ci`), once, under a file lock (pytest-xdist workers may ask together)."""
+    import fcntl
+
+    if shutil.which("npm") is None:
+        return
+    with open(EXAMPLES / "json-server" / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _json_server_installed():
+            subprocess.run(["npm", "ci", "--prefix", str(EXAMPLES / "json-server"), "--no-audit", "--no-fund",
+                            "--loglevel=error"], capture_output=True, timeout=600, check=False)
 
 
 def in_ci(environ: dict[str, str] | os._Environ = os.environ) -> bool:
