@@ -23,7 +23,9 @@ from collections import Counter
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped
 from conformance.observe.context import RunContext
+from conformance.observe.cursor_walks import newer
 from conformance.observe.filtered_walks import SEARCH_PAGES, paging, search_windows, walk_and_timeline
+from conformance.observe.memo import memo_key
 from conformance.observe.walks import Params, page_from
 from conformance.oracles.filters import Window, refinement_narrows
 
@@ -60,7 +62,16 @@ def _prefix_windows(ctx: RunContext, query: str) -> list[Window]:
             start += len(unfiltered.items)
         return windows
 
-    return ctx.api.memo(("search-windows", query, PREFIX_PAGES), ask)
+    return ctx.api.memo(memo_key("prefix-search-windows", query, PREFIX_PAGES), ask)
+
+
+def _newer_at_head(ctx: RunContext) -> int:
+    """How many tickets newer than the unfiltered walk head the list now (others created them since),
+    counted on a fresh first page at the walk's page size."""
+    walk, _ = walk_and_timeline(ctx)
+    p = paging(ctx)
+    params: Params = ((p.limit, str(walk.limit or p.max_limit)),)
+    return newer(ctx)(page_from(ctx.api.list(params), params, p.items).items)
 
 
 @check(family="consistency", level="MUST", requires=("search", "cursor-pagination"), relies_on=("full-walk",),
@@ -81,7 +92,8 @@ def search_refinement_narrows(ctx: RunContext) -> None:
         wider = _prefix_windows(ctx, prefix)
         what = f"{ctx.profile.search.param}={query} vs {ctx.profile.search.param}={prefix}"
         judged += refinement_narrows(query, narrower[:len(wider)], prefix, wider, order, references,
-                                     walk.limit or paging(ctx).max_limit, id_field, what)
+                                     walk.limit or paging(ctx).max_limit, id_field, what,
+                                     displaced=lambda: _newer_at_head(ctx))
     if not judged:
         raise Skipped("every search returned only references equal to the query: the API may match exactly, "
                       "where a longer query need not select a subset")

@@ -22,7 +22,9 @@ from conformance.model.exchange import Exchange
 from conformance.model.violations import Violation
 from conformance.observe.context import RunContext
 from conformance.observe.own import own_tickets, read_back
-from conformance.observe.stability import appeared_with_titles
+from conformance.observe.cursor_walks import newer
+from conformance.observe.memo import memo_key
+from conformance.observe.stability import appeared_with_titles, judged_while_stable
 from conformance.observe.writes import writing
 from conformance.oracles import updates as u
 from conformance.oracles.enums import nothing_created
@@ -119,9 +121,13 @@ def invalid_updates_are_refused(ctx: RunContext) -> None:
 
 
 # -- query parameters -----------------------------------------------------------------------------
-def _ids(ctx: RunContext, exchange: Exchange) -> list[Any]:
+def _items(ctx: RunContext, exchange: Exchange) -> list[dict[str, Any]]:
     items = exchange.json_object().get(ctx.profile.paging.items) or []
-    return [i.get(ctx.profile.id_field) for i in items if isinstance(i, dict)]
+    return [i for i in items if isinstance(i, dict)]
+
+
+def _ids(ctx: RunContext, exchange: Exchange) -> list[Any]:
+    return [i.get(ctx.profile.id_field) for i in _items(ctx, exchange)]
 
 
 def _allowed_pages(ctx: RunContext, bad: BadQuery, walk_ids: list[Any], default_ids: list[Any]) -> list[list[Any]]:
@@ -142,6 +148,19 @@ def _allowed_pages(ctx: RunContext, bad: BadQuery, walk_ids: list[Any], default_
     return pages
 
 
+def _answers_an_allowed_page(got: list[Any], allowed: list[list[Any]], newer: int, walk_ids: list[Any]) -> bool:
+    """``got`` is one of the ``allowed`` pages, or (on a cursor list whose first ``newer`` tickets are newer
+    than the oracle walk: others created them since) one of them shifted by those newer tickets: the
+    same number of tickets, the rest being the oracle walk's first ones."""
+    if got in allowed:
+        return True
+    if not newer:
+        return False
+    rest = got[newer:]
+    sizes = {len(page) for page in allowed}
+    return rest == walk_ids[:len(rest)] and (len(got) in sizes or rest == walk_ids)
+
+
 @check(family="schema", level="MUST", requires=("list",),
        proves="A query parameter that breaks its documented type or minimum (limit or offset that is no "
               "integer or below its minimum, a created bound that is no date-time) is refused with a 4xx in the "
@@ -150,24 +169,34 @@ def invalid_parameters_are_refused_or_ignored(ctx: RunContext) -> None:
     profile = ctx.profile
     assert profile.errors
     violations = query_violations(ctx.spec, profile.collection)
-    default = ctx.api.list(())
-    default_ids = _ids(ctx, default)
-    walk_ids: list[Any] | None = None
+    cursor_list = not isinstance(profile.paging, OffsetPaging)
     for bad in violations:
-        exchange = ctx.api.list(((bad.param, bad.value),))
+        params = ((bad.param, bad.value),)
+        exchange = ctx.api.list(params)
         no_server_error(exchange, f"the query {bad.what}")
         if 400 <= exchange.status < 500:
             validation_error_is_documented(exchange, profile.errors, f"the query {bad.what}")
             continue
-        if walk_ids is None:
+        answers = [exchange]
+
+        def judge() -> None:
+            answer = answers.pop() if answers else ctx.api.list(params)  # a retry observes afresh
+            default = ctx.api.memo(memo_key("default-page"), lambda: ctx.api.list(()))
             walk_ids = ctx.api.full_walk().ids(profile.id_field)
-        got = _ids(ctx, exchange)
-        allowed = _allowed_pages(ctx, bad, walk_ids, default_ids)
-        if got not in allowed:
-            raise Violation(f"the query {bad.what} was answered with another page",
-                            expected="a 4xx, or the page as if the value were absent or clamped to its bounds",
-                            actual=f"{exchange.status} with {len(got)} tickets {json.dumps(got[:5])}...",
-                            exchanges=[exchange, default])
+            got = _ids(ctx, answer)
+            allowed = _allowed_pages(ctx, bad, walk_ids, _ids(ctx, default))
+            # A newest-first cursor list: tickets others created since the oracle walk head the answer.
+            head = newer(ctx)(_items(ctx, answer)) if cursor_list else 0
+            if not _answers_an_allowed_page(got, allowed, head, walk_ids):
+                raise Violation(f"the query {bad.what} was answered with another page",
+                                expected="a 4xx, or the page as if the value were absent or clamped to its bounds",
+                                actual=f"{answer.status} with {len(got)} tickets {json.dumps(got[:5])}...",
+                                exchanges=[answer, default])
+
+        if cursor_list:
+            judge()
+        else:  # offset pages shift when others write: a different page stands only on a collection held still
+            judged_while_stable(ctx, judge, f"the query {bad.what}")
 
 
 @check(family="schema", level="MUST", requires=("list",),

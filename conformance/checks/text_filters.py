@@ -9,7 +9,7 @@ true; a client continuing from the unfiltered cursors must still find every matc
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from conformance.checks.registry import check
 from conformance.model.violations import Skipped, Violation
 from conformance.observe.context import RunContext
-from conformance.observe.cursor_walks import newer  # noqa: F401
+from conformance.observe.cursor_walks import newer
 from conformance.observe.filtered_walks import (
     SEARCH_PAGES,
     Rejected,
@@ -29,6 +29,7 @@ from conformance.observe.filtered_walks import (
     search_windows,
     walk_and_timeline,
 )
+from conformance.model.observations import Page
 from conformance.observe.walks import Params, Walk, page_from
 from conformance.oracles import cursor_pagination as cp
 from conformance.oracles import filters as F
@@ -274,35 +275,53 @@ def _combined_walk(ctx: RunContext, filters: Params, expected: Expected, limit: 
 
 def _search_on(ctx: RunContext, base: Walk, base_filters: Params, query: str, limit: int, complete: bool) -> None:
     """The search added to a walked query, asked with that walk's own cursors forward and once backward:
-    judged against the base walk (the single-filter results) like a search of the whole list."""
+    judged against the base walk (the single-filter results) like a search of the whole list. Tickets
+    newer than the unfiltered walk (other writers') head pages at the top of the list: out of scope,
+    left out of the base walk and of every page asked without a cursor or back to the top."""
     assert ctx.profile.search
     p, id_field = paging(ctx), ctx.profile.id_field
     references = _references(ctx)
-    order = base.ids(id_field)
+    in_scope = cp.without_head(base, newer(ctx)(base.items))  # same pages, same cursors
+    order = in_scope.ids(id_field)
     filters = tuple(base_filters) + ((ctx.profile.search.param, query),)
     what = f"{describe(filters)} at limit={limit}"
 
+    def trimmed(page: Page) -> Page:
+        return replace(page, items=page.items[newer(ctx)(page.items):])
+
     def ask() -> list[Window]:
         windows, start = [], 0
-        for index, unfiltered in enumerate(base.pages):
+        for index, unfiltered in enumerate(in_scope.pages):
             params: Params = filters + ((p.limit, str(limit)),)
             cursor = base.pages[index - 1].items[-1].get(id_field) if index else None
             if cursor is not None:
                 params += ((p.after, str(cursor)),)
+            page = page_from(ctx.api.list(params), params, p.items)
             windows.append(Window(cursor, start, start + len(unfiltered.items),
-                                  page_from(ctx.api.list(params), params, p.items)))
+                                  trimmed(page) if cursor is None else page))
             start += len(unfiltered.items)
         return windows
 
-    windows = ctx.api.memo(("combined-search-windows", filters, limit, len(base.pages)), ask)
+    windows = ctx.api.memo(memo_key("combined-search-windows", filters, limit, len(base.pages)), ask)
     search_results_match(query, windows, references, id_field, what)
-    F.search_walk_finds_every_match(query, windows, order, references, id_field, p.has_more, what)
+    F.search_walk_finds_every_match(query, windows, order, references, id_field, p.has_more, what,
+                                    displaced=lambda: _filtered_head_moved(ctx, base, base_filters))
     if p.before and len(base.pages) > 1 and base.pages[1].items:
         cursor = base.pages[1].items[0].get(id_field)
         params = filters + ((p.limit, str(limit)), (p.before, str(cursor)))
-        page = page_from(ctx.api.memo(("combined-before", params), lambda: ctx.api.list(params)), params, p.items)
-        F.search_back_window(query, Window(cursor, 0, len(base.pages[0].items), page), order, references, limit,
-                             id_field, f"{what} with ending_before={cursor}")
+        page = page_from(ctx.api.memo(memo_key("combined-before", params), lambda: ctx.api.list(params)),
+                         params, p.items)
+        F.search_back_window(query, Window(cursor, 0, len(in_scope.pages[0].items), trimmed(page)), order,
+                             references, limit, id_field, f"{what} with ending_before={cursor}")
+
+
+def _filtered_head_moved(ctx: RunContext, base: Walk, base_filters: Params) -> bool:
+    """Whether the first ticket the other filters select is no longer the base walk's first (others created
+    tickets those filters select: an upper created bound keeps them out, a location alone does not)."""
+    p, id_field = paging(ctx), ctx.profile.id_field
+    params = tuple(base_filters) + ((p.limit, "1"),)
+    first = page_from(ctx.api.list(params), params, p.items).items
+    return bool(first) and bool(base.items) and first[0].get(id_field) != base.items[0].get(id_field)
 
 
 def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:

@@ -534,18 +534,24 @@ def search_back_window(query: str, window: Window, order: Sequence[Any], referen
 
 def refinement_narrows(query: str, narrower: Sequence[Window], wider_query: str, wider: Sequence[Window],
                        order: Sequence[Any], references: Mapping[Any, Any], limit: int, id_field: str,
-                       what: str) -> bool:
+                       what: str, displaced: Callable[[], int] | None = None) -> bool:
     """Metamorphic relation: a query extending another (``wider_query`` is its prefix) selects a subset.
 
     Both are asked with the same cursors. A ticket the narrower query returns in a window must be in
     the wider query's page of that window when it lies within what that page covers (the whole
     database page for a post-hoc search; up to its last ticket for a full page of a search run as a
     database filter). Returns False, judging nothing, when the wider query returned only tickets whose
-    reference equals it: the API may match exactly, where the relation does not hold."""
-    wider_refs = [references.get(i.get(id_field)) for w in wider for i in w.page.items]
+    reference equals it: the API may match exactly, where the relation does not hold.
+
+    Only tickets of ``order`` (the oracle walk) are judged: others' newer tickets are out of scope.
+    ``displaced()`` says how many such newer tickets now head the list (asked only when a first page,
+    asked without a cursor, would fail): they pushed as many tickets off the end of the database page
+    between the two requests, so the tail of the first page that could have moved is not judged."""
+    wider_refs = [references[i.get(id_field)] for w in wider for i in w.page.items if i.get(id_field) in references]
     if not any(r != wider_query for r in wider_refs):
         return False
     position = {repr(i): p for p, i in enumerate(order)}
+    pushed: list[int] = []  # displaced(), asked at most once
     for small, large in zip(narrower, wider):
         got = {repr(i.get(id_field)) for i in large.page.items}
         covered = float("inf")
@@ -554,10 +560,16 @@ def refinement_narrows(query: str, narrower: Sequence[Window], wider_query: str,
         for item in small.page.items:
             ticket_id = item.get(id_field)
             p = position.get(repr(ticket_id))
-            if p is not None and p <= covered and repr(ticket_id) not in got:
-                raise Violation(f"{what}: {ticket_id} (reference {references.get(ticket_id)!r}) is returned for "
-                                f"{query!r} but not for its prefix {wider_query!r} on the same page "
-                                f"({_after(small.cursor)})", expected=f"results for {query!r} within those for "
-                                f"{wider_query!r}", actual=[i.get(id_field) for i in large.page.items][:10],
-                                exchanges=[small.page.exchange, large.page.exchange])
+            if p is None or p > covered or repr(ticket_id) in got:
+                continue
+            if small.cursor is None and displaced is not None:
+                if not pushed:
+                    pushed.append(displaced())
+                if p >= limit - pushed[0]:
+                    continue
+            raise Violation(f"{what}: {ticket_id} (reference {references.get(ticket_id)!r}) is returned for "
+                            f"{query!r} but not for its prefix {wider_query!r} on the same page "
+                            f"({_after(small.cursor)})", expected=f"results for {query!r} within those for "
+                            f"{wider_query!r}", actual=[i.get(id_field) for i in large.page.items][:10],
+                            exchanges=[small.page.exchange, large.page.exchange])
     return True
