@@ -79,5 +79,27 @@ class CopperTieOrderFlipsPerRequest(CopperStore):
         return out + list(reversed(run))
 
 
+class CopperRepeatedQueryFlipsTies(CopperStore):
+    """The query just asked, asked again at once (a retry, a double fetch), breaks created ties by
+    ascending id: the second answer differs, while no walk (which never repeats a query) sees it."""
+
+    catches = "same_query_same_answer"
+
+    def _filtered(self, ordered, params):
+        key = repr(params)
+        repeated = self.__dict__.get("_last_query") == key  # per store: deterministic
+        self.__dict__["_last_query"] = key
+        if not repeated:
+            return super()._filtered(ordered, params)
+        out, run = [], []
+        for t in super()._filtered(ordered, params):
+            if run and run[-1].created_ms != t.created_ms:
+                out += reversed(run)
+                run = []
+            run.append(t)
+        return out + list(reversed(run))
+
+
 MUTANTS = [CopperRetrieveAmountDiffers, CopperTicketObjectIsList, CopperRetrieveDropsLocation, CopperUnknownIdReturnsATicket,
-           CopperUnknownIdLeaksATicket, CopperTieOrderFlipsPerRequest]
+           CopperUnknownIdLeaksATicket, CopperTieOrderFlipsPerRequest,
+           CopperRepeatedQueryFlipsTies]

@@ -41,6 +41,18 @@ class OpineTotalCountIsPageSize(OpineStore):
         return len(page)
 
 
+class OpineTotalCountIsALowerBound(OpineStore):
+    """Reports totalCount as the tickets up to this page's end plus one when more follow (a lazy count
+    that stays a lower bound): exact on the last page, short on every earlier one."""
+
+    catches = "total_count_is_the_collection_size"
+
+    def _total(self, tickets, page):
+        if not page:
+            return len(tickets)
+        return min(len(tickets), tickets.index(page[-1]) + 2)
+
+
 class OpinePagesCappedAt50(OpineStore):
     """Silently caps every page at 50 items, whatever the limit (and echoes the requested limit)."""
 
@@ -142,7 +154,8 @@ class OpinePastTheEndReturnsLastPage(OpineStore):
 
 
 MUTANTS = [
-    OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpinePagesCappedAt50,
+    OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpineTotalCountIsALowerBound,
+    OpinePagesCappedAt50,
     OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineDefaultOffset1,
     OpineLimitZeroAccepted,
     OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineLimitAboveMaxCrashes, OpineNegativeOffsetSlicesFromEnd,
