@@ -67,16 +67,7 @@ class CopperTieOrderFlipsPerRequest(CopperStore):
     def _ordered(self, tickets):
         ordered = super()._ordered(tickets)
         served = self.__dict__.setdefault("_served", itertools.count())  # per store, from 0: deterministic
-        if next(served) % 2:
-            return ordered
-        # Reverse each run of equal created instants in place: a different, internally valid tie order.
-        out, run = [], []
-        for t in ordered:
-            if run and run[-1].created_ms != t.created_ms:
-                out += reversed(run)
-                run = []
-            run.append(t)
-        return out + list(reversed(run))
+        return ordered if next(served) % 2 else _ties_reversed(ordered)
 
 
 class CopperRepeatedQueryFlipsTies(CopperStore):
@@ -89,15 +80,19 @@ class CopperRepeatedQueryFlipsTies(CopperStore):
         key = repr(params)
         repeated = self.__dict__.get("_last_query") == key  # per store: deterministic
         self.__dict__["_last_query"] = key
-        if not repeated:
-            return super()._filtered(ordered, params)
-        out, run = [], []
-        for t in super()._filtered(ordered, params):
-            if run and run[-1].created_ms != t.created_ms:
-                out += reversed(run)
-                run = []
-            run.append(t)
-        return out + list(reversed(run))
+        filtered = super()._filtered(ordered, params)
+        return _ties_reversed(filtered) if repeated else filtered
+
+
+def _ties_reversed(ordered):
+    """Each run of equal created instants reversed in place: a different, internally valid tie order."""
+    out, run = [], []
+    for t in ordered:
+        if run and run[-1].created_ms != t.created_ms:
+            out += reversed(run)
+            run = []
+        run.append(t)
+    return out + list(reversed(run))
 
 
 MUTANTS = [CopperRetrieveAmountDiffers, CopperTicketObjectIsList, CopperRetrieveDropsLocation, CopperUnknownIdReturnsATicket,
