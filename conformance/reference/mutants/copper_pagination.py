@@ -189,6 +189,17 @@ class CopperLimitZeroAccepted(CopperStore):
         return 0 <= n <= 100
 
 
+class CopperLimitZeroMeansDefault(CopperStore):
+    """limit=0 falls back to the default page (a `limit or 10` bug): neither refused nor clamped to 1."""
+
+    catches = "limit_below_1_is_rejected"
+
+    def _parse_limit(self, raw):
+        if raw is not None and raw.isascii() and raw.isdigit() and int(raw) == 0:
+            return self._default_limit()
+        return super()._parse_limit(raw)
+
+
 class CopperLimitUncapped(CopperStore):
     """limit above 100 is honoured: limit=1000 returns every ticket in one page."""
 
@@ -273,7 +284,8 @@ MUTANTS = [
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
     CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperHasMoreIgnoresFilters, CopperEndingBeforeIgnoresFilters,
-    CopperShortPages, CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitUncapped,
+    CopperShortPages, CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitZeroMeansDefault,
+    CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
     CopperBothCursorsStartingAfterWins, CopperUnknownCursorIgnored, CopperPreviousOfFirstIsFirstPage,
     CopperPreviousPageOnAGrid,
