@@ -27,6 +27,37 @@ class Api:
         self._key_locks: dict[Any, threading.RLock] = {}  # re-entrant: a compute may ask for its own key
         self._generation = 0  # bumped by forget(): a value computed before a write is not kept
         self.notes: dict[Any, Any] = {}  # per-run facts that a write does not make stale (e.g. own tickets)
+        self.parent: Api | None = None  # the shared view a lane was made from (``lane``)
+        self.notes_lock = threading.RLock()  # the notes' own lock, shared by every lane (hold it briefly)
+        self._note_locks: dict[Any, threading.RLock] = {}  # one per note being made, shared by every lane
+
+    def lane(self) -> "Api":
+        """A view for one write lane: the same client and notes, and a memo of its own that starts as
+        this one's. Only the lane's own writes make it stale: the other lanes write to tickets of their
+        own, which to this lane are other users' tickets (checks tolerate those, as on a live account).
+        So the lanes of a run observe the same whether they run one after another or side by side."""
+        view = Api(self.client, self.profile, self.max_walk_pages)
+        view.parent = self
+        view.notes, view.notes_lock, view._note_locks = self.notes, self.notes_lock, self._note_locks
+        with self._lock:
+            view._memo, view._memo_bytes = dict(self._memo), self._memo_bytes
+        return view
+
+    def note(self, key: Any, compute):
+        """The run's note ``key``, made by ``compute()`` on first use; once per run, whichever lane asks
+        first (the others wait for it). A compute that raises makes nothing: the next caller tries again."""
+        with self.notes_lock:
+            if key in self.notes:
+                return self.notes[key]
+            lock = self._note_locks.setdefault(key, threading.RLock())
+        with lock:
+            with self.notes_lock:
+                if key in self.notes:
+                    return self.notes[key]
+            value = compute()
+            with self.notes_lock:
+                self.notes[key] = value
+            return value
 
     # -- plain operations ----------------------------------------------------------------------
     def list(self, params: Iterable[tuple[str, str]] | Mapping[str, Any] = (), auth: str = "key") -> Exchange:
@@ -81,6 +112,13 @@ class Api:
         Walked once per run and reused, until a write (create/update) makes it stale.
         """
         return self.memo(("full-walk",), lambda: self.walk(self.profile.paging.largest_limit))
+
+    def walk_before_writes(self) -> Walk:
+        """The unfiltered walk as the read-only checks saw it: the shared view's, which no lane writes
+        through (for a lane, what it was before any lane wrote; else the current one). What a write
+        check learns from other users' tickets (deal ids, amounts) comes from here, so that it does not
+        depend on how far the other lanes have got."""
+        return (self.parent or self).full_walk()
 
     def memo(self, key: Any, compute):
         """``compute()``, kept for the rest of the run (until a write) while what is kept stays within

@@ -32,6 +32,7 @@ class RunContext:
         self.spec = spec
         self.exchanges: list[Exchange] = []  # the current check's requests, newest last
         self.check_name = ""  # set by the engine: the default salt of everything the check draws
+        self.lane = 0  # set by the engine for write checks: which of the suite's own tickets it writes to
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)

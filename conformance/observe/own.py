@@ -21,7 +21,9 @@ from conformance.model.exchange import Exchange, listing
 from conformance.oracles import updates as u
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import minimal_create_body
+from conformance.observe.api import Api
 from conformance.observe.context import RunContext
+from conformance.profiles.base import Profile
 from conformance.observe.writes import deal_priorities, draw_once, observed_deal_ids, writing
 from conformance.model.violations import Skipped, Violation
 
@@ -29,7 +31,13 @@ WINDOW = 5  # tickets either side of the last known position
 
 
 def _chosen(ctx: RunContext) -> list[Any]:
-    return ctx.api.notes.setdefault("own-tickets", [])
+    """The tickets the running check's write lane uses (lanes never share one: engine.write_lanes)."""
+    return ctx.api.notes.setdefault(("own-tickets", ctx.lane), [])
+
+
+def _claimed(ctx: RunContext) -> set[str]:
+    """Own tickets any lane uses (JSON ids)."""
+    return ctx.api.notes.setdefault("own-tickets-claimed", set())
 
 
 def _positions(ctx: RunContext) -> dict[str, int]:
@@ -50,9 +58,11 @@ def full_walk_items(ctx: RunContext) -> list[dict[str, Any]]:
 
 
 def remember_own(ctx: RunContext, ticket_id: Any) -> None:
-    chosen = _chosen(ctx)
-    if ticket_id not in chosen:
-        chosen.append(ticket_id)
+    with ctx.api.notes_lock:
+        chosen = _chosen(ctx)
+        if ticket_id not in chosen:
+            chosen.append(ticket_id)
+            _claimed(ctx).add(_key(ticket_id))
 
 
 def is_own(ctx: RunContext, ticket: dict[str, Any]) -> bool:
@@ -61,23 +71,45 @@ def is_own(ctx: RunContext, ticket: dict[str, Any]) -> bool:
     return str(ticket.get(writes.title_field, "")).startswith(writes.marker)
 
 
+def share_out(api: Api, profile: Profile, lanes: int) -> None:
+    """Deal the suite's own tickets already listed (in list order) to the write lanes, round robin,
+    before any lane writes: which ticket a lane reuses never depends on when the other lanes run."""
+    writes = profile.writes
+    if not writes:
+        return
+    listed = [i.get(profile.id_field) for i in api.full_walk().items
+              if str(i.get(writes.title_field, "")).startswith(writes.marker)]
+    with api.notes_lock:
+        for lane in range(lanes):
+            api.notes[("own-candidates", lane)] = listed[lane::lanes]
+
+
 def own_tickets(ctx: RunContext, count: int = 1, purpose: str = "updates") -> list[dict[str, Any]]:
-    """``count`` of the suite's own tickets as currently listed: ones this run used before, then
-    marked tickets in list order, then new ones (created only when there are too few)."""
+    """``count`` of the suite's own tickets as currently listed: ones this lane used before, then the
+    marked tickets dealt to this lane (``share_out``; without it, marked tickets no lane uses, in list
+    order), then new ones (created only when there are too few). Once a lane has its tickets, each is
+    read back from where it was last listed (one request)."""
     id_field = ctx.profile.id_field
     chosen = _chosen(ctx)
+    if len(chosen) >= count:
+        return [read_back(ctx, i)[0] for i in chosen[:count]]
     items = {_key(t.get(id_field)): t for t in full_walk_items(ctx)}
-    for item in items.values():
-        if len(chosen) >= count:
-            break
-        if is_own(ctx, item) and item.get(id_field) not in chosen:
-            chosen.append(item.get(id_field))
+    dealt = ctx.api.notes.get(("own-candidates", ctx.lane))
+    candidates = [_key(i) for i in dealt] if dealt is not None else list(items)
+    with ctx.api.notes_lock:  # lanes choosing at the same time never choose the same ticket
+        claimed = _claimed(ctx)
+        for key in candidates:
+            if len(chosen) >= count:
+                break
+            if key in items and is_own(ctx, items[key]) and key not in claimed:
+                chosen.append(items[key].get(id_field))
+                claimed.add(key)
     created = False
     while len(chosen) < count:
         exchange = ctx.api.create(minimal_create_body(ctx.profile, f"{purpose} {len(chosen) + 1}"))
         if not 200 <= exchange.status < 300:
             raise Skipped(f"could not create a ticket of the suite's own to write to (status {exchange.status})")
-        chosen.append(exchange.json_object().get(id_field))
+        remember_own(ctx, exchange.json_object().get(id_field))
         created = True
     if created:
         items = {_key(t.get(id_field)): t for t in full_walk_items(ctx)}
@@ -154,16 +186,17 @@ def _known_amounts(ctx: RunContext, shape: u.Shape) -> dict[str, Any]:
     """Deal (JSON id) -> amount, from listed tickets linking only that deal (deal_amount_sum_is_consistent
     judges whether those agree; here they only pick deals whose amount is known)."""
     try:
-        return u.single_deal_sums_agree(ctx.api.full_walk().items, shape, [])
+        return u.single_deal_sums_agree(ctx.api.walk_before_writes().items, shape, [])
     except Violation:
         return {}
 
 
 def full_create(ctx: RunContext) -> FullCreate:
     """The run's full create (made on first use, then remembered; a recorded check makes its own)."""
-    notes = ctx.api.notes
-    if FULL_CREATE in notes:
-        return notes[FULL_CREATE]
+    return ctx.api.note(FULL_CREATE, lambda: _make_full_create(ctx))
+
+
+def _make_full_create(ctx: RunContext) -> FullCreate:
     profile, writes, shape = writing(ctx)
     kinds = shape.kinds
     values = {n: s.values(profile, kinds, n) for n in kinds}
@@ -200,6 +233,4 @@ def full_create(ctx: RunContext) -> FullCreate:
             ctx.api.update(ticket_id, {writes.deals_field: [
                 {"id": json.loads(k), "priority": v if v in priorities else priorities[0], "delete": True}
                 for k, v in linked.items()]})
-    result = FullCreate(body, exchange, listed, page, known, refused)
-    notes[FULL_CREATE] = result
-    return result
+    return FullCreate(body, exchange, listed, page, known, refused)

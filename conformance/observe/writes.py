@@ -98,7 +98,7 @@ def observed_deal_ids(ctx: RunContext, shape: u.Shape) -> list[Any]:
     import json
 
     found: dict[str, Any] = {}
-    for item in ctx.api.full_walk().items:
+    for item in ctx.api.walk_before_writes().items:
         for link in item.get(shape.linked_deals) or []:
             if isinstance(link, Mapping) and link.get("id") is not None:
                 found.setdefault(json.dumps(link["id"]), link["id"])

@@ -25,6 +25,7 @@ from conformance.report.model import CheckResult, RunReport
 from conformance.checks import CheckSpec
 from conformance.checks.registry import select_checks
 from conformance.observe.api import Api
+from conformance.observe.own import share_out
 from conformance.observe.context import RunContext, RunOptions, seed_only_generation
 from conformance.observe.walks import ApiError
 from conformance.transport.targets import Target
@@ -94,6 +95,19 @@ class Session:
                              on_request=self._on_request, sleep=getattr(target, "sleep", None),
                              on_wait=self._on_wait, before_send=self._before_send, connections=self.workers)
         self.context = RunContext(profile, Api(self.client, profile, options.max_walk_pages), options, load_spec(profile))
+        self.api = self.context.api  # the view read-only checks share (serial runs reassign context.api)
+        self._lanes: dict[int, Api] = {}  # write lane -> its view of the API (made when the lane starts)
+        self._lanes_lock = threading.Lock()
+
+    def lane_api(self, lane: int) -> Api:
+        """The API view of write lane ``lane``: made on first use from the shared one, so it starts with
+        every observation the read-only checks made (the unfiltered walk above all)."""
+        with self._lanes_lock:
+            if not self._lanes and self.options.allow_writes:  # before any lane writes
+                share_out(self.api, self.profile, WRITE_LANES)
+            if lane not in self._lanes:
+                self._lanes[lane] = self.api.lane()
+            return self._lanes[lane]
 
     def _on_request(self, exchange) -> None:
         ctx = getattr(self._here, "ctx", None) or self.context
@@ -170,12 +184,16 @@ class Session:
         except BadResponse as exc:
             raise ConfigError(f"{where} is not a JSON API: {exc.reason}") from None
 
-    def run_check(self, check: CheckSpec, own_context: bool = False) -> CheckResult:
+    def run_check(self, check: CheckSpec, own_context: bool = False, lane: int | None = None) -> CheckResult:
         """Run one check. ``own_context``: in a context of its own (its own exchanges and name) on the
-        shared API and memo, as a worker does; else in the session's context (serial runs)."""
+        shared API and memo, as a worker does; else in the session's context (serial runs). ``lane``:
+        the write lane of a check that writes (``write_lanes``), whose API view it then uses."""
         ctx = self.context
         if own_context:
-            ctx = RunContext(self.profile, self.context.api, self.options, self.context.spec)
+            ctx = RunContext(self.profile, self.api, self.options, self.context.spec)
+        # A recorded check gets an API of its own below (its cassette replays alone): no lanes there.
+        ctx.api = self.api if lane is None or self.check_scope else self.lane_api(lane)
+        ctx.lane = lane or 0
         ctx.exchanges = []
         ctx.check_name = check.name
         self._here.ctx = ctx
@@ -288,6 +306,7 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
         session.preflight()
         if session.workers > 1:
             run_parallel(session, checks, report.checks)
+        lanes = lane_of(checks)
         for index, check in enumerate(checks, 1):
             if session.workers > 1:
                 break
@@ -295,7 +314,7 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
             if progress:
                 progress(f"{session.label} ({session.client.requests} requests so far)")
             session.client.check_time_left()
-            report.checks.append(session.run_check(check))
+            report.checks.append(session.run_check(check, lane=lanes.get(check.name)))
             if interruption:
                 interruption.check()
     except RunEnded as exc:  # the API stopped answering, or time is up: report what was evaluated, exit 2
@@ -323,22 +342,36 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
     return report
 
 
+WRITE_LANES = 8  # how many of the suite's own tickets the write checks share out (see write_lanes)
+
+
+def lane_of(checks: list[CheckSpec]) -> dict[str, int]:
+    """Check name -> write lane, for the checks that write: round robin in run order over WRITE_LANES
+    lanes. A lane has its own tickets and its own view of the API (``Session.lane_api``), so what a
+    lane writes and reads does not depend on when the other lanes run: fixed, whatever ``--workers``,
+    a serial run writes exactly as a parallel one does, and gets the same verdicts."""
+    writes = [c for c in checks if "writes" in c.requires]
+    return {c.name: index % WRITE_LANES for index, c in enumerate(writes)}
+
+
 def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckResult]) -> None:
     """Run ``checks`` in ``session.workers`` threads, appending each result as it finishes.
 
     Same verdicts and the same requests as a serial run: the read-only checks run side by side on one
     shared memo (an observation is computed once, whoever asks first; the rest wait for it), then the
-    checks that write run one at a time, in order (they share the suite's own tickets, and each write
-    makes the memo stale), just as the serial order puts them last. Every draw is seeded by the check's
-    name, so scheduling changes no request. A fatal end (RunEnded, a ConfigError) lets the running
-    checks finish, then is raised; an interrupt is raised at once (workers stop at their next request).
+    write lanes (``lane_of``) run side by side, each lane's checks one at a time in run order, just as
+    the serial order puts them last. Every draw is seeded by the check's name, so scheduling changes
+    no request. A fatal end (RunEnded, a ConfigError) lets the running checks finish, then is raised;
+    an interrupt is raised at once (workers stop at their next request).
     """
-    reads = [c for c in checks if "writes" not in c.requires]
-    writes = [c for c in checks if "writes" in c.requires]
+    lanes = lane_of(checks)
+    reads: list[list[tuple[CheckSpec, int | None]]] = [[(c, None)] for c in checks if c.name not in lanes]
+    writes: list[list[tuple[CheckSpec, int | None]]] = [
+        [(c, lane) for c in checks if lanes.get(c.name) == lane] for lane in sorted(set(lanes.values()))]
     warm_imports()
     with seed_only_generation():  # once around all workers: Hypothesis' pool is patched process-wide
-        for phase, width in ((reads, session.workers), (writes, 1)):
-            _run_phase(session, phase, width, len(checks), results)
+        for phase in (reads, writes):
+            _run_phase(session, phase, len(checks), results)
 
 
 # Modules the checks import lazily (Schemathesis above all), imported before any worker starts. CPython
@@ -367,8 +400,10 @@ def warm_imports() -> None:
             pass
 
 
-def _run_phase(session: Session, phase: list[CheckSpec], width: int, total: int,
+def _run_phase(session: Session, phase: list[list[tuple[CheckSpec, int | None]]], total: int,
                results: list[CheckResult]) -> None:
+    """Run the jobs of ``phase`` in up to ``session.workers`` threads; a job is checks (each with its
+    write lane, None for a read-only check) that run one after another."""
     if not phase:
         return
     todo = list(phase)
@@ -382,19 +417,23 @@ def _run_phase(session: Session, phase: list[CheckSpec], width: int, total: int,
             with lock:
                 if not todo:
                     return
-                check = todo.pop(0)
-                started[0] += 1
-                session.label = f"[{started[0]}/{total}] {check.name}"  # the latest started, for progress
-            try:
-                session.client.check_time_left()
-                done.put((session.run_check(check, own_context=True), None))
-            except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which decides
-                done.put((None, exc))
-                return
+                job = todo.pop(0)
+            for check, lane in job:
+                if stop.is_set():
+                    return
+                with lock:
+                    started[0] += 1
+                    session.label = f"[{started[0]}/{total}] {check.name}"  # the latest started, for progress
+                try:
+                    session.client.check_time_left()
+                    done.put((session.run_check(check, own_context=True, lane=lane), None))
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which decides
+                    done.put((None, exc))
+                    return
 
     # Daemon threads: after Ctrl-C the main thread writes the partial report without waiting for them.
     threads = [threading.Thread(target=work, name=f"conformance-worker-{n}", daemon=True)
-               for n in range(min(width, len(phase)))]
+               for n in range(min(session.workers, len(phase)))]
     for thread in threads:
         thread.start()
     error: BaseException | None = None

@@ -34,6 +34,23 @@ def test_workers_reach_the_serial_verdicts_with_the_same_requests(vendor: str, t
     assert parallel["requests"] == serial["requests"]  # observations shared, not repeated per worker
 
 
+@pytest.mark.parametrize("mutant", ["OpineNullIgnored", "OpineDealsReplaceLinks", "OpineDealSumStale",
+                                    "OpineUpdateNotAtomic", "OpineCreateIgnoresLabels"])
+def test_write_lanes_reach_the_serial_verdicts_on_a_buggy_api(mutant: str) -> None:
+    """The write checks run in lanes side by side (engine.lane_of): each lane writes to its own tickets,
+    so a bug found serially is found in parallel, by the same checks. (Not for a bug that depends on the
+    order of all writes, like OpineNewestNotListed: which lane's ticket is newest is then a race, and
+    so is which checks besides the root cause trip over it.)"""
+    from conformance.reference.mutants import mutants
+    from conformance.run.runner import RunRequest, run
+
+    bug = next(m for m in mutants("opine") if m.__name__ == mutant)
+    serial, parallel = (run(RunRequest(vendor="opine", store=bug(), workers=n)) for n in (1, 8))
+    verdicts = [{c.name: c.status for c in r.checks} for r in (serial, parallel)]
+    assert verdicts[0][bug.catches] == "failed"
+    assert verdicts[1] == verdicts[0]
+
+
 @pytest.mark.parametrize("budget", [7, 60])
 def test_the_request_budget_holds_across_workers(budget: int, tmp_path: Path) -> None:
     report = _run(tmp_path, "copper", "--workers", "8", "--max-requests", str(budget))
