@@ -19,8 +19,8 @@ from conformance.oracles.filters import (LOWER, OPS, Expected, Timeline, expecte
 from conformance.oracles.instants import NS_PER_S, parse_instant
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
-from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, max_items, pages_for,
-                                                paging, walk_and_timeline)
+from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, grain, max_items,
+                                                pages_for, paging, walk_and_timeline)
 from conformance.checks.registry import check
 from conformance.observe.walks import Params, Walk
 from conformance.model.violations import Skipped, Violation
@@ -44,7 +44,8 @@ def ask(ctx: RunContext, bounds: Sequence[tuple[str, int, str]]) -> tuple[Params
     follows the oracle, with room for the same bounds rounded to the millisecond."""
     _, timeline = walk_and_timeline(ctx)
     filters: Params = tuple((_param(ctx, op), text) for op, _, text in bounds)
-    widest = timeline.count([(op, ns - B.MS if op in LOWER else ns + B.MS) for op, ns, _ in bounds])
+    step = grain(ctx).step
+    widest = timeline.count([(op, ns - step if op in LOWER else ns + step) for op, ns, _ in bounds])
     pages = pages_for(ctx, widest)
     return filters, filtered_walk(ctx, filters, max_pages=pages), pages
 
@@ -65,7 +66,7 @@ def expect_exact(ctx: RunContext, bounds: Sequence[tuple[str, int, str]], must_a
     filters, walk, pages = ask(ctx, bounds)
     if isinstance(walk, Rejected):
         if must_accept:
-            raise Violation(f"{describe(filters)}: a valid ISO 8601 bound was rejected",
+            raise Violation(f"{describe(filters)}: a valid bound was rejected",
                             expected="200 and the matching tickets", actual=walk.exchange.status,
                             exchanges=[walk.exchange])
         return False
@@ -77,9 +78,9 @@ def _drawn(ctx: RunContext) -> int:
     return max(2, ctx.options.max_examples // 3)
 
 
-def _drawable(timeline: Timeline, cap: int) -> list[str]:
+def _drawable(timeline: Timeline, cap: int, step: int = B.MS) -> list[str]:
     """Operators with at least one cheap bound to draw (all four, unless the data are odd)."""
-    return [op for op in OPS if B.cheap_instants(timeline, B.side_of(op), cap)]
+    return [op for op in OPS if B.cheap_instants(timeline, B.side_of(op), cap, step)]
 
 
 # -- one operator at a time ---------------------------------------------------------------------
@@ -87,18 +88,18 @@ def _drawable(timeline: Timeline, cap: int) -> list[str]:
 
 def _single_bound(ctx: RunContext, op: str) -> None:
     _, timeline = walk_and_timeline(ctx)
-    limit, cap = paging(ctx).largest_limit, max_items(ctx)
-    keys = B.key_bounds(timeline, op, cap, limit)
+    limit, cap, spelling = paging(ctx).largest_limit, max_items(ctx), grain(ctx)
+    keys = B.key_bounds(timeline, op, cap, limit, spelling.step)
     if not keys:
         raise Skipped(f"no {op} bound selects at most {cap} tickets")
     for ns in keys:
-        expect_exact(ctx, [(op, ns, B.spell(ns))])
+        expect_exact(ctx, [(op, ns, spelling.spell(ns))])
     # The API's own spelling of a key instant, when it writes ``created`` as text.
     own = next((raw for i, raw in timeline.raw.items() if isinstance(raw, str) and timeline.created[i] in keys), None)
-    if own is not None:
+    if own is not None and spelling.unit is None:
         expect_exact(ctx, [(op, parse_instant(own), own)])
-    ctx.explore(B.bound_instants(timeline, op, cap), lambda ns: expect_exact(ctx, [(op, ns, B.spell(ns))]),
-                max_examples=_drawn(ctx))
+    ctx.explore(B.bound_instants(timeline, op, cap, spelling.step),
+                lambda ns: expect_exact(ctx, [(op, ns, spelling.spell(ns))]), max_examples=_drawn(ctx))
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
@@ -139,7 +140,8 @@ def _inverted(lop: str, lns: int, uop: str, uns: int) -> bool:
 
 def _range(ctx: RunContext, lop: str, lns: int, uop: str, uns: int) -> None:
     """Exactly the intersection; an inverted range may instead be refused (docs silent)."""
-    bounds = [(lop, lns, B.spell(lns)), (uop, uns, B.spell(uns))]
+    spell = grain(ctx).spell
+    bounds = [(lop, lns, spell(lns)), (uop, uns, spell(uns))]
     if not _inverted(lop, lns, uop, uns):
         expect_exact(ctx, bounds)
         return
@@ -148,13 +150,13 @@ def _range(ctx: RunContext, lop: str, lns: int, uop: str, uns: int) -> None:
         judge(ctx, filters, walk, pages, [Expected(())])
 
 
-def _same_side_pairs(timeline: Timeline, cap: int) -> list[tuple[tuple[str, int], tuple[str, int]]]:
+def _same_side_pairs(timeline: Timeline, cap: int, step: int = B.MS) -> list[tuple[tuple[str, int], tuple[str, int]]]:
     """Both operators of one side sent together, at cheap present instants: at one instant (the
     exclusive one is tighter) and at two instants with a ticket between them (the inclusive one at
     the nearer instant is tighter), so a server dropping either operator of the pair shows."""
     pairs: list[tuple[tuple[str, int], tuple[str, int]]] = []
     for side, (strict, loose) in (("lower", ("gt", "gte")), ("upper", ("lt", "lte"))):
-        cheap = B.cheap_instants(timeline, side, cap)
+        cheap = B.cheap_instants(timeline, side, cap, step)
         ordered = cheap if side == "lower" else cheap[::-1]  # cheapest first, inward
         ties = [ns for ns, _ in timeline.tie_groups() if ns in set(ordered)]
         ties = ties if side == "lower" else ties[::-1]
@@ -174,12 +176,13 @@ def _same_side_pairs(timeline: Timeline, cap: int) -> list[tuple[tuple[str, int]
               "lte) sent together both apply (the tighter one wins).")
 def created_range_combines_bounds(ctx: RunContext) -> None:
     _, timeline = walk_and_timeline(ctx)
-    cap = max_items(ctx)
-    for lop, lns, uop, uns in B.key_ranges(timeline, cap) + B.inverted_ranges(timeline):
+    cap, spelling = max_items(ctx), grain(ctx)
+    step = spelling.step
+    for lop, lns, uop, uns in B.key_ranges(timeline, cap, step) + B.inverted_ranges(timeline, step):
         _range(ctx, lop, lns, uop, uns)
-    for (aop, ans), (bop, bns) in _same_side_pairs(timeline, cap):
-        expect_exact(ctx, [(aop, ans, B.spell(ans)), (bop, bns, B.spell(bns))])
-    ctx.explore(B.ranges(timeline, cap), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
+    for (aop, ans), (bop, bns) in _same_side_pairs(timeline, cap, step):
+        expect_exact(ctx, [(aop, ans, spelling.spell(ans)), (bop, bns, spelling.spell(bns))])
+    ctx.explore(B.ranges(timeline, cap, step), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
 
 
 # -- spellings of one instant ----------------------------------------------------------------------

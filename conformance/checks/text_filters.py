@@ -24,6 +24,7 @@ from conformance.observe.filtered_walks import (
     budget_stop,
     describe,
     filtered_walk,
+    grain,
     pages_for,
     paging,
     search_windows,
@@ -45,7 +46,6 @@ from conformance.oracles.filters import (
     subset_where,
     walk_ended,
 )
-from conformance.strategies import bounds as B
 from conformance.observe.memo import memo_key
 
 #: At most this many pages of a location walk at the largest page size, and of a small-page walk;
@@ -166,7 +166,7 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
         bounds = [("gte", ns)]
         if "lt" in params:
             bounds.append(("lt", timeline.created[timeline.ids[top]]))
-        filters = tuple((params[op], B.spell(instant)) for op, instant in bounds)
+        filters = tuple((params[op], grain(ctx).spell(instant)) for op, instant in bounds)
         expected = expected_subset(timeline, bounds)
         pages = min(pages_for(ctx, len(expected.must) + len(expected.may), limit), SMALL_PAGES)
         walk = filtered_walk(ctx, filters, limit, pages)
@@ -243,7 +243,7 @@ def _base_filters(ctx: RunContext, combo: Combination, location: bool, created: 
         assert ctx.profile.location
         filters += ((ctx.profile.location.param, combo.location),)
     if created:
-        filters += tuple((_created_param(ctx, op), B.spell(ns)) for op, ns in combo.bounds)
+        filters += tuple((_created_param(ctx, op), grain(ctx).spell(ns)) for op, ns in combo.bounds)
     return filters
 
 

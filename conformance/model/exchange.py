@@ -103,6 +103,7 @@ class Exchange:
     body: bytes
     response_headers: dict[str, str] = field(default_factory=dict)
     request_body: Any = None  # the JSON-able body sent, if any
+    request_encoding: str = "json"  # how request_body was sent: "json", or "form" (its form_pairs)
     auth: str = "key"  # how the request was authenticated: "key", "none" or "wrong"
     curl_auth: str = ""  # curl arguments that authenticate the reproduction (never the secret itself)
 
@@ -146,13 +147,33 @@ class Exchange:
         cmd = " ".join(parts)
         if self.curl_auth:
             cmd += " " + self.curl_auth
-        if self.request_body is not None:
+        if self.request_body is not None and self.request_encoding == "form":
+            cmd += " -H 'Content-Type: application/x-www-form-urlencoded' --data " + shlex.quote(
+                urlencode(form_pairs(self.request_body)))
+        elif self.request_body is not None:
             cmd += " -H 'Content-Type: application/json' --data " + shlex.quote(
                 json.dumps(self.request_body, ensure_ascii=False))
         return f"{cmd} {shlex.quote(self.url)}"
 
     def summary(self) -> str:
         return f"{self.method} {self.url} -> {self.status}"
+
+
+def form_pairs(body: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A JSON-able body as form fields, nested the way Stripe-style APIs read them: ``metadata[k]=v``,
+    ``labels[0]=a``; null and an empty list go as an empty value (how such APIs clear a field)."""
+    if isinstance(body, dict):
+        return [pair for key, value in body.items()
+                for pair in form_pairs(value, f"{prefix}[{key}]" if prefix else str(key))]
+    if isinstance(body, (list, tuple)):
+        if not body:
+            return [(prefix, "")]
+        return [pair for index, value in enumerate(body) for pair in form_pairs(value, f"{prefix}[{index}]")]
+    if body is None:
+        return [(prefix, "")]
+    if isinstance(body, bool):
+        return [(prefix, "true" if body else "false")]
+    return [(prefix, str(body))]
 
 
 #: The items key of a list answer that is a bare JSON array (json-server): ``listing`` puts the array

@@ -70,7 +70,8 @@ class Api:
 
     def create(self, body: Any, auth: str = "key") -> Exchange:
         self.forget()
-        return self.judged(self.client.request("POST", self.profile.collection, json=body, auth=auth))
+        return self.judged(self.client.request("POST", self.profile.collection, json=body, auth=auth,
+                                               encoding=self._encoding))
 
     def update(self, ticket_id: Any, body: Any, auth: str = "key", refusal_expected: bool = False) -> Exchange:
         """``refusal_expected``: an update of an unknown id, which changes nothing unless the API accepts
@@ -78,10 +79,15 @@ class Api:
         if not refusal_expected:
             self.forget()
         method = self.profile.writes.update_method if self.profile.writes else "PUT"
-        exchange = self.client.request(method, self._item(ticket_id), json=body, auth=auth)
+        exchange = self.client.request(method, self._item(ticket_id), json=body, auth=auth, encoding=self._encoding)
         if refusal_expected and 200 <= exchange.status < 300:
             self.forget()
         return self.judged(exchange)
+
+    @property
+    def _encoding(self) -> str:
+        """How write bodies go: the profile's ``writes.body_encoding`` (json or form)."""
+        return self.profile.writes.body_encoding if self.profile.writes else "json"
 
     def judged(self, exchange: Exchange) -> Exchange:
         """Every error answer any check provokes is held to the vendor's documented error shape and

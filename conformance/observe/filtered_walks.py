@@ -14,6 +14,7 @@ from conformance.observe.walks import ApiError, Params, Walk, page_from, walk_cu
 from conformance.oracles.filters import Timeline, Window
 from conformance.oracles.instants import NotAnInstant
 from conformance.profiles.base import CursorPaging
+from conformance.strategies import bounds as B
 
 
 def paging(ctx: RunContext) -> CursorPaging:
@@ -32,7 +33,7 @@ def walk_and_timeline(ctx: RunContext) -> tuple[Walk, Timeline]:
 
     def build() -> Timeline:
         try:
-            return Timeline.from_items(walk.items, ctx.profile.id_field, field)
+            return Timeline.from_items(walk.items, ctx.profile.id_field, field, grain(ctx).step)
         except NotAnInstant as exc:
             raise Skipped(f"a ticket's {field!r} is not an instant ({exc}): no oracle for created bounds") from None
 
@@ -78,6 +79,11 @@ def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, ma
             raise
 
     return ctx.api.memo(("filtered-walk", page_size, tuple(filters), max_pages), walk)
+
+
+def grain(ctx: RunContext) -> B.Grain:
+    """How the API's created bounds are written (ISO 8601, or unix seconds/milliseconds)."""
+    return B.grain_of(ctx.profile.timestamp_formats)
 
 
 def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:

@@ -105,7 +105,8 @@ def walk_offset(fetch, paging: OffsetPaging, limit: int, max_pages: int = 10_000
 
 def walk_cursor(fetch, paging: CursorPaging, limit: int | None, filters: Params = (), id_field: str = "id",
                 max_pages: int = 10_000, run_cap: int | None = None) -> Walk:
-    """Cursor walk: ``starting_after`` the last item of each page while ``has_more`` is true.
+    """Cursor walk: ``starting_after`` the last item of each page (or the opaque cursor the page hands
+    out in the profile's ``next_cursor`` field) while ``has_more`` is true.
 
     Stops early, with the reason in ``walk.stop``, on an empty page claiming more, a cursor that comes
     back, a page that repeats an earlier one (the cursor ignored), or at the page caps."""
@@ -124,10 +125,16 @@ def walk_cursor(fetch, paging: CursorPaging, limit: int | None, filters: Params 
         if page.body.get(paging.has_more) is not True:
             walk.stop = "end"
             return walk
-        if not page.items:
+        if paging.next_cursor is not None:  # an opaque cursor the answer hands out (profile next_cursor)
+            cursor = page.body.get(paging.next_cursor)
+            if cursor is None or cursor == "":
+                walk.stop = f"has_more true but no {paging.next_cursor}: no cursor to continue from"
+                return walk
+        elif not page.items:
             walk.stop = "empty page with has_more true: no cursor to continue from"
             return walk
-        cursor = page.items[-1].get(id_field)
+        else:
+            cursor = page.items[-1].get(id_field)
         if repr(cursor) in seen_cursors:
             walk.stop = f"cursor {cursor!r} came back twice: the walk loops"
             return walk

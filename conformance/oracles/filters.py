@@ -23,7 +23,7 @@ from functools import cached_property
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
-from conformance.oracles.instants import NotAnInstant, parse_instant
+from conformance.oracles.instants import NS_PER_MS, NotAnInstant, parse_instant
 from conformance.model.exchange import Exchange
 from conformance.model.violations import Violation
 
@@ -97,8 +97,11 @@ class Timeline:
         return max(self.created.values())
 
     @classmethod
-    def from_items(cls, items: Sequence[Mapping[str, Any]], id_field: str, created_field: str) -> "Timeline":
-        """Raises ``NotAnInstant`` when an item's ``created`` is not an instant (the oracle is unusable)."""
+    def from_items(cls, items: Sequence[Mapping[str, Any]], id_field: str, created_field: str,
+                   filter_step: int = NS_PER_MS) -> "Timeline":
+        """Raises ``NotAnInstant`` when an item's ``created`` is not an instant (the oracle is unusable).
+        ``filter_step``: the finest step a bound can name (1 ms in ISO 8601, 1 s in unix seconds); an
+        instant shown at least that finely is exact, a coarser one hides its true instant (fuzz)."""
         ids, created, raw = [], {}, {}
         digits = 0
         for item in items:
@@ -108,7 +111,8 @@ class Timeline:
             raw[ticket_id] = value
             ids.append(ticket_id)
             digits = max(digits, _fraction_digits(value) or 0)
-        fuzz = 0 if digits >= 3 or not ids else 10 ** (9 - digits)
+        shown = 10 ** (9 - min(digits, 9))  # the step of the instants as shown
+        fuzz = 0 if shown <= max(filter_step, NS_PER_MS) or not ids else shown
         return cls(tuple(ids), created, raw, fuzz, created_field)
 
     def __len__(self) -> int:

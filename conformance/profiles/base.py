@@ -261,6 +261,9 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     "created_filters.lte": _created("lte"),
     "timestamp_formats.iso": lambda p: "iso" in p.timestamp_formats,
     "errors": lambda p: p.errors is not None,
+    # The nullable-update oracles model JSON null as the value that clears a field; an API clearing with
+    # "" (writes.clear_value, the form-encoded way) is not modelled: those checks do not apply.
+    "writes.clear_null": lambda p: p.writes is not None and p.writes.clear_value is None,
 }
 
 

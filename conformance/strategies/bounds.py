@@ -11,6 +11,8 @@ whole seconds, the ends of the list); the Hypothesis strategies add seeded varie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Sequence
 
 from hypothesis import strategies as st
@@ -25,6 +27,35 @@ NEIGHBOURS = (-MS, 0, MS)  # the instant itself and 1 ms either side
 OFFSETS = (120, -300, 330)
 #: Sub-millisecond displacements (ns) and the fraction digits that write them exactly.
 SUB_MS = ((MS // 2, 4), (1_000, 6), (-(MS // 10), 4), (MS - 1_000, 6), (1, 9))
+
+
+@dataclass(frozen=True)
+class Grain:
+    """How a created bound is written, and so the finest step between two instants a bound can name:
+    ISO 8601 (``unit`` None; steps of 1 ms, finer where a check writes more digits) or a unix number
+    of seconds or milliseconds (profile ``timestamp_formats`` without ``iso``: unix-s, unix-ms)."""
+
+    step: int = MS
+    unit: int | None = None  # ns per unit of a unix value
+
+    def spell(self, ns: int) -> str:
+        if self.unit is None:
+            return spell(ns)
+        whole, rest = divmod(ns, self.unit)
+        # Checks name whole units only (``nameable``); an instant between two is written as it is.
+        return str(whole) if not rest else str(Decimal(ns) / self.unit)
+
+
+ISO = Grain()
+
+
+def grain_of(formats: Sequence[str]) -> Grain:
+    """The grain of the filter values an API takes: ISO 8601 when it writes instants that way, else
+    its unix format (Stripe-style APIs take ``created[gt]`` in the unit they return ``created`` in)."""
+    if "iso" in formats or not formats:
+        return ISO
+    unit = NS_PER_MS if formats[0] == "unix-ms" else NS_PER_S
+    return Grain(step=unit, unit=unit)
 
 
 def side_of(op: str) -> str:
@@ -44,13 +75,19 @@ def cost(timeline: Timeline, side: str, ns: int) -> int:
     return timeline.count_between(low=ns) if side == "lower" else timeline.count_between(high=ns)
 
 
-def cheap_instants(timeline: Timeline, side: str, max_items: int) -> list[int]:
-    """Distinct instants whose bound on ``side`` selects at most ``max_items`` tickets (even 1 ms
-    outward), newest first."""
-    instants = timeline.instants()
+def nameable(instants: Sequence[int], step: int = MS) -> list[int]:
+    """The instants a bound can name: all of them in ISO 8601 (any precision can be written), only
+    whole units in a unix format (``step`` coarser than 1 ms)."""
+    return list(instants) if step <= MS else [ns for ns in instants if ns % step == 0]
+
+
+def cheap_instants(timeline: Timeline, side: str, max_items: int, step: int = MS) -> list[int]:
+    """Distinct instants whose bound on ``side`` selects at most ``max_items`` tickets (even one
+    ``step`` outward), newest first; only instants a bound can name."""
+    instants = nameable(timeline.instants(), step)
     if side == "lower":
-        return [ns for ns in instants if cost(timeline, side, ns - MS) <= max_items]
-    return [ns for ns in instants if cost(timeline, side, ns + MS) <= max_items]
+        return [ns for ns in instants if cost(timeline, side, ns - step) <= max_items]
+    return [ns for ns in instants if cost(timeline, side, ns + step) <= max_items]
 
 
 def _tie_straddles(timeline: Timeline, ns: int, page: int) -> bool:
@@ -59,10 +96,10 @@ def _tie_straddles(timeline: Timeline, ns: int, page: int) -> bool:
     return any(first < k * page <= last for k in range(1, last // page + 2))
 
 
-def key_instants(timeline: Timeline, side: str, max_items: int, page: int) -> list[int]:
+def key_instants(timeline: Timeline, side: str, max_items: int, page: int, step: int = MS) -> list[int]:
     """What every run tries on ``side``: the end of the list, two tie instants (one whose group a
-    page boundary splits, where there is one), an instant with a ticket 1 ms away, a whole second."""
-    cheap = cheap_instants(timeline, side, max_items)
+    page boundary splits, where there is one), an instant with a ticket one step away, a whole second."""
+    cheap = cheap_instants(timeline, side, max_items, step)
     if not cheap:
         return []
     ordered = cheap if side == "lower" else cheap[::-1]  # cheapest first
@@ -74,79 +111,80 @@ def key_instants(timeline: Timeline, side: str, max_items: int, page: int) -> li
         picks += [ns for ns in ties if _tie_straddles(timeline, ns, page)][:1]
     picks += ties[1:2]
     have = set(timeline.created.values())
-    picks += [ns for ns in ordered if ns - MS in have or ns + MS in have][:1]
+    picks += [ns for ns in ordered if ns - step in have or ns + step in have][:1]
     picks += [ns for ns in ordered if ns % NS_PER_S == 0][:1]
     return list(dict.fromkeys(picks))
 
 
-def key_bounds(timeline: Timeline, op: str, max_items: int, page: int) -> list[int]:
-    """Each key instant, and 1 ms before and after it."""
-    found = [ns + d for ns in key_instants(timeline, side_of(op), max_items, page) for d in NEIGHBOURS]
+def key_bounds(timeline: Timeline, op: str, max_items: int, page: int, step: int = MS) -> list[int]:
+    """Each key instant, and one step (1 ms) before and after it."""
+    found = [ns + d for ns in key_instants(timeline, side_of(op), max_items, page, step) for d in (-step, 0, step)]
     return list(dict.fromkeys(found))
 
 
-def bound_instants(timeline: Timeline, op: str, max_items: int) -> st.SearchStrategy[int]:
-    """A cheap instant for ``op``: a present instant (tie instants twice as likely), 1 ms either side
-    of it, or a point between two neighbouring instants."""
-    cheap = cheap_instants(timeline, side_of(op), max_items)
+def bound_instants(timeline: Timeline, op: str, max_items: int, step: int = MS) -> st.SearchStrategy[int]:
+    """A cheap instant for ``op``: a present instant (tie instants twice as likely), one step (1 ms)
+    either side of it, or a point between two neighbouring instants."""
+    cheap = cheap_instants(timeline, side_of(op), max_items, step)
     if not cheap:
         return st.nothing()
     ties = [ns for ns, _ in timeline.tie_groups() if ns in set(cheap)]
     present = st.sampled_from(cheap + ties)
-    near = st.tuples(present, st.sampled_from(NEIGHBOURS)).map(sum)
-    middles = [(a + b) // 2 - (a + b) // 2 % MS for a, b in zip(cheap, cheap[1:])]
-    between = [m for m, a, b in zip(middles, cheap, cheap[1:]) if b < m < a]  # whole ms: exact everywhere
+    near = st.tuples(present, st.sampled_from((-step, 0, step))).map(sum)
+    middles = [(a + b) // 2 - (a + b) // 2 % step for a, b in zip(cheap, cheap[1:])]
+    between = [m for m, a, b in zip(middles, cheap, cheap[1:]) if b < m < a]  # whole steps: exact everywhere
     return st.one_of(near, st.sampled_from(between)) if between else near
 
 
-def ranges(timeline: Timeline, max_items: int) -> st.SearchStrategy[tuple[str, int, str, int]]:
+def ranges(timeline: Timeline, max_items: int, step: int = MS) -> st.SearchStrategy[tuple[str, int, str, int]]:
     """``(lower op, lower ns, upper op, upper ns)`` around two tickets at most ``max_items`` apart,
-    anywhere in the list, each bound on or 1 ms beside a present instant."""
+    anywhere in the list, each bound on or one step (1 ms) beside a present instant."""
     n = len(timeline)
     if n == 0:
         return st.nothing()
+    neighbours = (-step, 0, step)
 
     def build(first: int) -> st.SearchStrategy[tuple[str, int, str, int]]:
         span = st.integers(0, min(max_items - 1, n - 1 - first))
-        return st.tuples(span, st.sampled_from(LOWER), st.sampled_from(NEIGHBOURS),
-                         st.sampled_from(UPPER), st.sampled_from(NEIGHBOURS)).map(
+        return st.tuples(span, st.sampled_from(LOWER), st.sampled_from(neighbours),
+                         st.sampled_from(UPPER), st.sampled_from(neighbours)).map(
             lambda t: (t[1], timeline.created[timeline.ids[first + t[0]]] + t[2],
                        t[3], timeline.created[timeline.ids[first]] + t[4]))
 
     return st.integers(0, n - 1).flatmap(build)
 
 
-def key_ranges(timeline: Timeline, max_items: int) -> list[tuple[str, int, str, int]]:
+def key_ranges(timeline: Timeline, max_items: int, step: int = MS) -> list[tuple[str, int, str, int]]:
     """Ranges every run tries: between two tie instants (both inclusive, so both groups are whole),
-    one tie instant alone (gte X and lte X), a point between two tickets 1 ms apart (gt X and
-    lt X + 1 ms: empty), and the whole list (oldest..newest) when it is small."""
+    one tie instant alone (gte X and lte X), a point between two tickets one step apart (gt X and
+    lt X + step: empty), and the whole list (oldest..newest) when it is small."""
     found: list[tuple[str, int, str, int]] = []
-    ties = [ns for ns, _ in timeline.tie_groups()]
+    ties = nameable([ns for ns, _ in timeline.tie_groups()], step)
     for newer, older in zip(ties, ties[1:]):
         if timeline.count_between(older, newer) <= max_items:
             found.append(("gte", older, "lte", newer))
             break
     if ties:
         found.append(("gte", ties[len(ties) // 2], "lte", ties[len(ties) // 2]))
-    instants = timeline.instants()
+    instants = nameable(timeline.instants(), step)
     have = set(instants)
-    chain = [ns for ns in instants if ns + MS in have]
+    chain = [ns for ns in instants if ns + step in have]
     x = chain[0] if chain else (instants[0] if instants else None)
     if x is not None:
-        found.append(("gt", x, "lt", x + MS))
+        found.append(("gt", x, "lt", x + step))
     if instants and len(timeline) <= max_items:
         found.append(("gte", instants[-1], "lte", instants[0]))
     return found
 
 
-def inverted_ranges(timeline: Timeline) -> list[tuple[str, int, str, int]]:
-    """Ranges whose lower bound lies after their upper bound (nothing can match): 1 ms apart around a
-    present instant, and gt X with lt X."""
-    instants = timeline.instants()
+def inverted_ranges(timeline: Timeline, step: int = MS) -> list[tuple[str, int, str, int]]:
+    """Ranges whose lower bound lies after their upper bound (nothing can match): one step apart
+    around a present instant, and gt X with lt X."""
+    instants = nameable(timeline.instants(), step)
     if not instants:
         return []
     x = instants[len(instants) // 3]
-    return [("gte", x + MS, "lte", x), ("gt", x, "lt", x)]
+    return [("gte", x + step, "lte", x), ("gt", x, "lt", x)]
 
 
 def whole_seconds(timeline: Timeline, side: str, max_items: int) -> list[int]:

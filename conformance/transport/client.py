@@ -32,7 +32,7 @@ import urllib3.exceptions
 import urllib3.response
 
 from conformance.model.errors import ApiUnresponsive, BudgetExhausted, DurationReached, RunEnded, TransportError
-from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, with_query
+from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, form_pairs, with_query
 from conformance.profiles.base import Profile
 from conformance.transport import credentials
 from conformance.transport import secrets
@@ -292,14 +292,17 @@ class Client:
 
     # -- public -------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
-                json: Any = None, auth: str = "key", headers: dict[str, str] | None = None) -> Exchange:
-        """Send ``method path`` under the base URL; ``auth`` is "key", "none" or "wrong"."""
+                json: Any = None, auth: str = "key", headers: dict[str, str] | None = None,
+                encoding: str = "json") -> Exchange:
+        """Send ``method path`` under the base URL; ``auth`` is "key", "none" or "wrong". The body
+        ``json`` goes as JSON, or with ``encoding="form"`` form-encoded (``form_pairs``: ``a[k]=v``)."""
         url = self.base_url + path
         all_headers = {"Accept": "application/json", **self._auth_headers(auth), **(headers or {})}
         shown = with_query(url, params)
-        response = self._send(method, url, params=params, json=json, headers=all_headers,
-                              _shown=lambda: self._stub(method, shown, json, auth))
-        return self._exchange(method, shown, response, json, auth)
+        body = {"data": form_pairs(json)} if encoding == "form" and json is not None else {"json": json}
+        response = self._send(method, url, params=params, headers=all_headers,
+                              _shown=lambda: self._stub(method, shown, json, auth, encoding), **body)
+        return self._exchange(method, shown, response, json, auth, encoding)
 
     def send_prepared(self, kwargs: dict[str, Any], auth: str = "key") -> tuple[Exchange, requests.Response]:
         """Send a request described as ``requests`` keyword arguments (from a Schemathesis case)."""
@@ -358,18 +361,19 @@ class Client:
             return credentials.curl_args(auth, self.profile.auth, self.profile.key_env)
         return self.profile.curl_auth()
 
-    def _exchange(self, method: str, url: str, response: requests.Response, body: Any, auth: str) -> Exchange:
+    def _exchange(self, method: str, url: str, response: requests.Response, body: Any, auth: str,
+                  encoding: str = "json") -> Exchange:
         exchange = Exchange(method=method, url=url, status=response.status_code, body=response.content,
                             response_headers=dict(response.headers), request_body=body, auth=auth,
-                            curl_auth=self._curl_auth(auth))
+                            curl_auth=self._curl_auth(auth), request_encoding=encoding)
         if self._on_request:
             self._on_request(exchange)
         return exchange
 
-    def _stub(self, method: str, url: str, body: Any, auth: str) -> Exchange:
+    def _stub(self, method: str, url: str, body: Any, auth: str, encoding: str = "json") -> Exchange:
         """The exchange of a request that got no (whole) response: for the finding's reproduction."""
         return Exchange(method=method, url=url, status=0, body=b"", request_body=body, auth=auth,
-                        curl_auth=self._curl_auth(auth))
+                        curl_auth=self._curl_auth(auth), request_encoding=encoding)
 
     def _wait(self, seconds: float, why: str) -> None:
         if seconds <= 0:

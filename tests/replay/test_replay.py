@@ -121,9 +121,9 @@ def test_two_runs_with_one_seed_send_the_same_requests(tmp_path):
         sent: list[str] = []
         original = client_module.Client._exchange
 
-        def spy(self, method, url, response, body, auth):
+        def spy(self, method, url, response, body, auth, *rest):
             sent.append(f"{method} {url.split('/', 3)[-1]} {json.dumps(body, sort_keys=True)} {auth}")
-            return original(self, method, url, response, body, auth)
+            return original(self, method, url, response, body, auth, *rest)
 
         client_module.Client._exchange = spy
         try:

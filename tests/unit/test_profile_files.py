@@ -192,3 +192,64 @@ def test_cli_profile_errors_are_one_line_exit_2_and_checks_lists_what_applies(tm
     assert row["null_clears_nullable_fields"]["not_applicable"].startswith("the profile grants no ")
     both = _cli("run", "--vendor", "copper", "--profile", str(nobefore), cwd=tmp_path)
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_form_bodies_go_form_encoded_nested_and_their_curl_says_so():
+    from conformance.model.exchange import Exchange, form_pairs
+
+    body = {"title": "t", "labels": ["a", "b"], "metadata": {"k": "v"}, "description": None, "tags": [],
+            "closed": True}
+    assert form_pairs(body) == [("title", "t"), ("labels[0]", "a"), ("labels[1]", "b"), ("metadata[k]", "v"),
+                                ("description", ""), ("tags", ""), ("closed", "true")]
+    curl = Exchange("POST", "https://api.example/v1/tickets", 200, b"{}", request_body={"title": "a b"},
+                    request_encoding="form").curl()
+    assert "application/x-www-form-urlencoded" in curl and "--data title=a+b " in curl
+
+
+def test_a_form_profile_sends_form_bodies_on_the_wire():
+    import dataclasses
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from conformance.observe.api import Api
+    from conformance.profiles import get_profile
+    from conformance.transport.client import Client
+
+    profile = get_profile("opine")
+    profile = dataclasses.replace(profile, writes=dataclasses.replace(profile.writes, body_encoding="form"))
+    seen: list[tuple[str, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            seen.append((self.headers["Content-Type"], self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b'{"id": 1}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(f"http://127.0.0.1:{server.server_address[1]}/v1", profile, "key")
+        exchange = Api(client, profile).create({"title": "x", "labels": ["a"]})
+    finally:
+        server.shutdown()
+    assert seen == [("application/x-www-form-urlencoded", b"title=x&labels%5B0%5D=a")]
+    assert exchange.status == 201 and exchange.request_encoding == "form"
+
+
+def test_clearing_with_an_empty_string_makes_the_null_modelling_checks_not_applicable():
+    import dataclasses
+
+    from conformance.checks.registry import select_checks
+    from conformance.profiles import get_profile
+    from conformance.profiles.base import missing_options
+
+    profile = get_profile("opine")
+    profile = dataclasses.replace(profile, writes=dataclasses.replace(profile.writes, clear_value=""))
+    skipped = {c.name for c in select_checks(profile) if missing_options(profile, c.needs)}
+    assert skipped == {"null_clears_nullable_fields", "updates_match_model", "required_fields_cannot_be_null"}
