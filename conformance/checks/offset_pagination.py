@@ -175,7 +175,7 @@ def _grow_small_collection(ctx: RunContext, total: int) -> None:
         ctx.api.create(minimal_create_body(ctx.profile, f"pagination filler {total + n + 1}"))
 
 
-@check(family="pagination", level="MUST", requires=("offset-pagination",),
+@check(family="pagination", level="MUST", requires=("offset-pagination",), fills=True,
        proves="Every page holds exactly min(limit, totalCount - offset) tickets: no silent cap on page sizes.")
 def offset_page_size_is_exact(ctx: RunContext) -> None:
     judged_while_stable(ctx, lambda: _offset_page_size_is_exact(ctx), "offset page size is exact")

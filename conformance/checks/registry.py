@@ -114,6 +114,10 @@ class CheckSpec:
     relies_on: tuple[str, ...] = ()  # observations (OBSERVATIONS) this check derives its oracle from
     owns: tuple[str, ...] = ()  # observations whose soundness this check proves
     needs: tuple[str, ...] = ()  # profile options (profiles.base.OPTIONS) without which it is not applicable
+    # Read-only, except that with writes allowed it may first create tickets of the suite's own (to grow
+    # a small collection): the engine runs it before the other read-only checks, so none of them sees
+    # the collection grow under it, and the filler writes are the same in a serial and a parallel run.
+    fills: bool = False
 
     def not_applicable(self, profile: Profile) -> str:
         """Why this check does not apply to ``profile`` (the options it leaves unset), or ""."""
@@ -133,7 +137,7 @@ class Catalogue:
 
     def register(self, *, family: str, level: Level, proves: str, requires: tuple[str, ...] = (),
                  name: str | None = None, relies_on: tuple[str, ...] = (), owns: tuple[str, ...] = (),
-                 needs: tuple[str, ...] = ()) -> Callable[[Callable[["RunContext"], None]], Callable[["RunContext"], None]]:
+                 needs: tuple[str, ...] = (), fills: bool = False) -> Callable[[Callable[["RunContext"], None]], Callable[["RunContext"], None]]:
         if family not in FAMILIES:
             raise ValueError(f"unknown family {family!r}")
         unknown = (set(relies_on) | set(owns)) - set(OBSERVATIONS)
@@ -154,7 +158,7 @@ class Catalogue:
                                                  len(self._checks),
                                                  tuple(relies_on) or RELIES_ON.get(check_name, ()),
                                                  tuple(owns) or OWNERS.get(check_name, ()),
-                                                 tuple(needs) or NEEDS.get(check_name, ()))
+                                                 tuple(needs) or NEEDS.get(check_name, ()), fills)
             return fn
 
         return decorate

@@ -8,10 +8,10 @@ import functools
 import sys
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterable
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 
 import yaml
 from urllib.parse import urlsplit
@@ -307,7 +307,7 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
         if session.workers > 1:
             run_parallel(session, checks, report.checks)
         lanes = lane_of(checks)
-        for index, check in enumerate(checks, 1):
+        for index, check in enumerate(run_order(checks), 1):
             if session.workers > 1:
                 break
             session.label = f"[{index}/{len(checks)}] {check.name}"
@@ -345,6 +345,14 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
 WRITE_LANES = 8  # how many of the suite's own tickets the write checks share out (see write_lanes)
 
 
+def run_order(checks: list[CheckSpec]) -> list[CheckSpec]:
+    """The order checks run in (reports keep the catalogue's): the read-only checks that may first grow
+    a small collection (``fills``), then the other read-only checks, then the checks that write."""
+    def phase(check: CheckSpec) -> int:
+        return 2 if "writes" in check.requires else 0 if check.fills else 1
+    return sorted(checks, key=phase)
+
+
 def lane_of(checks: list[CheckSpec]) -> dict[str, int]:
     """Check name -> write lane, for the checks that write: round robin in run order over WRITE_LANES
     lanes. A lane has its own tickets and its own view of the API (``Session.lane_api``), so what a
@@ -360,17 +368,21 @@ def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckR
     Same verdicts and the same requests as a serial run: the read-only checks run side by side on one
     shared memo (an observation is computed once, whoever asks first; the rest wait for it), then the
     write lanes (``lane_of``) run side by side, each lane's checks one at a time in run order, just as
-    the serial order puts them last. Every draw is seeded by the check's name, so scheduling changes
+    the serial order puts them last; a check that may grow a small collection (``fills``) runs first,
+    alone, as it does in the serial order (``run_order``). Every draw is seeded by the check's name, so scheduling changes
     no request. A fatal end (RunEnded, a ConfigError) lets the running checks finish, then is raised;
     an interrupt is raised at once (workers stop at their next request).
     """
     lanes = lane_of(checks)
-    reads: list[list[tuple[CheckSpec, int | None]]] = [[(c, None)] for c in checks if c.name not in lanes]
+    fills: list[list[tuple[CheckSpec, int | None]]] = [[(c, None) for c in checks if c.fills and c.name not in lanes]]
+    reads: list[list[tuple[CheckSpec, int | None]]] = [[(c, None)] for c in checks
+                                                       if c.name not in lanes and not c.fills]
     writes: list[list[tuple[CheckSpec, int | None]]] = [
         [(c, lane) for c in checks if lanes.get(c.name) == lane] for lane in sorted(set(lanes.values()))]
     warm_imports()
-    with seed_only_generation():  # once around all workers: Hypothesis' pool is patched process-wide
-        for phase in (reads, writes):
+    # Once around all workers: Hypothesis' pool and ast.parse are patched process-wide.
+    with seed_only_generation(), one_parse_at_a_time():
+        for phase in (fills if fills[0] else [], reads, writes):
             _run_phase(session, phase, len(checks), results)
 
 
@@ -388,6 +400,28 @@ WARM_IMPORTS = (
     "schemathesis.generation._hooks", "schemathesis.generation.body_overrides", "schemathesis.generation.dictionaries",
     "conformance.machines.opine_updates", "encodings.ascii", "_strptime", "secrets",
 )
+
+
+@contextmanager
+def one_parse_at_a_time() -> Iterator[None]:
+    """``ast.parse`` under a lock while workers run. CPython 3.11 can fail with "SystemError: AST
+    constructor recursion depth mismatch" when two threads build an AST at once, and Hypothesis parses
+    source on the fly (the key of each test function, lambdas it describes); checks that run side by
+    side hit it. Restored afterwards: nothing outside a parallel run is affected."""
+    import ast
+
+    original = ast.parse
+    lock = threading.Lock()
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return original(*args, **kwargs)
+
+    ast.parse = parse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        ast.parse = original  # type: ignore[assignment]
 
 
 def warm_imports() -> None:
