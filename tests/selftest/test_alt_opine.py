@@ -75,6 +75,8 @@ FORMER_FALSE_ALARMS = {
                              ("created_ticket_is_listed", "failed_update_changes_nothing")),
 }
 
+PARALLEL = ("real_clock_strict", "lenient_markdown")
+
 # Planted bugs no check catches today, each with the reason (none at present).
 EXPECTED_MISSES: dict[str, str] = {}
 
@@ -84,6 +86,9 @@ CASES = {
     **{f"correct-{name}": Case("opine", cfg, Store) for name, cfg in CORRECT.items()},
     **{f"correct-{name}": Case("opine", cfg, Store, checks) for name, (cfg, checks) in FORMER_FALSE_ALARMS.items()},
     **{name: Case("opine", bug.config, bug, bug.catches) for name, bug in BUGS.items()},
+    # Side by side (read checks in parallel, write checks in lanes) on servers ordering by update time
+    # and by title, where other lanes' writes move tickets around: the serial verdicts.
+    **{f"parallel-{name}": Case("opine", CORRECT[name], Store, workers=8) for name in PARALLEL},
 }
 
 
@@ -96,6 +101,14 @@ def test_correct_configuration_passes(case, outcomes):
     assert_passes(result)
     should = SHOULD_FINDINGS.get(case.removeprefix("correct-"), set())
     assert {c["name"] for c in failed(result, "SHOULD")} == should
+
+
+@pytest.mark.parametrize("case", [f"parallel-{name}" for name in PARALLEL])
+def test_a_parallel_run_reaches_the_serial_verdicts(case, outcomes):
+    serial, parallel = outcomes.result(case.replace("parallel-", "correct-")), outcomes.result(case)
+    assert_passes(parallel)
+    verdicts = [{c["name"]: c["status"] for c in r["checks"]} for r in (serial, parallel)]
+    assert verdicts[1] == verdicts[0]
 
 
 @pytest.mark.parametrize("case", bug_params(BUGS, EXPECTED_MISSES))
