@@ -8,13 +8,12 @@ import base64
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conformance.checks.registry import select_checks
-from conformance.profiles import get_profile, load_profile
-from conformance.profiles.loader import shipped
+from conformance.profiles import load_profile
 from conformance.reference.copper.store import CopperStore
 from conformance.run.runner import RunRequest, run
+from profile_variants import edited_profile
 
 
 def _seal(ticket_id: str) -> str:
@@ -58,12 +57,7 @@ class OpaqueCursorSkipsAPage(OpaqueCursorCopper):
 
 
 def _profile(tmp_path: Path) -> Path:
-    data = yaml.safe_load(shipped("copper").read_text(encoding="utf-8"))
-    data["spec"] = str(get_profile("copper").spec)
-    data["paging"]["next_cursor"] = "next_cursor"
-    path = tmp_path / "copper-opaque.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return edited_profile(tmp_path, "copper", lambda data: data["paging"].update(next_cursor="next_cursor"))
 
 
 def test_opaque_cursors_are_followed_and_id_cursor_checks_do_not_apply(tmp_path: Path) -> None:

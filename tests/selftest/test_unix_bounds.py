@@ -10,14 +10,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-import yaml
 
 from conformance.checks.registry import select_checks
-from conformance.profiles import get_profile, load_profile
-from conformance.profiles.loader import shipped
+from conformance.profiles import load_profile
 from conformance.reference.copper import seed as copper_seed
 from conformance.reference.copper.store import CopperStore
 from conformance.run.runner import RunRequest, run
+from profile_variants import edited_profile
 
 ISO_ONLY = {"created_offsets_name_the_same_instant", "created_accepts_utc_offsets", "created_precision_is_read_exactly",
             "created_date_only_matches_midnight", "created_display_agrees_with_filters"}
@@ -60,12 +59,7 @@ class UnixLtOneSecondLate(UnixSecondsCopper):
 
 
 def _profile(tmp_path: Path) -> Path:
-    data = yaml.safe_load(shipped("copper").read_text(encoding="utf-8"))
-    data["spec"] = str(get_profile("copper").spec)
-    data["timestamp_formats"] = ["unix-s"]
-    path = tmp_path / "copper-unix.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
+    return edited_profile(tmp_path, "copper", lambda data: data.update(timestamp_formats=["unix-s"]))
 
 
 def test_unix_bounds_are_judged_and_iso_spellings_do_not_apply(tmp_path: Path) -> None:
