@@ -373,6 +373,21 @@ class CopperSearchFallsBackToAll(CopperStore):
         return super()._post_filter(page, params) or page
 
 
+class CopperNoMatchSearchNeverEnds(CopperStore):
+    """A search_query no ticket matches answers has_more true on every page, the last one included (a
+    "keep looking" hint computed from the query, not the page): a client walking it never stops."""
+
+    catches = "search_without_matches_is_empty"
+
+    def list_tickets(self, query):
+        body = super().list_tickets(query)
+        search = dict(query).get("search_query")
+        with self._lock:
+            if search is not None and not any(self._matches_search(t, search) for t in self._tickets):
+                body["has_more"] = True
+        return body
+
+
 class CopperFilteredMaxPageShort(CopperStore):
     """limit=100 with a created filter returns 99 tickets a page (the cap is applied as < 100 there)."""
 
@@ -409,5 +424,5 @@ MUTANTS = [
     CopperLocationPrefix, CopperLocationDroppedAfterFirstPage, CopperCreatedDroppedAfterFirstPage,
     CopperCreatedDroppedWithLocation, CopperLocationDroppedWithSearch, CopperCreatedDroppedWithSearchAndLocation,
     CopperSearchFirstCharsOnly, CopperSearchShortQueryCaseSensitive, CopperSearchHasMoreFromFilteredPage, CopperSearchKeepsOnePerPage,
-    CopperSearchFallsBackToAll, CopperSearchDroppedWithEndingBefore, CopperFilteredMaxPageShort,
+    CopperSearchFallsBackToAll, CopperNoMatchSearchNeverEnds, CopperSearchDroppedWithEndingBefore, CopperFilteredMaxPageShort,
 ]
