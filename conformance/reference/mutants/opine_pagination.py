@@ -87,6 +87,17 @@ class OpineDefaultLimit50(OpineStore):
     default_limit = 50
 
 
+class OpineDefaultLimitEchoedAsMax(OpineStore):
+    """Without a limit, serves the default 100 tickets but echoes the maximum (1000) as the limit: a
+    client paging by the echoed limit skips 900 tickets."""
+
+    catches = "offset_default_limit_is_documented"
+
+    def list_tickets(self, limit=None, offset=None):
+        body = super().list_tickets(limit, offset)
+        return {**body, "limit": self.max_limit} if limit is None else body
+
+
 class OpineDefaultOffset1(OpineStore):
     """Starts a list without an offset at the second ticket (default offset 1 instead of 0)."""
 
@@ -156,7 +167,8 @@ class OpinePastTheEndReturnsLastPage(OpineStore):
 MUTANTS = [
     OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpineTotalCountIsALowerBound,
     OpinePagesCappedAt50,
-    OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineDefaultOffset1,
+    OpinePagesCappedAtDefault, OpineOffsetEchoedAsPageNumber, OpineDefaultLimit50, OpineDefaultLimitEchoedAsMax,
+    OpineDefaultOffset1,
     OpineLimitZeroAccepted,
     OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineLimitAboveMaxCrashes, OpineNegativeOffsetSlicesFromEnd,
     OpinePastTheEndReturnsLastPage,
