@@ -191,8 +191,7 @@ class Session:
         ctx = self.context
         if own_context:
             ctx = RunContext(self.profile, self.api, self.options, self.context.spec)
-        # A recorded check gets an API of its own below (its cassette replays alone): no lanes there.
-        ctx.api = self.api if lane is None or self.check_scope else self.lane_api(lane)
+        ctx.api = self.api
         ctx.lane = lane or 0
         ctx.exchanges = []
         ctx.check_name = check.name
@@ -210,6 +209,8 @@ class Session:
             try:
                 if "writes" in check.requires:
                     ctx.require_writes()
+                if lane is not None and not self.check_scope:  # a recorded check has an API of its own
+                    ctx.api = self.lane_api(lane)  # in here: a walk failing while dealing is the check's outcome
                 check.run(ctx)
             except BaseException as exc:  # noqa: BLE001 - every outcome becomes a result; fatal ones re-raise
                 _record_outcome(result, _unwrap(exc), ctx.exchanges)

@@ -125,3 +125,21 @@ def test_ctrl_c_with_workers_writes_the_partial_report_and_exits_130(tmp_path: P
     assert report["interrupted"] == "SIGINT"
     unfinished = [c for c in report["checks"] if c["message"] == "not evaluated: interrupted"]
     assert unfinished and all(c["status"] == "skipped" for c in unfinished)
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_a_list_failing_while_the_lanes_deal_tickets_is_a_verdict_not_a_crash(workers: int) -> None:
+    from conformance.reference.opine.store import OpineStore
+    from conformance.run.runner import RunRequest, run
+
+    class ListBreaksAfterPreflight(OpineStore):
+        def list_tickets(self, limit=None, offset=None):
+            self.calls = getattr(self, "calls", 0) + 1
+            if self.calls > 1:
+                raise RuntimeError("the list is down")
+            return super().list_tickets(limit, offset)
+
+    report = run(RunRequest(vendor="opine", store=ListBreaksAfterPreflight(), workers=workers,
+                            checks=["values_replace_fields", "absent_fields_are_kept"]))
+    assert [(c.status, c.suite_error) for c in report.checks] == [("failed", False)] * 2
+    assert all("got 500" in c.message for c in report.checks)
