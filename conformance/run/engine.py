@@ -343,7 +343,7 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
     return report
 
 
-WRITE_LANES = 8  # how many of the suite's own tickets the write checks share out (see write_lanes)
+WRITE_LANES = 8  # how many lanes (each with tickets of its own) the write checks are dealt into (lane_of)
 
 
 def run_order(checks: list[CheckSpec]) -> list[CheckSpec]:
@@ -370,8 +370,8 @@ def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckR
     shared memo (an observation is computed once, whoever asks first; the rest wait for it), then the
     write lanes (``lane_of``) run side by side, each lane's checks one at a time in run order, just as
     the serial order puts them last; a check that may grow a small collection (``fills``) runs first,
-    alone, as it does in the serial order (``run_order``). Every draw is seeded by the check's name, so scheduling changes
-    no request. A fatal end (RunEnded, a ConfigError) lets the running checks finish, then is raised;
+    alone, as it does in the serial order (``run_order``). Every draw is seeded by the check's name,
+    so scheduling changes no request. A fatal end (RunEnded, a ConfigError) lets the running checks finish, then is raised;
     an interrupt is raised at once (workers stop at their next request).
     """
     lanes = lane_of(checks)
