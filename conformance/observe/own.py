@@ -109,7 +109,11 @@ def own_tickets(ctx: RunContext, count: int = 1, purpose: str = "updates") -> li
         exchange = ctx.api.create(minimal_create_body(ctx.profile, f"{purpose} {len(chosen) + 1}"))
         if not 200 <= exchange.status < 300:
             raise Skipped(f"could not create a ticket of the suite's own to write to (status {exchange.status})")
-        remember_own(ctx, exchange.json_object().get(id_field))
+        ticket_id = exchange.json_object().get(id_field)
+        if ticket_id is None or ticket_id in chosen:  # never create again for an answer that names no new ticket
+            raise Skipped(f"could not create a ticket of the suite's own to write to: the create answered "
+                          f"{'without' if ticket_id is None else 'with an id already in use as'} {id_field}")
+        remember_own(ctx, ticket_id)
         created = True
     if created:
         items = {_key(t.get(id_field)): t for t in full_walk_items(ctx)}

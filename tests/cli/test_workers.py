@@ -143,3 +143,16 @@ def test_a_list_failing_while_the_lanes_deal_tickets_is_a_verdict_not_a_crash(wo
                             checks=["values_replace_fields", "absent_fields_are_kept"]))
     assert [(c.status, c.suite_error) for c in report.checks] == [("failed", False)] * 2
     assert all("got 500" in c.message for c in report.checks)
+
+
+@pytest.mark.parametrize("mutant", ["OpineCreateAnswersWithoutId", "OpineCreateStateDefaults", "OpineUnknownIdCreates"])
+def test_a_whole_run_against_a_create_bug_ends_within_the_usual_requests(mutant: str) -> None:
+    """A create that names no new ticket must not make the suite create again and again (it once did:
+    20,000 requests and counting, in a whole run, while the named check alone was quick)."""
+    from conformance.reference.mutants import mutants
+    from conformance.run.runner import RunRequest, run
+
+    bug = next(m for m in mutants("opine") if m.__name__ == mutant)
+    report = run(RunRequest(vendor="opine", store=bug(), workers=4))
+    assert report.requests < 600
+    assert {c.name: c.status for c in report.checks}[bug.catches] == "failed"
