@@ -78,9 +78,9 @@ def _drawn(ctx: RunContext) -> int:
     return max(2, ctx.options.max_examples // 3)
 
 
-def _drawable(timeline: Timeline, cap: int, step: int = B.MS) -> list[str]:
+def _drawable(timeline: Timeline, cap: int) -> list[str]:
     """Operators with at least one cheap bound to draw (all four, unless the data are odd)."""
-    return [op for op in OPS if B.cheap_instants(timeline, B.side_of(op), cap, step)]
+    return [op for op in OPS if B.cheap_instants(timeline, B.side_of(op), cap)]
 
 
 # -- one operator at a time ---------------------------------------------------------------------

@@ -31,7 +31,7 @@ WINDOW = 5  # tickets either side of the last known position
 
 
 def _chosen(ctx: RunContext) -> list[Any]:
-    """The tickets the running check's write lane uses (lanes never share one: engine.write_lanes)."""
+    """The tickets the running check's write lane uses (lanes never share one: engine.lane_of)."""
     return ctx.api.notes.setdefault(("own-tickets", ctx.lane), [])
 
 
@@ -66,7 +66,12 @@ def remember_own(ctx: RunContext, ticket_id: Any) -> None:
 
 
 def is_own(ctx: RunContext, ticket: dict[str, Any]) -> bool:
-    writes = ctx.profile.writes
+    return _marked(ctx.profile, ticket)
+
+
+def _marked(profile: Profile, ticket: dict[str, Any]) -> bool:
+    """The ticket's title carries the suite's marker: one of its own."""
+    writes = profile.writes
     assert writes
     return str(ticket.get(writes.title_field, "")).startswith(writes.marker)
 
@@ -74,11 +79,9 @@ def is_own(ctx: RunContext, ticket: dict[str, Any]) -> bool:
 def share_out(api: Api, profile: Profile, lanes: int) -> None:
     """Deal the suite's own tickets already listed (in list order) to the write lanes, round robin,
     before any lane writes: which ticket a lane reuses never depends on when the other lanes run."""
-    writes = profile.writes
-    if not writes:
+    if not profile.writes:
         return
-    listed = [i.get(profile.id_field) for i in api.full_walk().items
-              if str(i.get(writes.title_field, "")).startswith(writes.marker)]
+    listed = [i.get(profile.id_field) for i in api.full_walk().items if _marked(profile, i)]
     with api.notes_lock:
         for lane in range(lanes):
             api.notes[("own-candidates", lane)] = listed[lane::lanes]

@@ -187,7 +187,7 @@ class Session:
     def run_check(self, check: CheckSpec, own_context: bool = False, lane: int | None = None) -> CheckResult:
         """Run one check. ``own_context``: in a context of its own (its own exchanges and name) on the
         shared API and memo, as a worker does; else in the session's context (serial runs). ``lane``:
-        the write lane of a check that writes (``write_lanes``), whose API view it then uses."""
+        the write lane of a check that writes (``lane_of``), whose API view it then uses."""
         ctx = self.context
         if own_context:
             ctx = RunContext(self.profile, self.api, self.options, self.context.spec)
@@ -346,12 +346,18 @@ def execute(profile: Profile, target: Target, options: RunOptions, client_option
 WRITE_LANES = 8  # how many lanes (each with tickets of its own) the write checks are dealt into (lane_of)
 
 
+FILLS, READS, WRITES = 0, 1, 2  # the phases of a run, in order
+
+
+def phase_of(check: CheckSpec) -> int:
+    """``FILLS``: read-only, but may first grow a small collection; ``READS``: the other read-only
+    checks; ``WRITES``: the checks that write (in lanes)."""
+    return WRITES if "writes" in check.requires else FILLS if check.fills else READS
+
+
 def run_order(checks: list[CheckSpec]) -> list[CheckSpec]:
-    """The order checks run in (reports keep the catalogue's): the read-only checks that may first grow
-    a small collection (``fills``), then the other read-only checks, then the checks that write."""
-    def phase(check: CheckSpec) -> int:
-        return 2 if "writes" in check.requires else 0 if check.fills else 1
-    return sorted(checks, key=phase)
+    """The order checks run in (reports keep the catalogue's): phase by phase (``phase_of``)."""
+    return sorted(checks, key=phase_of)
 
 
 def lane_of(checks: list[CheckSpec]) -> dict[str, int]:
@@ -359,7 +365,7 @@ def lane_of(checks: list[CheckSpec]) -> dict[str, int]:
     lanes. A lane has its own tickets and its own view of the API (``Session.lane_api``), so what a
     lane writes and reads does not depend on when the other lanes run: fixed, whatever ``--workers``,
     a serial run writes exactly as a parallel one does, and gets the same verdicts."""
-    writes = [c for c in checks if "writes" in c.requires]
+    writes = [c for c in checks if phase_of(c) == WRITES]
     return {c.name: index % WRITE_LANES for index, c in enumerate(writes)}
 
 
@@ -375,15 +381,15 @@ def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckR
     an interrupt is raised at once (workers stop at their next request).
     """
     lanes = lane_of(checks)
-    fills: list[list[tuple[CheckSpec, int | None]]] = [[(c, None) for c in checks if c.fills and c.name not in lanes]]
-    reads: list[list[tuple[CheckSpec, int | None]]] = [[(c, None)] for c in checks
-                                                       if c.name not in lanes and not c.fills]
-    writes: list[list[tuple[CheckSpec, int | None]]] = [
-        [(c, lane) for c in checks if lanes.get(c.name) == lane] for lane in sorted(set(lanes.values()))]
+    fills = [(c, None) for c in checks if phase_of(c) == FILLS]
+    jobs: list[list[list[tuple[CheckSpec, int | None]]]] = [
+        [fills] if fills else [],  # one job: the fills run one after another
+        [[(c, None)] for c in checks if phase_of(c) == READS],  # a job per check: side by side
+        [[(c, lane) for c in checks if lanes.get(c.name) == lane] for lane in sorted(set(lanes.values()))]]
     warm_imports()
     # Once around all workers: Hypothesis' pool and ast.parse are patched process-wide.
     with seed_only_generation(), one_parse_at_a_time():
-        for phase in (fills if fills[0] else [], reads, writes):
+        for phase in jobs:
             _run_phase(session, phase, len(checks), results)
 
 

@@ -22,7 +22,6 @@ from conformance.oracles.instants import NS_PER_MS, NS_PER_S, format_utc
 
 MS = NS_PER_MS
 DAY_NS = 86_400 * NS_PER_S
-NEIGHBOURS = (-MS, 0, MS)  # the instant itself and 1 ms either side
 #: Non-UTC offsets (minutes) an instant is rewritten in: east, west, and a half-hour zone.
 OFFSETS = (120, -300, 330)
 #: Sub-millisecond displacements (ns) and the fraction digits that write them exactly.
@@ -56,6 +55,11 @@ def grain_of(formats: Sequence[str]) -> Grain:
         return ISO
     unit = NS_PER_MS if formats[0] == "unix-ms" else NS_PER_S
     return Grain(step=unit, unit=unit)
+
+
+def around(step: int = MS) -> tuple[int, int, int]:
+    """Displacements of a bound: the instant itself and one step (1 ms in ISO 8601) either side."""
+    return (-step, 0, step)
 
 
 def side_of(op: str) -> str:
@@ -118,7 +122,7 @@ def key_instants(timeline: Timeline, side: str, max_items: int, page: int, step:
 
 def key_bounds(timeline: Timeline, op: str, max_items: int, page: int, step: int = MS) -> list[int]:
     """Each key instant, and one step (1 ms) before and after it."""
-    found = [ns + d for ns in key_instants(timeline, side_of(op), max_items, page, step) for d in (-step, 0, step)]
+    found = [ns + d for ns in key_instants(timeline, side_of(op), max_items, page, step) for d in around(step)]
     return list(dict.fromkeys(found))
 
 
@@ -130,7 +134,7 @@ def bound_instants(timeline: Timeline, op: str, max_items: int, step: int = MS) 
         return st.nothing()
     ties = [ns for ns, _ in timeline.tie_groups() if ns in set(cheap)]
     present = st.sampled_from(cheap + ties)
-    near = st.tuples(present, st.sampled_from((-step, 0, step))).map(sum)
+    near = st.tuples(present, st.sampled_from(around(step))).map(sum)
     middles = [(a + b) // 2 - (a + b) // 2 % step for a, b in zip(cheap, cheap[1:])]
     between = [m for m, a, b in zip(middles, cheap, cheap[1:]) if b < m < a]  # whole steps: exact everywhere
     return st.one_of(near, st.sampled_from(between)) if between else near
@@ -142,7 +146,7 @@ def ranges(timeline: Timeline, max_items: int, step: int = MS) -> st.SearchStrat
     n = len(timeline)
     if n == 0:
         return st.nothing()
-    neighbours = (-step, 0, step)
+    neighbours = around(step)
 
     def build(first: int) -> st.SearchStrategy[tuple[str, int, str, int]]:
         span = st.integers(0, min(max_items - 1, n - 1 - first))
