@@ -2,9 +2,14 @@
 `ticket-conformance serve` with every request delayed (bench/latency_proxy.py, default 50 ms).
 
     python bench/scale_out.py [--workers 1,4,8] [--delay-ms 50] [--vendors opine,copper]
+    python bench/scale_out.py --costs [--vendors opine]
 
 Prints one markdown table (paste it into bench/RESULTS.md). Each row is a fresh server (Opine's writes
 change it), the run is a `ticket-conformance run` subprocess; wall time includes interpreter start-up.
+
+``--costs`` times each check that writes in one serial run (in process, the proxy in its own process)
+and prints the entries of ``COSTS`` in conformance/checks/registry.py, by which the engine deals the
+write lanes: paste them there when checks that write were added or changed.
 """
 
 from __future__ import annotations
@@ -49,12 +54,53 @@ def one(vendor: str, workers: int, delay_s: float, scratch: Path) -> dict:
         server.wait()
 
 
+def costs(vendor: str, delay_s: float) -> dict[str, int]:
+    """Tenths of a second each check that writes took in a serial run behind ``delay_s`` of latency."""
+    from conformance.run import engine
+    from conformance.run.runner import RunRequest, run
+
+    cli = [sys.executable, "-m", "conformance.cli"]
+    server = subprocess.Popen([*cli, "serve", vendor, "--port", "0"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    proxy = None
+    took: dict[str, int] = {}
+    plain = engine.Session.run_check
+
+    def timed(session, check, own_context=False, lane=None):
+        started = time.perf_counter()
+        result = plain(session, check, own_context, lane)
+        if lane is not None:
+            took[check.name] = max(1, round((time.perf_counter() - started) * 10))
+        return result
+
+    try:
+        origin = re.match(r"listening on (\S+)", server.stdout.readline()).group(1)
+        proxy = subprocess.Popen([sys.executable, str(Path(__file__).with_name("latency_proxy.py")), "--upstream",
+                                  origin, "--delay-ms", str(delay_s * 1000)], stdout=subprocess.PIPE, text=True)
+        proxied = re.match(r"listening on (\S+)", proxy.stdout.readline()).group(1)
+        engine.Session.run_check = timed
+        run(RunRequest(vendor=vendor, base_url=proxied + PREFIX[vendor], api_key=KEY[vendor], allow_writes=True))
+    finally:
+        engine.Session.run_check = plain
+        for process in (server, proxy):
+            if process is not None:
+                process.terminate()
+                process.wait()
+    return took
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", default="1,4,8")
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--vendors", default="opine,copper")
+    parser.add_argument("--costs", action="store_true", help="print the write checks' COSTS entries instead")
     args = parser.parse_args(argv)
+    if args.costs:
+        for vendor in args.vendors.split(","):
+            for name, tenths in sorted(costs(vendor, args.delay_ms / 1000.0).items()):
+                print(f'    "{name}": {tenths},')
+        return 0
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for vendor in args.vendors.split(","):

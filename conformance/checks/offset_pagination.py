@@ -17,6 +17,7 @@ from conformance.observe.context import RunContext
 from conformance.observe.stability import judged_while_stable
 from conformance.model.violations import Inconclusive, Violation
 from conformance.checks.registry import check
+from conformance.observe.api import WALK_AHEAD
 from conformance.observe.walks import Page, Params, Walk, page_from
 from conformance.model.exchange import Exchange
 from conformance.observe.memo import memo_key
@@ -68,18 +69,24 @@ def _page_unless_refused_past_end(ctx: RunContext, limit: int | None, offset: in
     return page_from(exchange, params, paging.items_key, paging.total_key)
 
 
-def _walk(ctx: RunContext, plan: WalkPlan) -> Walk:
+def _walk(ctx: RunContext, plan: WalkPlan, total: int) -> Walk:
     """Pages at ``plan.limit`` from ``plan.start``, advancing the offset by the limit, until a short page
-    (the end) or ``plan.pages`` pages. The end is judged from page sizes only, not from totalCount."""
+    (the end) or ``plan.pages`` pages. The end is judged from page sizes only, not from totalCount; the
+    oracle's ``total`` only says how many pages a parallel run may ask at once (``Api.prefetch``): as
+    many as the one-by-one walk asks for while the collection holds still."""
 
     def compute() -> Walk:
         walk = Walk(limit=plan.limit)
-        for k in range(plan.pages):
-            page = _page(ctx, plan.limit, plan.start + k * plan.limit)
-            walk.pages.append(page)
-            if len(page.items) < plan.limit:
-                walk.stop = "end"
-                return walk
+        reach = max(0, total - plan.start) // plan.limit + 1  # pages up to the first short one
+        while len(walk.pages) < plan.pages:
+            k = len(walk.pages)
+            batch = [plan.start + (k + j) * plan.limit for j in range(max(1, min(WALK_AHEAD, reach - k, plan.pages - k)))]
+            for opened in ctx.api.prefetch([lambda at=at: _page(ctx, plan.limit, at) for at in batch]):
+                page = opened()
+                walk.pages.append(page)
+                if len(page.items) < plan.limit:
+                    walk.stop = "end"
+                    return walk
         walk.stop = f"window of {plan.pages} pages"
         return walk
 
@@ -125,7 +132,7 @@ def _offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
     op.walk_covers_the_total(oracle, _paging(ctx).total_key, id_field)
     undecided = ""
     for plan in _plans(ctx, total):
-        walk = _walk(ctx, plan)
+        walk = _walk(ctx, plan, total)
         counts = {page.body.get(_paging(ctx).total_key) for page in walk.pages}
         if counts <= {oracle.pages[-1].body.get(_paging(ctx).total_key)}:  # the collection held still
             op.no_ticket_twice(walk, id_field)
@@ -147,7 +154,7 @@ def total_count_is_the_collection_size(ctx: RunContext) -> None:
 def _total_count_is_the_collection_size(ctx: RunContext) -> None:
     paging = _paging(ctx)
     oracle, total = _oracle(ctx)
-    walks = [oracle] + [_walk(ctx, plan) for plan in _plans(ctx, total)]
+    walks = [oracle] + [_walk(ctx, plan, total) for plan in _plans(ctx, total)]
     beyond = _page_unless_refused_past_end(ctx, _unstated_limit(ctx), total + 50, total)
     if beyond is not None:  # an offset past the end may be refused (offset_past_the_end_is_empty)
         walks.append(Walk(limit=None, pages=[beyond], stop="end"))

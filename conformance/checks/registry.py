@@ -102,6 +102,23 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# How long each check that writes takes in a default run, in tenths of a second behind 50 ms of latency
+# (python bench/scale_out.py --costs): what the engine deals the write lanes by (engine.lane_of), so that
+# the lanes end together. Only a parallel run's wall time depends on these; a check not listed counts 10.
+COSTS: dict[str, int] = {
+    "absent_fields_are_kept": 10, "closed_at_follows_state": 3, "closed_at_is_set_on_create": 1,
+    "create_responses_match_spec": 21, "created_fields_come_back_as_sent": 2, "created_ticket_is_listed": 2,
+    "deal_amount_sum_is_consistent": 7, "deal_links_change_only_as_named": 5, "deal_links_follow_updates": 4,
+    "documented_enum_values_are_accepted": 12, "failed_update_changes_nothing": 13, "invalid_creates_are_refused": 16,
+    "invalid_updates_are_refused": 14, "lowercase_enum_values_are_rejected": 1, "null_clears_nullable_fields": 17,
+    "offset_dates_are_the_same_instant": 4, "required_fields_cannot_be_null": 5,
+    "required_fields_cannot_be_null_on_create": 3, "title_length_is_enforced": 10,
+    "unauthenticated_writes_are_refused": 7, "unknown_enum_values_are_rejected": 6, "unknown_id_update_is_refused": 2,
+    "update_responses_match_spec": 17, "updated_at_moves_forward": 4, "updates_match_model": 25,
+    "values_replace_fields": 24,
+}
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     name: str
@@ -118,6 +135,7 @@ class CheckSpec:
     # a small collection): the engine runs it before the other read-only checks, so none of them sees
     # the collection grow under it, and the filler writes are the same in a serial and a parallel run.
     fills: bool = False
+    cost: int = 10  # how long it takes (COSTS): what write lanes are dealt by
 
     def not_applicable(self, profile: Profile) -> str:
         """Why this check does not apply to ``profile`` (the options it leaves unset), or ""."""
@@ -158,7 +176,8 @@ class Catalogue:
                                                  len(self._checks),
                                                  tuple(relies_on) or RELIES_ON.get(check_name, ()),
                                                  tuple(owns) or OWNERS.get(check_name, ()),
-                                                 tuple(needs) or NEEDS.get(check_name, ()), fills)
+                                                 tuple(needs) or NEEDS.get(check_name, ()), fills,
+                                                 COSTS.get(check_name, 10))
             return fn
 
         return decorate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from conformance.model.exchange import Exchange
 from conformance.oracles.errors import error_is_documented
@@ -12,6 +12,8 @@ from conformance.observe.walks import RUN_PAGE_CAP, Params, Walk, walk_cursor, w
 from conformance.transport.client import Client
 
 
+T = TypeVar("T")
+WALK_AHEAD = 8  # pages of an offset walk asked at once when a fanout has helpers (a parallel run)
 MEMO_BYTES = 96 * 1024 * 1024  # answer bytes that memoized observations may hold (about 3x that in memory)
 
 
@@ -84,6 +86,16 @@ class Api:
             self.forget()
         return self.judged(exchange)
 
+    def side_by_side(self, calls: list[Callable[[], T]]) -> list[T]:
+        """``calls``' values in order (``Fanout.run``): side by side when the run has idle connections
+        (``--workers``), else one after another."""
+        return self.client.fanout.run(calls)
+
+    def prefetch(self, calls: list[Callable[[], T]]) -> list[Callable[[], T]]:
+        """Openers of ``calls``' values (``Fanout.prefetch``): asked side by side now when the run has idle
+        connections (``--workers``), else each when opened; a caller that stops early asks no more."""
+        return self.client.fanout.prefetch(calls)
+
     @property
     def _encoding(self) -> str:
         """How write bodies go: the profile's ``writes.body_encoding`` (json or form)."""
@@ -108,7 +120,7 @@ class Api:
         fetch = self.list
         if isinstance(paging, OffsetPaging):
             return walk_offset(fetch, paging, limit or paging.largest_limit, id_field=self.profile.id_field,
-                               run_cap=self.max_walk_pages)
+                               run_cap=self.max_walk_pages, prefetch=self.prefetch, ahead=WALK_AHEAD)
         assert isinstance(paging, CursorPaging)
         return walk_cursor(fetch, paging, limit, tuple(filters), self.profile.id_field, run_cap=self.max_walk_pages)
 

@@ -139,11 +139,11 @@ def walk_sample(ctx: RunContext) -> list[Sampled]:
         # pages, and only the first large draw is walked whole (the other one: a prefix), so the sample
         # stays within the run's budget at any depth (the oracle walk reaches the end anyway).
         deep = n // p.default_limit + 2 > WALK_PAGES
-        sample = [sampled_walk(ctx, None, PREFIX_PAGES if deep else WALK_PAGES)]
-        sample += [sampled_walk(ctx, limit, PREFIX_PAGES if deep and index else WALK_PAGES)
-                   for index, limit in enumerate(large)]
-        sample += [Sampled(walk_at(ctx, limit, SMALL_WALK_PAGES), limit, False) for limit in small]
-        return sample
+        walks = [lambda: sampled_walk(ctx, None, PREFIX_PAGES if deep else WALK_PAGES)]
+        walks += [lambda index=index, limit=limit: sampled_walk(ctx, limit, PREFIX_PAGES if deep and index else WALK_PAGES)
+                  for index, limit in enumerate(large)]
+        walks += [lambda limit=limit: Sampled(walk_at(ctx, limit, SMALL_WALK_PAGES), limit, False) for limit in small]
+        return ctx.api.side_by_side(walks)  # each walk on its own, so a parallel run asks them at once
 
     return ctx.api.memo(("cursor-walk-sample",), build)
 

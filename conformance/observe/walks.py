@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from conformance.model.exchange import Exchange, listing
 from conformance.model.observations import Page, Params, Walk
@@ -33,6 +33,10 @@ def page_from(exchange: Exchange, params: Params, items_key: str, total_key: str
 
 RUN_PAGE_CAP = 1000  # pages one walk may take by default (--max-walk-pages): 100,000 tickets at limit 100
 MAX_WALK_BYTES = 256 * 1024 * 1024  # body bytes one walk may hold: pages are kept as evidence
+
+
+# Fanout.prefetch: openers of calls' values, run ahead when a parallel run has idle connections.
+Prefetch = Callable[[list[Callable[[], Exchange]]], list[Callable[[], Exchange]]]
 
 
 def overrun_margin(total: int, limit: int) -> int:
@@ -72,35 +76,49 @@ class _Guard:
 
 
 def walk_offset(fetch, paging: OffsetPaging, limit: int, max_pages: int = 10_000, id_field: str = "id",
-                run_cap: int | None = None) -> Walk:
+                run_cap: int | None = None, prefetch: Prefetch | None = None, ahead: int = 1) -> Walk:
     """Offset walk: ``offset`` advances by the items received until ``totalCount`` is reached.
 
     Stops early, with the reason in ``walk.stop``, when a page repeats an earlier one, when the walk
-    runs far past the first page's ``totalCount``, or at the page caps."""
+    runs far past the first page's ``totalCount``, or at the page caps.
+
+    With ``prefetch`` (``Fanout.prefetch``) and ``ahead`` > 1, once the first page announced the total, up
+    to ``ahead`` of the next pages are asked at once, at the offsets full pages would put them: the pages
+    a one-by-one walk asks for, as long as every page is full. After a short page the pages asked beyond
+    it are not used (nor their errors), and the walk goes on from where that page says."""
     walk = Walk(limit=limit)
     guard = _Guard(id_field, max_pages, run_cap)
     offset = 0
     announced: int | None = None
     while True:
-        params: Params = ((paging.limit, str(limit)), (paging.offset, str(offset)))
-        page = page_from(fetch(params), params, paging.items_key, paging.total_key)
-        walk.pages.append(page)
-        total = page.body.get(paging.total_key) if paging.total_key else None
-        if announced is None and isinstance(total, int) and not isinstance(total, bool):
-            announced = total
-        offset += len(page.items)
-        # Without a total (none documented) a short page is the last one.
-        ended = offset >= total if paging.total_key else len(page.items) < limit
-        if not page.items or (paging.total_key and not isinstance(total, int)) or ended:
-            walk.stop = "end"
-            return walk
-        stop = guard.stop(walk, page)
-        if not stop and announced is not None and offset > announced + overrun_margin(announced, limit):
-            stop = (f"{offset} tickets walked, far past the {paging.total_key} of {announced} announced on the first "
-                    f"page: the walk would never end")
-        if stop:
-            walk.stop = stop
-            return walk
+        offsets = [offset]
+        if prefetch is not None and ahead > 1 and announced is not None:
+            caps = [max_pages, run_cap if run_cap is not None else max_pages]
+            room = min(caps) - len(walk.pages)
+            offsets = [offset + k * limit for k in range(max(1, min(ahead, room, -(-(announced - offset) // limit))))]
+        asked: list[Params] = [((paging.limit, str(limit)), (paging.offset, str(at))) for at in offsets]
+        calls = [lambda params=params: fetch(params) for params in asked]
+        for at, params, answer in zip(offsets, asked, prefetch(calls) if prefetch and len(calls) > 1 else calls):
+            if at != offset:  # an earlier page of the batch was short: the walk does not go here
+                break
+            page = page_from(answer(), params, paging.items_key, paging.total_key)
+            walk.pages.append(page)
+            total = page.body.get(paging.total_key) if paging.total_key else None
+            if announced is None and isinstance(total, int) and not isinstance(total, bool):
+                announced = total
+            offset += len(page.items)
+            # Without a total (none documented) a short page is the last one.
+            ended = offset >= total if paging.total_key else len(page.items) < limit
+            if not page.items or (paging.total_key and not isinstance(total, int)) or ended:
+                walk.stop = "end"
+                return walk
+            stop = guard.stop(walk, page)
+            if not stop and announced is not None and offset > announced + overrun_margin(announced, limit):
+                stop = (f"{offset} tickets walked, far past the {paging.total_key} of {announced} announced on the "
+                        f"first page: the walk would never end")
+            if stop:
+                walk.stop = stop
+                return walk
 
 
 def walk_cursor(fetch, paging: CursorPaging, limit: int | None, filters: Params = (), id_field: str = "id",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import queue
+import contextvars
 import copy
+import queue
 import functools
 import sys
 import threading
@@ -90,7 +91,9 @@ class Session:
         self.check_scope = check_scope or getattr(target, "check_scope", None)
         # Cassettes patch HTTP process-wide, one check at a time: a recording or a replay runs serially.
         self.workers = 1 if self.check_scope else max(1, workers)
-        self._here = threading.local()  # the context of the check running in this thread
+        # The context of the check running here: a context variable, so that the helper threads a check's
+        # fanout (transport/fanout.py) sends its requests from record them to that check too.
+        self._running: contextvars.ContextVar[RunContext | None] = contextvars.ContextVar("running_check", default=None)
         self.client = Client(target.base_url, profile, target.api_key, client_options, session=target.session,
                              on_request=self._on_request, sleep=getattr(target, "sleep", None),
                              on_wait=self._on_wait, before_send=self._before_send, connections=self.workers)
@@ -110,7 +113,7 @@ class Session:
             return self._lanes[lane]
 
     def _on_request(self, exchange) -> None:
-        ctx = getattr(self._here, "ctx", None) or self.context
+        ctx = self._running.get() or self.context
         ctx.record(exchange.trimmed())  # kept for reproductions only: a huge body is not kept whole
         if self.progress and self.label:
             self.progress(f"{self.label} ({self.client.requests} requests so far)")
@@ -195,7 +198,7 @@ class Session:
         ctx.lane = lane or 0
         ctx.exchanges = []
         ctx.check_name = check.name
-        self._here.ctx = ctx
+        self._running.set(ctx)
         before = self.client.requests_here  # other workers' requests are not this check's
         result = CheckResult(name=check.name, family=check.family, level=check.level_for(self.profile),
                              status="passed", proves=check.proves)
@@ -361,12 +364,19 @@ def run_order(checks: list[CheckSpec]) -> list[CheckSpec]:
 
 
 def lane_of(checks: list[CheckSpec]) -> dict[str, int]:
-    """Check name -> write lane, for the checks that write: round robin in run order over WRITE_LANES
-    lanes. A lane has its own tickets and its own view of the API (``Session.lane_api``), so what a
-    lane writes and reads does not depend on when the other lanes run: fixed, whatever ``--workers``,
-    a serial run writes exactly as a parallel one does, and gets the same verdicts."""
+    """Check name -> write lane, for the checks that write: the longest first (``CheckSpec.cost``), each
+    to the lane with the least to do so far, so that the lanes end together. A lane has its own tickets
+    and its own view of the API (``Session.lane_api``), so what a lane writes and reads does not depend
+    on when the other lanes run: fixed, whatever ``--workers``, a serial run writes exactly as a
+    parallel one does, and gets the same verdicts."""
     writes = [c for c in checks if phase_of(c) == WRITES]
-    return {c.name: index % WRITE_LANES for index, c in enumerate(writes)}
+    load = [0] * WRITE_LANES
+    lanes: dict[str, int] = {}
+    for check in sorted(writes, key=lambda c: -c.cost):  # stable: equal costs in run order
+        lane = load.index(min(load))
+        lanes[check.name] = lane
+        load[lane] += check.cost
+    return lanes
 
 
 def run_parallel(session: Session, checks: list[CheckSpec], results: list[CheckResult]) -> None:

@@ -35,6 +35,7 @@ from conformance.model.errors import ApiUnresponsive, BudgetExhausted, DurationR
 from conformance.model.exchange import KEPT_BODY_BYTES, BadResponse, Exchange, UnsafeJson, form_pairs, with_query
 from conformance.profiles.base import Profile
 from conformance.transport import credentials
+from conformance.transport.fanout import Fanout
 from conformance.transport import secrets
 
 # A key no vendor issues: used to prove that a wrong key is refused. Safe to print.
@@ -201,9 +202,9 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
 
 def deadline_session(connections: int = 10) -> requests.Session:
     """A session whose connections a deadline can cut, keeping up to ``connections`` alive per host
-    (one per worker)."""
+    (one per worker, and as many for their fanout)."""
     session = requests.Session()
-    adapter = _DeadlineAdapter(pool_connections=10, pool_maxsize=max(10, connections))
+    adapter = _DeadlineAdapter(pool_connections=10, pool_maxsize=max(10, 2 * connections))  # workers + fanout
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -245,12 +246,14 @@ class Client:
                  monotonic: Callable[[], float] | None = None, wall: Callable[[], float] | None = None,
                  on_request: Callable[[Exchange], None] | None = None,
                  on_wait: Callable[[float, str], None] | None = None,
-                 before_send: Callable[[], None] | None = None, connections: int = 10) -> None:
+                 before_send: Callable[[], None] | None = None, connections: int = 1) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
         self._key = api_key
         self.options = options
         self.session = session or deadline_session(connections)
+        # One connection per worker; a check's independent requests (fanout.py) use the idle ones.
+        self.fanout = Fanout(connections - 1, self)
         adapter = self.session.get_adapter(self.base_url) if self.base_url.startswith("http") else None
         self._deadline_adapter = adapter if isinstance(adapter, _DeadlineAdapter) else None
         # Resolved at call time (not bound as defaults) so that tests can replace the module's clocks.
@@ -289,6 +292,11 @@ class Client:
     def received_here(self) -> int:
         """Body bytes read by the calling thread (what a memoized observation computed in it holds)."""
         return getattr(self._here, "received", 0)
+
+    def count_here(self, requests: int, received: int) -> None:
+        """Count what helper threads sent for the calling thread (``Fanout``) as its own."""
+        self._here.requests = self.requests_here + requests
+        self._here.received = self.received_here + received
 
     # -- public -------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, params: list[tuple[str, str]] | None = None,
