@@ -2,8 +2,8 @@
 
 The oracle is the memoized unfiltered walk (``ctx.api.full_walk()``, largest page size); bounds
 are drawn from the ``created`` values it holds (``strategies.bounds``); each filtered query is
-walked with ``starting_after`` at the largest page size, the filter on every page, and compared
-with the oracle subset. Filtered walks are memoized per query, so checks that ask the same
+walked at the largest page size (``starting_after``, or offsets on an offset list), the filter on
+every page, and compared with the oracle subset: its order too on a newest-first (cursor) list. Filtered walks are memoized per query, so checks that ask the same
 question share the requests. Bounds are chosen so that a filtered walk stays short (at most
 ``_max_items`` tickets) on any volume of data.
 """
@@ -20,12 +20,12 @@ from conformance.oracles.instants import NS_PER_S, parse_instant
 from conformance.strategies import bounds as B
 from conformance.observe.context import RunContext
 from conformance.observe.filtered_walks import (Rejected, budget_stop, describe, filtered_walk, grain, max_items,
-                                                pages_for, paging, walk_and_timeline)
+                                                newest_first, pages_for, walk_and_timeline)
 from conformance.checks.registry import check
 from conformance.observe.walks import Params, Walk
 from conformance.model.violations import Skipped, Violation
 
-REQUIRES = ("created-filters", "cursor-pagination")
+REQUIRES = ("created-filters",)
 #: Values no ISO 8601 reader accepts. Not included: "" (a form decoder may read an empty parameter
 #: as absent) and words like "yesterday" (SQL databases parse those; the docs do not forbid extras).
 UNPARSABLE = ("not-a-date", "2026-13-45T00:00:00Z", "2026-03-14T24:30:00Z")
@@ -37,6 +37,20 @@ UNPARSABLE = ("not-a-date", "2026-13-45T00:00:00Z", "2026-03-14T24:30:00Z")
 def _param(ctx: RunContext, op: str) -> str:
     assert ctx.profile.created_filters
     return ctx.profile.created_filters.params[op]
+
+
+def _named(ctx: RunContext) -> tuple[str, ...]:
+    """The created operators the profile names, in ``OPS`` order (json-server: gte and lte)."""
+    params = ctx.profile.created_filters.params if ctx.profile.created_filters else {}
+    return tuple(op for op in OPS if params.get(op))
+
+
+def _usable(ctx: RunContext, probes: list, what: str) -> list:
+    """The probes (operator first) whose operator the profile names; skipped when none is left."""
+    kept = [p for p in probes if p[0] in _named(ctx)]
+    if not kept:
+        raise Skipped(f"no {what} probe uses an operator the profile names ({', '.join(_named(ctx))})")
+    return kept
 
 
 def ask(ctx: RunContext, bounds: Sequence[tuple[str, int, str]]) -> tuple[Params, Walk | Rejected, int]:
@@ -56,7 +70,7 @@ def judge(ctx: RunContext, filters: Params, walk: Walk, pages: int, alternatives
     _, timeline = walk_and_timeline(ctx)
     what = describe(filters) + (f" ({note})" if note else "")
     complete = walk_ended(walk, what, budget_stop(pages))
-    selects_one_of(walk, timeline, alternatives, what, ctx.profile.id_field, complete)
+    selects_one_of(walk, timeline, alternatives, what, ctx.profile.id_field, complete, newest_first(ctx))
 
 
 def expect_exact(ctx: RunContext, bounds: Sequence[tuple[str, int, str]], must_accept: bool = True) -> bool:
@@ -78,9 +92,9 @@ def _drawn(ctx: RunContext) -> int:
     return max(2, ctx.options.max_examples // 3)
 
 
-def _drawable(timeline: Timeline, cap: int) -> list[str]:
-    """Operators with at least one cheap bound to draw (all four, unless the data are odd)."""
-    return [op for op in OPS if B.cheap_instants(timeline, B.side_of(op), cap)]
+def _drawable(ctx: RunContext, timeline: Timeline, cap: int) -> list[str]:
+    """The profile's operators with at least one cheap bound to draw (all of them, unless the data are odd)."""
+    return [op for op in _named(ctx) if B.cheap_instants(timeline, B.side_of(op), cap)]
 
 
 # -- one operator at a time ---------------------------------------------------------------------
@@ -88,7 +102,7 @@ def _drawable(timeline: Timeline, cap: int) -> list[str]:
 
 def _single_bound(ctx: RunContext, op: str) -> None:
     _, timeline = walk_and_timeline(ctx)
-    limit, cap, spelling = paging(ctx).largest_limit, max_items(ctx), grain(ctx)
+    limit, cap, spelling = ctx.profile.paging.largest_limit, max_items(ctx), grain(ctx)
     keys = B.key_bounds(timeline, op, cap, limit, spelling.step)
     if not keys:
         raise Skipped(f"no {op} bound selects at most {cap} tickets")
@@ -104,7 +118,7 @@ def _single_bound(ctx: RunContext, op: str) -> None:
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
        proves="created[gt] returns exactly the tickets created strictly after the bound (at, and 1 ms either side "
-              "of, present instants and tie instants), newest first.")
+              "of, present instants and tie instants), newest first on a cursor list.")
 def created_gt_is_exclusive(ctx: RunContext) -> None:
     _single_bound(ctx, "gt")
 
@@ -117,7 +131,7 @@ def created_gte_is_inclusive(ctx: RunContext) -> None:
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
-       proves="created[lt] returns exactly the tickets created strictly before the bound, newest first.")
+       proves="created[lt] returns exactly the tickets created strictly before the bound, newest first on a cursor list.")
 def created_lt_is_exclusive(ctx: RunContext) -> None:
     _single_bound(ctx, "lt")
 
@@ -178,11 +192,14 @@ def created_range_combines_bounds(ctx: RunContext) -> None:
     _, timeline = walk_and_timeline(ctx)
     cap, spelling = max_items(ctx), grain(ctx)
     step = spelling.step
+    named = _named(ctx)
     for lop, lns, uop, uns in B.key_ranges(timeline, cap, step) + B.inverted_ranges(timeline, step):
-        _range(ctx, lop, lns, uop, uns)
+        if lop in named and uop in named:
+            _range(ctx, lop, lns, uop, uns)
     for (aop, ans), (bop, bns) in _same_side_pairs(timeline, cap, step):
-        expect_exact(ctx, [(aop, ans, spelling.spell(ans)), (bop, bns, spelling.spell(bns))])
-    ctx.explore(B.ranges(timeline, cap, step), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
+        if aop in named and bop in named:
+            expect_exact(ctx, [(aop, ans, spelling.spell(ans)), (bop, bns, spelling.spell(bns))])
+    ctx.explore(B.ranges(timeline, cap, step, named), lambda r: _range(ctx, *r), max_examples=_drawn(ctx))
 
 
 # -- spellings of one instant ----------------------------------------------------------------------
@@ -194,7 +211,7 @@ def _offset_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     with offsets east of UTC, inclusive upper bounds west of it, exclusive ones the other way; one
     at a midnight, so the written date differs from the UTC date."""
     _, timeline = walk_and_timeline(ctx)
-    cap, limit = max_items(ctx), paging(ctx).largest_limit
+    cap, limit = max_items(ctx), ctx.profile.paging.largest_limit
     lower = B.key_instants(timeline, "lower", cap, limit)
     upper = B.key_instants(timeline, "upper", cap, limit)
     midnights = [ns for ns in B.cheap_instants(timeline, "lower", cap) if ns % B.DAY_NS == 0]
@@ -202,7 +219,7 @@ def _offset_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     probes = [("gte", B.pick(lower, 1), east), ("lte", B.pick(upper, 1), west),
               ("gt", B.pick(midnights or lower, 0), west), ("gte", B.pick(lower, 2), half),
               ("lt", B.pick(upper, 0), east)]
-    return [p for p in probes if p[1] is not None]
+    return _usable(ctx, [p for p in probes if p[1] is not None], "UTC offset")
 
 
 def _offset_walk(ctx: RunContext, op: str, ns: int, offset: int) -> tuple[Params, Walk | Rejected, int]:
@@ -225,7 +242,7 @@ def created_offsets_name_the_same_instant(ctx: RunContext) -> None:
         _offset_agrees(ctx, op, ns, offset)
     _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
-    drawn = st.sampled_from(_drawable(timeline, cap)).flatmap(
+    drawn = st.sampled_from(_drawable(ctx, timeline, cap)).flatmap(
         lambda op: st.tuples(st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.OFFSETS)))
     ctx.explore(drawn, lambda p: _offset_agrees(ctx, *p), max_examples=_drawn(ctx))
 
@@ -274,7 +291,7 @@ def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
     """``(op, instant, fraction digits)``: whole seconds without a fraction, 6 and 9 digits, and
     sub-millisecond points between two milliseconds."""
     _, timeline = walk_and_timeline(ctx)
-    cap, limit = max_items(ctx), paging(ctx).largest_limit
+    cap, limit = max_items(ctx), ctx.profile.paging.largest_limit
     probes: list[tuple[str, int, int]] = []
     for side, ops in (("lower", ("gte", "gt")), ("upper", ("lte", "lt"))):
         seconds = B.whole_seconds(timeline, side, cap)
@@ -291,7 +308,7 @@ def _precision_probes(ctx: RunContext) -> list[tuple[str, int, int]]:
             probes += [(ops[1], first, 6), (ops[0], first, 9)]
             for (delta, digits), op in zip(B.SUB_MS[:2] if side == "lower" else B.SUB_MS[2:4], ops):
                 probes.append((op, second + delta, digits))
-    return probes
+    return _usable(ctx, probes, "precision")
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
@@ -302,7 +319,7 @@ def created_precision_is_read_exactly(ctx: RunContext) -> None:
         _precision_agrees(ctx, op, ns, digits)
     _, timeline = walk_and_timeline(ctx)
     cap = max_items(ctx)
-    drawn = st.sampled_from(_drawable(timeline, cap)).flatmap(lambda op: st.tuples(
+    drawn = st.sampled_from(_drawable(ctx, timeline, cap)).flatmap(lambda op: st.tuples(
         st.just(op), B.bound_instants(timeline, op, cap), st.sampled_from(B.SUB_MS + ((0, 6), (0, 9)))))
     ctx.explore(drawn, lambda p: _precision_agrees(ctx, p[0], p[1] + p[2][0], p[2][1]),
                 max_examples=_drawn(ctx))
@@ -365,7 +382,7 @@ def created_display_agrees_with_filters(ctx: RunContext) -> None:
 
 
 @check(family="created-filter", level="MUST", requires=REQUIRES,
-       proves="A date-only bound (YYYY-MM-DD), where accepted, with each of gt, gte, lt and lte, selects the same "
+       proves="A date-only bound (YYYY-MM-DD), where accepted, with each created operator, selects the same "
               "tickets as that day at 00:00:00 "
               "written without an offset (read in whatever zone the API reads such values) or at midnight UTC.")
 def created_date_only_matches_midnight(ctx: RunContext) -> None:
@@ -373,6 +390,8 @@ def created_date_only_matches_midnight(ctx: RunContext) -> None:
     cap = max_items(ctx)
     tried = 0
     for side, op in (("lower", "gte"), ("upper", "lt"), ("lower", "gt"), ("upper", "lte")):
+        if op not in _named(ctx):
+            continue
         days = B.dates(timeline, side, cap)
         if not days:
             continue
@@ -412,7 +431,7 @@ def created_date_only_matches_midnight(ctx: RunContext) -> None:
 def created_unparsable_is_rejected(ctx: RunContext) -> None:
     for index, value in enumerate(UNPARSABLE):
         # The first value on every operator, the others on alternating pairs of operators.
-        ops = OPS if index == 0 else OPS[index % 2::2]
+        ops = [op for op in (OPS if index == 0 else OPS[index % 2::2]) if op in _named(ctx)] or _named(ctx)
         for op in ops:
             param = _param(ctx, op)
             rejected(ctx.api.list(((param, value),)), f"{param}={value}")

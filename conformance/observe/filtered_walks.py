@@ -10,16 +10,23 @@ from conformance.model.exchange import Exchange
 from conformance.model.violations import Skipped
 from conformance.observe.context import RunContext
 from conformance.observe.cursor_walks import newer
-from conformance.observe.walks import ApiError, Params, Walk, page_from, walk_cursor
+from conformance.observe.walks import ApiError, Params, Walk, page_from, walk_cursor, walk_offset
 from conformance.oracles.filters import Timeline, Window
 from conformance.oracles.instants import NotAnInstant
-from conformance.profiles.base import CursorPaging
+from conformance.profiles.base import CursorPaging, OffsetPaging
 from conformance.strategies import bounds as B
 
 
 def paging(ctx: RunContext) -> CursorPaging:
     assert isinstance(ctx.profile.paging, CursorPaging)
     return ctx.profile.paging
+
+
+def newest_first(ctx: RunContext) -> bool:
+    """Whether filtered results come newest first: a cursor list in these conventions is (Copper's and
+    Stripe's docs); an offset list's order is not documented (Opine's, json-server's), so a filter on it
+    is judged by the set it selects alone."""
+    return isinstance(ctx.profile.paging, CursorPaging)
 
 
 def walk_and_timeline(ctx: RunContext) -> tuple[Walk, Timeline]:
@@ -42,7 +49,7 @@ def walk_and_timeline(ctx: RunContext) -> tuple[Walk, Timeline]:
 
 def max_items(ctx: RunContext) -> int:
     """The largest filtered walk a bound may ask for: two pages at the largest page size."""
-    return 2 * paging(ctx).largest_limit
+    return 2 * ctx.profile.paging.largest_limit
 
 
 @dataclass(frozen=True)
@@ -57,11 +64,12 @@ def budget_stop(max_pages: int) -> str:
 
 
 def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, max_pages: int = 4) -> Walk | Rejected:
-    """Walk a filtered query (``starting_after`` chain, the filters on every page), memoized.
+    """Walk a filtered query (a ``starting_after`` chain, or offsets on an offset list; the filters on
+    every page), memoized.
 
     A 4xx on the first page is a ``Rejected``; an error status later in the walk is an ``ApiError``.
     """
-    page_size = limit or paging(ctx).largest_limit
+    page_size = limit or ctx.profile.paging.largest_limit
 
     def walk() -> Walk | Rejected:
         calls = 0
@@ -72,6 +80,9 @@ def filtered_walk(ctx: RunContext, filters: Params, limit: int | None = None, ma
             return ctx.api.list(params)
 
         try:
+            if isinstance(ctx.profile.paging, OffsetPaging):
+                return walk_offset(lambda params: fetch(tuple(filters) + tuple(params)), ctx.profile.paging,
+                                   page_size, max_pages, ctx.profile.id_field)
             return walk_cursor(fetch, paging(ctx), page_size, tuple(filters), ctx.profile.id_field, max_pages)
         except ApiError as exc:
             if calls == 1 and 400 <= exc.exchange.status < 500:
@@ -88,7 +99,7 @@ def grain(ctx: RunContext) -> B.Grain:
 
 def pages_for(ctx: RunContext, items: int, limit: int | None = None) -> int:
     """A page budget for a walk expected to hold ``items`` tickets (room for one extra page)."""
-    size = limit or paging(ctx).largest_limit
+    size = limit or ctx.profile.paging.largest_limit
     return items // size + 2
 
 

@@ -209,11 +209,12 @@ def _evidence(walk: Walk, *positions: int) -> list[Exchange]:
 
 
 def selection_error(walk: Walk, timeline: Timeline, expected: Expected, what: str, id_field: str,
-                    complete: bool = True) -> Violation | None:
+                    complete: bool = True, newest_first: bool = True) -> Violation | None:
     """The first way the walked ``ids`` differ from the oracle subset, as a violation (None: they agree).
 
     ``complete=False`` means the walk was stopped early on purpose (a page budget): then only the
-    tickets strictly newer than the last one received are required.
+    tickets strictly newer than the last one received are required, on a newest-first list; on a list
+    in no documented order (``newest_first=False``, an offset list) none is, and the order is not judged.
     """
     ids = [item.get(id_field) for item in walk.items if not timeline.beyond(item, id_field)]
     seen: dict[Any, int] = {}
@@ -235,7 +236,7 @@ def selection_error(walk: Walk, timeline: Timeline, expected: Expected, what: st
         return Violation(f"{what}: returned {len(foreign)} ticket(s) the filter excludes, e.g. {', '.join(shown)}",
                          expected=f"{len(expected.must)} ticket(s)", actual=shown,
                          exchanges=_evidence(walk, foreign[0][0]))
-    for position in range(1, len(ids)):
+    for position in range(1 if newest_first else len(ids), len(ids)):
         newer, older = timeline.created[ids[position - 1]], timeline.created[ids[position]]
         if older > newer:
             return Violation(f"{what}: not newest first at position {position}",
@@ -243,7 +244,9 @@ def selection_error(walk: Walk, timeline: Timeline, expected: Expected, what: st
                              actual=ids[max(0, position - 2):position + 2], exchanges=_evidence(walk, position))
     got = set(ids)
     required = expected.must
-    if not complete and ids:
+    if not complete and not newest_first:
+        required = ()  # the tickets not reached may be any of them
+    elif not complete and ids:
         last = timeline.created[ids[-1]]
         required = tuple(i for i in required if timeline.created[i] > last)
     missing = [i for i in required if i not in got]
@@ -276,9 +279,9 @@ def selects_exactly(walk: Walk, timeline: Timeline, expected: Expected, what: st
 
 
 def selects_one_of(walk: Walk, timeline: Timeline, alternatives: Sequence[Expected], what: str, id_field: str,
-                   complete: bool = True) -> None:
+                   complete: bool = True, newest_first: bool = True) -> None:
     """Passes when the walk agrees with any alternative; else reports the first (the exact reading)."""
-    errors = [selection_error(walk, timeline, e, what, id_field, complete) for e in alternatives]
+    errors = [selection_error(walk, timeline, e, what, id_field, complete, newest_first) for e in alternatives]
     if all(e is not None for e in errors):
         first = errors[0]
         assert first is not None

@@ -259,6 +259,8 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     "created_filters.gte": _created("gte"),
     "created_filters.lt": _created("lt"),
     "created_filters.lte": _created("lte"),
+    "created_filters": lambda p: any(_created(op)(p) for op in ("gt", "gte", "lt", "lte")),
+    "created_filters.range": lambda p: (_created("gt")(p) or _created("gte")(p)) and (_created("lt")(p) or _created("lte")(p)),
     "timestamp_formats.iso": lambda p: "iso" in p.timestamp_formats,
     "errors": lambda p: p.errors is not None,
     # The nullable-update oracles model JSON null as the value that clears a field; an API clearing with

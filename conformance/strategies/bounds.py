@@ -140,18 +140,20 @@ def bound_instants(timeline: Timeline, op: str, max_items: int, step: int = MS) 
     return st.one_of(near, st.sampled_from(between)) if between else near
 
 
-def ranges(timeline: Timeline, max_items: int, step: int = MS) -> st.SearchStrategy[tuple[str, int, str, int]]:
+def ranges(timeline: Timeline, max_items: int, step: int = MS,
+           ops: Sequence[str] = (*LOWER, *UPPER)) -> st.SearchStrategy[tuple[str, int, str, int]]:
     """``(lower op, lower ns, upper op, upper ns)`` around two tickets at most ``max_items`` apart,
-    anywhere in the list, each bound on or one step (1 ms) beside a present instant."""
+    anywhere in the list, each bound on or one step (1 ms) beside a present instant; operators among ``ops``."""
     n = len(timeline)
-    if n == 0:
+    lower, upper = [o for o in LOWER if o in ops], [o for o in UPPER if o in ops]
+    if n == 0 or not lower or not upper:
         return st.nothing()
     neighbours = around(step)
 
     def build(first: int) -> st.SearchStrategy[tuple[str, int, str, int]]:
         span = st.integers(0, min(max_items - 1, n - 1 - first))
-        return st.tuples(span, st.sampled_from(LOWER), st.sampled_from(neighbours),
-                         st.sampled_from(UPPER), st.sampled_from(neighbours)).map(
+        return st.tuples(span, st.sampled_from(lower), st.sampled_from(neighbours),
+                         st.sampled_from(upper), st.sampled_from(neighbours)).map(
             lambda t: (t[1], timeline.created[timeline.ids[first + t[0]]] + t[2],
                        t[3], timeline.created[timeline.ids[first]] + t[4]))
 
