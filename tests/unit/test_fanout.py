@@ -12,28 +12,17 @@ import pytest
 from conformance.model.exchange import Exchange
 from conformance.observe.walks import walk_offset
 from conformance.profiles import PROFILES
+from conformance.transport.client import Client
 from conformance.transport.fanout import Fanout
 
 OPINE = PROFILES["opine"]
 
 
-class Counts:
-    """The client's per-thread counters (requests and bytes), as Fanout sees them."""
+class Counts(Client):
+    """The client's own per-thread counters (requests and bytes), as Fanout sees them; no request is sent."""
 
     def __init__(self) -> None:
-        self._here = threading.local()
-
-    @property
-    def requests_here(self) -> int:
-        return getattr(self._here, "requests", 0)
-
-    @property
-    def received_here(self) -> int:
-        return getattr(self._here, "received", 0)
-
-    def count_here(self, requests: int, received: int) -> None:
-        self._here.requests = self.requests_here + requests
-        self._here.received = self.received_here + received
+        super().__init__("http://127.0.0.1:9/v1", OPINE, None)
 
     def send(self) -> None:
         self.count_here(1, 10)
