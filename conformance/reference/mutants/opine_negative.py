@@ -61,6 +61,18 @@ class OpineLabelItemsStringified(OpineStore):
         return super()._validate_labels(value, path)
 
 
+class OpineUpdateLabelItemsStringified(OpineStore):
+    """On update only, label names that are not strings are stored as their text (12345 -> "12345"); a
+    create validates them: the two writes are validated by different code."""
+
+    catches = "invalid_updates_are_refused"
+
+    def _validate_update(self, body):
+        if isinstance(body, dict) and isinstance(body.get("labels"), list):
+            body = {**body, "labels": [v if isinstance(v, str) else str(v) for v in body["labels"]]}
+        return super()._validate_update(body)
+
+
 class OpineDescriptionNumberAccepted(OpineStore):
     """A description that is a number is accepted and stored as its text."""
 
@@ -129,7 +141,20 @@ class OpineUnknownTicketBareString(OpineStore):
         raise OpineError(404, "Not Found")
 
 
+class OpineNonNumericIdMissesTheRoute(OpineStore):
+    """A ticket id that is not a number misses the route: the framework's own 404 answers, a bare JSON
+    string; an unknown numeric id gets the documented error."""
+
+    catches = "error_answers_are_documented"
+
+    def _missing_ticket(self, raw_id):
+        if self._parse_ticket_id(raw_id) is None:
+            raise OpineError(404, "Cannot PUT " + raw_id)
+        return super()._missing_ticket(raw_id)
+
+
 MUTANTS = [OpineCreateStateDefaults, OpineCreateNullTypeDefaults, OpineCreateTitleLengthInBytesHalved,
-           OpineCreateDueDateUnchecked, OpineLabelItemsStringified, OpineDescriptionNumberAccepted,
+           OpineCreateDueDateUnchecked, OpineLabelItemsStringified, OpineUpdateLabelItemsStringified,
+           OpineDescriptionNumberAccepted,
            OpineFormBodyAccepted, OpineMalformedJsonCrashes, OpineValidationBodyOtherShape,
-           OpineDecimalLimitDigits, OpineUnknownTicketBareString]
+           OpineDecimalLimitDigits, OpineUnknownTicketBareString, OpineNonNumericIdMissesTheRoute]

@@ -155,6 +155,19 @@ class OpineNegativeOffsetSlicesFromEnd(OpineStore):
         return 0 if raw is None else self._parse_integer(raw, ["offset"])
 
 
+class OpineOnlyMinusOneClamped(OpineStore):
+    """Treats offset=-1 (a common "none" sentinel) as 0, but slices smaller negative offsets from the end:
+    the schema's one value below the minimum (-1) looks clamped; -5 reads the last five tickets."""
+
+    catches = "negative_offset_is_rejected"
+
+    def _parse_offset(self, raw):
+        if raw is None:
+            return 0
+        value = self._parse_integer(raw, ["offset"])
+        return 0 if value == -1 else value
+
+
 class OpinePastTheEndReturnsLastPage(OpineStore):
     """Answers an offset past the end with the last page instead of an empty one."""
 
@@ -171,5 +184,5 @@ MUTANTS = [
     OpineDefaultOffset1,
     OpineLimitZeroAccepted,
     OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineLimitAboveMaxCrashes, OpineNegativeOffsetSlicesFromEnd,
-    OpinePastTheEndReturnsLastPage,
+    OpineOnlyMinusOneClamped, OpinePastTheEndReturnsLastPage,
 ]
