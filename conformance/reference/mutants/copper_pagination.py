@@ -279,6 +279,17 @@ class CopperPreviousPageOnAGrid(CopperStore):
         return before[start:start + limit]
 
 
+class CopperLastCursorWrapsAround(CopperStore):
+    """``starting_after`` the very last ticket of the list answers the first page again (has_more true),
+    as an index taken modulo the list's length would: every walk ends before asking it."""
+
+    catches = "cursor_navigation_matches_model"
+
+    def _after(self, ordered, cursor):
+        after = super()._after(ordered, cursor)
+        return after if after or not ordered or self._sort_key(cursor) != self._sort_key(ordered[-1]) else list(ordered)
+
+
 MUTANTS = [
     CopperCursorRepeatsTieSiblings, CopperCursorIsInclusive, CopperCursorSkipsNextItem,
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
@@ -288,5 +299,5 @@ MUTANTS = [
     CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
     CopperBothCursorsStartingAfterWins, CopperUnknownCursorIgnored, CopperPreviousOfFirstIsFirstPage,
-    CopperPreviousPageOnAGrid,
+    CopperPreviousPageOnAGrid, CopperLastCursorWrapsAround,
 ]
