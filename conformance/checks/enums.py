@@ -196,6 +196,7 @@ def lowercase_enum_values_are_rejected(ctx: RunContext) -> None:
               "empty and over-long titles are rejected, changing nothing.")
 def title_length_is_enforced(ctx: RunContext) -> None:
     profile, writes = ctx.profile, _writes(ctx)
+    assert writes.title_length  # NEEDS writes.title_length
     lo, hi = writes.title_length
     field, id_field = writes.title_field, profile.id_field
 

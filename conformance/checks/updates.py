@@ -57,8 +57,8 @@ def _judge_value(ctx: RunContext, shape: u.Shape, name: str, sent: Any, ticket: 
 
 # -- nullable updates -----------------------------------------------------------------------------
 @check(family="nullable-update", level="MUST", requires=WRITE,
-       proves="Sending null for each nullable field (and [] for labels) clears it, in the update's response "
-              "and in the list.")
+       proves="Sending null for each nullable field (and [] for labels; the profile's clear value where it is "
+              "not null) clears it, in the update's response and in the list.")
 def null_clears_nullable_fields(ctx: RunContext) -> None:
     profile, writes, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
@@ -68,7 +68,7 @@ def null_clears_nullable_fields(ctx: RunContext) -> None:
     def test(drawn: dict[str, Any]) -> None:
         for name in writes.nullable:
             kind = shape.kind(name)
-            for clear in s.clearing_values(shape.kinds, name):  # null; for labels also [] (documented)
+            for clear in s.clearing_values(profile, shape.kinds, name):  # null; for labels also [] (documented)
                 sent = json.dumps(clear)
                 filled, set_exchange = put(ctx, ticket_id, {name: drawn[name]}, f"setting {name}")
                 _judge_value(ctx, shape, name, drawn[name], filled, "response to setting a value", [set_exchange])

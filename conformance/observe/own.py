@@ -207,7 +207,10 @@ def _make_full_create(ctx: RunContext) -> FullCreate:
     profile, writes, shape = writing(ctx)
     kinds = shape.kinds
     values = {n: s.values(profile, kinds, n) for n in kinds}
-    if writes.closed_state in profile.enums.get(writes.state_field, ()):
+    for name, value in writes.fixed_on_create.items():
+        values.setdefault(name, st.just(value))
+    values.setdefault(writes.title_field, s.titles(profile))
+    if writes.closed_state and writes.closed_state in profile.enums.get(writes.state_field, ()):
         values[writes.state_field] = st.just(writes.closed_state)
     for name in writes.date_fields:
         if name in values:

@@ -154,26 +154,32 @@ class SearchFilter:
 
 @dataclass(frozen=True)
 class Writes:
-    """What the write endpoints accept (Opine)."""
+    """What the write endpoints accept. Only ``title_field`` is always needed (it carries the suite's
+    marker); the ticket-shaped fields below it are options, "" (or None/()) where the API has no such
+    field: the checks reading one are then not applicable (OPTIONS ``writes.*``)."""
 
     create: bool
     update_method: Literal["PUT", "PATCH", "POST"]
     required_on_create: tuple[str, ...]
     not_nullable: tuple[str, ...]  # may be sent, never as null
     nullable: tuple[str, ...]  # null clears, absent keeps
+    # The text field that carries the suite's marker on tickets it creates, and that harmless writes set
+    # (a ticket's title; a Stripe charge's description).
     title_field: str
-    title_length: tuple[int, int]
-    state_field: str
-    closed_state: str
-    closed_at_field: str
-    updated_at_field: str
-    date_fields: tuple[str, ...]  # request fields that take a date-time
-    deals_field: str  # request field that links deals
-    linked_deals_field: str  # response field listing linked deals
-    deal_sum_field: str
+    title_length: tuple[int, int] | None = None  # None: not documented, title_length_is_enforced does not apply
+    state_field: str = ""
+    closed_state: str = ""
+    closed_at_field: str = ""
+    updated_at_field: str = ""
+    date_fields: tuple[str, ...] = ()  # request fields that take a date-time
+    deals_field: str = ""  # request field that links deals
+    linked_deals_field: str = ""  # response field listing linked deals
+    deal_sum_field: str = ""
     marker: str = "[conformance]"  # title prefix of tickets this suite creates on a live API
     body_encoding: Literal["json", "form"] = "json"  # form: application/x-www-form-urlencoded, nested as a[k]
     clear_value: Any = None  # what an update sends to clear a nullable field: None (JSON null) or ""
+    # Values every create sends that the suite does not test (a charge's amount, currency and source).
+    fixed_on_create: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,22 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     # The nullable-update oracles model JSON null as the value that clears a field; an API clearing with
     # "" (writes.clear_value, the form-encoded way) is not modelled: those checks do not apply.
     "writes.clear_null": lambda p: p.writes is not None and p.writes.clear_value is None,
+    # Ticket-shaped write fields an API may not have (a Stripe charge has no state, deals or updatedAt).
+    "writes.title_length": lambda p: p.writes is not None and p.writes.title_length is not None,
+    "writes.state": lambda p: bool(p.writes and p.writes.state_field and p.writes.closed_state
+                                   and p.writes.closed_at_field),
+    "writes.updated_at": lambda p: bool(p.writes and p.writes.updated_at_field),
+    "writes.dates": lambda p: bool(p.writes and p.writes.date_fields),
+    "writes.deals": lambda p: bool(p.writes and p.writes.deals_field and p.writes.linked_deals_field),
+    "writes.deal_sum": lambda p: bool(p.writes and p.writes.deals_field and p.writes.linked_deals_field
+                                      and p.writes.deal_sum_field),
+    # Enum fields a create carries (the enum checks write documented and unknown values to them).
+    "writes.enums": lambda p: bool(p.writes and set(p.enums) & set(p.writes.required_on_create)),
+    # JSON write bodies: the negative body checks send wrong JSON types, null and non-JSON bodies, none of
+    # which a form body can express (every form value is a string; null and "" are one empty value).
+    "writes.json": lambda p: p.writes is not None and p.writes.body_encoding == "json",
+    # Fields a create must carry and that are never null (required_fields_cannot_be_null_on_create).
+    "writes.required": lambda p: bool(p.writes and set(p.writes.required_on_create) & set(p.writes.not_nullable)),
 }
 
 

@@ -22,6 +22,7 @@ from conformance.strategies.bodies import marked_title
 RICH_TEXT = "rich-text"  # a markdown string or an array of Slate nodes
 DATE_TIME = "date-time"
 URI = "uri"
+EMAIL = "email"
 NAMES = "string-list"  # a list of case-sensitive names (labels)
 ENUM = "enum"
 TEXT = "string"
@@ -101,6 +102,8 @@ def field_kind(spec: Mapping[str, Any], node: Any) -> str:
         return DATE_TIME
     if node.get("format") in ("uri", "url"):
         return URI
+    if node.get("format") == "email":
+        return EMAIL
     return TEXT
 
 
@@ -172,6 +175,12 @@ def urls() -> st.SearchStrategy[str]:
                      st.integers(1, 99_999))
 
 
+def emails() -> st.SearchStrategy[str]:
+    """Plain addresses at a reserved domain (RFC 2606), in lower case as services tend to store them."""
+    return st.builds(lambda user, n: f"{user}.{n}@example.com",
+                     st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10), st.integers(1, 9_999))
+
+
 def titles(profile: Profile) -> st.SearchStrategy[str]:
     """Titles that keep the suite's marker, within the documented length."""
     return words(1, 5).map(lambda text: marked_title(profile, text))
@@ -193,12 +202,17 @@ def values(profile: Profile, kinds: Mapping[str, str], name: str) -> st.SearchSt
         return urls()
     if kind == NAMES:
         return names()
+    if kind == EMAIL:
+        return emails()
     return words(1, 6)
 
 
-def clearing_values(kinds: Mapping[str, str], name: str) -> tuple[Any, ...]:
-    """What clears a nullable field: ``null``, and for a list of names also ``[]`` (documented)."""
-    return (None, []) if kinds[name] == NAMES else (None,)
+def clearing_values(profile: Profile, kinds: Mapping[str, str], name: str) -> tuple[Any, ...]:
+    """What clears a nullable field: the profile's clear value (``null``; ``""`` where a form body cannot
+    send null), and with ``null`` for a list of names also ``[]`` (documented)."""
+    assert profile.writes
+    clear = profile.writes.clear_value
+    return (clear, []) if clear is None and kinds[name] == NAMES else (clear,)
 
 
 def update_bodies(profile: Profile, kinds: Mapping[str, str], fields: tuple[str, ...] | None = None
@@ -210,7 +224,7 @@ def update_bodies(profile: Profile, kinds: Mapping[str, str], fields: tuple[str,
     for name in names_:
         value = values(profile, kinds, name)
         if name in profile.writes.nullable:
-            value = st.one_of(value, value, st.sampled_from(clearing_values(kinds, name)))
+            value = st.one_of(value, value, st.sampled_from(clearing_values(profile, kinds, name)))
         optional[name] = value
     return st.fixed_dictionaries({}, optional=optional).filter(bool)
 
@@ -225,9 +239,11 @@ def invalid_values(profile: Profile, kinds: Mapping[str, str]) -> list[tuple[str
     """
     assert profile.writes
     out: list[tuple[str, Any]] = []
-    lo, hi = profile.writes.title_length
     for name, kind in kinds.items():
         if name == profile.writes.title_field:
+            if profile.writes.title_length is None:  # no documented bounds: no length is invalid
+                continue
+            lo, hi = profile.writes.title_length
             if lo >= 1:
                 out.append((name, ""))
             too_long = marked_title(profile, "") + "x" * hi

@@ -323,11 +323,13 @@ class Client:
         headers = {**case_headers, **self._auth_headers(auth)}
         for name in ("timeout", "allow_redirects", "stream"):  # ours to choose as well
             kwargs.pop(name, None)
-        body = kwargs.get("json")
+        body, encoding = kwargs.get("json"), "json"
+        if body is None and isinstance(kwargs.get("data"), dict):  # a form body (Schemathesis: data=)
+            body, encoding = kwargs["data"], "form"
         shown = with_query(url, _pairs(kwargs.get("params")))
-        response = self._send(method, url, headers=headers, _shown=lambda: self._stub(method, shown, body, auth),
-                              **kwargs)
-        exchange = self._exchange(method, response.request.url or url, response, body, auth)
+        response = self._send(method, url, headers=headers,
+                              _shown=lambda: self._stub(method, shown, body, auth, encoding), **kwargs)
+        exchange = self._exchange(method, response.request.url or url, response, body, auth, encoding)
         if "json" in exchange.content_type.lower():
             try:  # JSON no parser should be handed (too deep, out of range): a finding before any validator
                 exchange.json()

@@ -22,12 +22,13 @@ from conformance.transport.client import ClientOptions
 from foreign_servers import EXAMPLES, start
 
 SERVERS = ["localstripe", "json-server"]
-# What each run needs beyond the profile: a key (localstripe takes any sk_ key), writes (json-server).
-EXTRA = {"localstripe": ["--api-key", "sk_test_foreign"], "json-server": ["--allow-writes"]}
+# What each run needs beyond the profile: a key (localstripe takes any sk_ key), and writes.
+EXTRA = {"localstripe": ["--api-key", "sk_test_foreign", "--allow-writes"], "json-server": ["--allow-writes"]}
 # The least share of the run's checks that must reach a verdict (passed or failed): the rest are
 # not applicable by profile option (README.md of each example says which and why).
-# localstripe: unix-second bounds (no ISO spellings to check), no second filter to combine.
-MIN_EVALUATED = {"localstripe": 85, "json-server": 75}
+# localstripe: unix-second bounds (no ISO spellings to check), no second filter to combine, and a charge
+# has no title bounds, state, updatedAt, dates, deals or enum fields to write (46 of 68 evaluated).
+MIN_EVALUATED = {"localstripe": 65, "json-server": 75}
 
 
 @pytest.fixture(autouse=True)

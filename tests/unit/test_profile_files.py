@@ -240,6 +240,17 @@ def test_a_form_profile_sends_form_bodies_on_the_wire():
         server.shutdown()
     assert seen == [("application/x-www-form-urlencoded", b"title=x&labels%5B0%5D=a")]
     assert exchange.status == 201 and exchange.request_encoding == "form"
+    # A Schemathesis case with a form body (requests' data=) is reproduced with that body, not without one.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(f"http://127.0.0.1:{server.server_address[1]}/v1", profile, "key")
+        exchange, _ = client.send_prepared({"method": "POST", "url": client.base_url + "/tickets",
+                                            "data": {"amount": 5, "currency": "usd"}})
+    finally:
+        server.shutdown()
+    assert seen[-1] == ("application/x-www-form-urlencoded", b"amount=5&currency=usd")
+    assert "--data 'amount=5&currency=usd'" in exchange.curl()
 
 
 def test_clearing_with_an_empty_string_makes_the_null_modelling_checks_not_applicable():
@@ -248,8 +259,29 @@ def test_clearing_with_an_empty_string_makes_the_null_modelling_checks_not_appli
     from conformance.checks.registry import select_checks
     from conformance.profiles import get_profile
     from conformance.profiles.base import missing_options
+    from conformance.strategies import updates as s
 
     profile = get_profile("opine")
     profile = dataclasses.replace(profile, writes=dataclasses.replace(profile.writes, clear_value=""))
     skipped = {c.name for c in select_checks(profile) if missing_options(profile, c.needs)}
-    assert skipped == {"null_clears_nullable_fields", "updates_match_model", "required_fields_cannot_be_null"}
+    assert skipped == {"updates_match_model", "required_fields_cannot_be_null"}
+    # null_clears_nullable_fields still applies: it sends the profile's clear value, "" (never null or []).
+    kinds = {"labels": s.NAMES, "description": s.TEXT}
+    assert s.clearing_values(profile, kinds, "labels") == ("",)
+    assert s.clearing_values(get_profile("opine"), kinds, "labels") == (None, [])
+
+
+def test_a_profile_without_ticket_shaped_write_fields_loads_and_their_checks_do_not_apply():
+    """A Stripe-like resource: no title bounds, state, updatedAt, dates, deals or enum fields on create."""
+    from conformance.strategies.bodies import minimal_create_body
+
+    profile = load_profile(Path(__file__).parents[2] / "examples" / "localstripe" / "profile.yaml")
+    assert profile.writes and profile.writes.title_length is None and profile.writes.deals_field == ""
+    body = minimal_create_body(profile, "x")
+    assert body == {"amount": 777, "currency": "usd", "source": "pm_card_visa", "description": "[conformance] x"}
+    not_applicable = {c.name for c in select_checks(profile) if missing_options(profile, c.needs)}
+    assert {"title_length_is_enforced", "closed_at_follows_state", "updated_at_moves_forward",
+            "deal_links_follow_updates", "deal_amount_sum_is_consistent", "offset_dates_are_the_same_instant",
+            "unknown_enum_values_are_rejected", "invalid_updates_are_refused"} <= not_applicable
+    assert {"null_clears_nullable_fields", "absent_fields_are_kept", "values_replace_fields",
+            "created_ticket_is_listed"}.isdisjoint(not_applicable)
