@@ -80,6 +80,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "created_date_only_matches_midnight": ("created_filters", "timestamp_formats.iso"),
     "created_display_agrees_with_filters": ("created_filters.gt", "created_filters.gte", "created_filters.lt",
                                             "created_filters.lte", "timestamp_formats.iso"),
+    "list_is_newest_first": ("paging.newest_first",),
     "has_more_is_truthful": ("paging.id_cursor",), "limit_is_honoured": ("paging.max_limit",),
     "default_limit_is_10": ("paging.default_limit", "paging.id_cursor"),
     "limit_above_max_is_capped": ("paging.max_limit",),

@@ -25,6 +25,7 @@ from conformance.observe.filtered_walks import (
     describe,
     filtered_walk,
     grain,
+    newest_first,
     pages_for,
     paging,
     search_windows,
@@ -107,7 +108,7 @@ def location_filter_selects_exactly_that_location(ctx: RunContext) -> None:
         walk, complete = _location_walk(ctx, value, count)
         expected = subset_where(timeline, (i.get(ctx.profile.id_field) for i in walk_all.items if i.get(field) == value))
         what = describe(((ctx.profile.location.param, value),))
-        selects_exactly(walk, timeline, expected, what, ctx.profile.id_field, complete)
+        selects_exactly(walk, timeline, expected, what, ctx.profile.id_field, complete, newest_first(ctx))
         cp.filtered_has_more_is_truthful(walk, paging(ctx).has_more, what)
     for value in _unknown_locations(counts):
         exchange = ctx.api.list(((ctx.profile.location.param, value),))
@@ -152,7 +153,7 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
             expected = subset_where(timeline, (i.get(id_field) for i in walk_all.items if i.get(field) == value))
             filters: Params = ((ctx.profile.location.param, value),)
             what = f"{describe(filters)} at limit={limit}"
-            selects_exactly(walk, timeline, expected, what, id_field, complete)
+            selects_exactly(walk, timeline, expected, what, id_field, complete, newest_first(ctx))
             _has_more_and_back(ctx, walk, filters, limit, what)
             ran += 1
     if ctx.profile.created_filters:
@@ -175,7 +176,7 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
                             actual=walk.exchange.status, exchanges=[walk.exchange])
         complete = walk_ended(walk, describe(filters), budget_stop(pages))
         what = f"{describe(filters)} at limit={limit}"
-        selects_exactly(walk, timeline, expected, what, id_field, complete)
+        selects_exactly(walk, timeline, expected, what, id_field, complete, newest_first(ctx))
         _has_more_and_back(ctx, walk, filters, limit, what)
         ran += 1
     if not ran:
@@ -335,7 +336,8 @@ def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
         filters = _base_filters(ctx, combo, True, True)
         walk, complete = _combined_walk(ctx, filters, _intersection(ctx, combo, True, True), limit)
         what = f"{describe(filters)} at limit={limit}"
-        selects_exactly(walk, timeline, _intersection(ctx, combo, True, True), what, id_field, complete)
+        selects_exactly(walk, timeline, _intersection(ctx, combo, True, True), what, id_field, complete,
+                        newest_first(ctx))
         _has_more_and_back(ctx, walk, filters, limit, what)
         judged += 1
     if combo.query is not None:
@@ -347,7 +349,8 @@ def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
             filters = _base_filters(ctx, combo, location, created)
             expected = _intersection(ctx, combo, location, created)
             base, complete = _combined_walk(ctx, filters, expected, limit)
-            selects_exactly(base, timeline, expected, f"{describe(filters)} at limit={limit}", id_field, complete)
+            selects_exactly(base, timeline, expected, f"{describe(filters)} at limit={limit}", id_field, complete,
+                            newest_first(ctx))
             _search_on(ctx, base, filters, combo.query, limit, complete)
             judged += 1
     return judged

@@ -13,7 +13,7 @@ from conformance.observe.cursor_walks import newer
 from conformance.observe.walks import ApiError, Params, Walk, page_from, walk_cursor, walk_offset
 from conformance.oracles.filters import Timeline, Window
 from conformance.oracles.instants import NotAnInstant
-from conformance.profiles.base import CursorPaging, OffsetPaging
+from conformance.profiles.base import OPTIONS, CursorPaging, OffsetPaging
 from conformance.strategies import bounds as B
 
 
@@ -24,9 +24,9 @@ def paging(ctx: RunContext) -> CursorPaging:
 
 def newest_first(ctx: RunContext) -> bool:
     """Whether filtered results come newest first: a cursor list in these conventions is (Copper's and
-    Stripe's docs); an offset list's order is not documented (Opine's, json-server's), so a filter on it
-    is judged by the set it selects alone."""
-    return isinstance(ctx.profile.paging, CursorPaging)
+    Stripe's docs), unless its profile says the order is unspecified (``paging.order``); an offset list's
+    order is not documented (Opine's, json-server's). Otherwise a filter is judged by the set it selects."""
+    return OPTIONS["paging.newest_first"](ctx.profile)
 
 
 def walk_and_timeline(ctx: RunContext) -> tuple[Walk, Timeline]:

@@ -272,8 +272,8 @@ def selection_error(walk: Walk, timeline: Timeline, expected: Expected, what: st
 
 
 def selects_exactly(walk: Walk, timeline: Timeline, expected: Expected, what: str, id_field: str,
-                    complete: bool = True) -> None:
-    error = selection_error(walk, timeline, expected, what, id_field, complete)
+                    complete: bool = True, newest_first: bool = True) -> None:
+    error = selection_error(walk, timeline, expected, what, id_field, complete, newest_first)
     if error is not None:
         raise error
 

@@ -114,6 +114,9 @@ class CursorPaging:
     default_limit: int | None
     max_limit: int | None
     next_cursor: str | None = None
+    # "newest-first": documented (Copper, Stripe); "unspecified": the docs fix no order, so the order
+    # is not judged (list_is_newest_first does not apply; filtered results are judged as sets).
+    order: Literal["newest-first", "unspecified"] = "newest-first"
 
     @property
     def largest_limit(self) -> int:
@@ -261,6 +264,7 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     "paging.total": _paging(OffsetPaging, lambda g: g.total is not None or g.total_header is not None),
     "paging.echoes": _paging(OffsetPaging, lambda g: g.echoes and g.items is not None),
     "paging.id_cursor": _paging(CursorPaging, lambda g: g.next_cursor is None),
+    "paging.newest_first": _paging(CursorPaging, lambda g: g.order == "newest-first"),
     "created_filters.gt": _created("gt"),
     "created_filters.gte": _created("gte"),
     "created_filters.lt": _created("lt"),
