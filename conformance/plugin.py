@@ -300,8 +300,19 @@ def _run_batch(config: pytest.Config, specs: list[Any]) -> dict[str, Any]:
     return {"error": None, "results": [r.to_json() for r in results]}
 
 
+# Options that mean "run the checks like this": given without a vendor or profile, they would be ignored.
+_ASKING = ("conformance_target", "conformance_base_url", "conformance_api_key", "conformance_allow_writes",
+           "conformance_record", "conformance_checks", "conformance_baseline", "conformance_workers",
+           "conformance_churn")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not _active(config):
+        given = [name for name in _ASKING if config.getoption(name, None)]
+        if given:
+            option = "--" + given[0].replace("_", "-")
+            raise pytest.UsageError(f"{option} needs --conformance-vendor or --conformance-profile "
+                                    "(the conformance checks run only when one is given)")
         return
     for family in FAMILIES:
         config.addinivalue_line("markers", f"{family}: ticket-conformance checks of the {family} family")

@@ -169,7 +169,8 @@ class Session:
         except BudgetExhausted as exc:
             raise ConfigError(f"--max-requests leaves no request for the first one ({exc})") from None
         if exchange.status in (401, 403):
-            raise CredentialsRejected(f"credentials rejected by {where} ({exchange.status}): check ${self.profile.key_env}")
+            raise CredentialsRejected(f"credentials rejected by {where} ({exchange.status}): check the key (--api-key, "
+                                     f"or ${self.profile.key_env})")
         if 300 <= exchange.status < 400:
             location = next((v for k, v in exchange.response_headers.items() if k.lower() == "location"), "")
             raise ConfigError(f"{where} answered the first request with a redirect ({exchange.status}) to "

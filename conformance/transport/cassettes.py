@@ -65,7 +65,7 @@ RECORDED_ORIGIN = "http://recorded.invalid"
 # Left out of cassettes: they change on every recording (churn in git) and no check reads them.
 NOISY_REQUEST_HEADERS = ("user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid")
 NOISY_RESPONSE_HEADERS = ("date", "server")
-RECORD_COMMAND = "scripts/record-cassettes"
+RECORD_COMMAND = "ticket-conformance record"  # what scripts/record-cassettes runs; installed with the wheel
 # What made a recording, written to _run.yaml. The first three decide which requests a seed generates
 # (the checks; Hypothesis's and Schemathesis's draws), so a replay miss under other versions names them.
 RECORDED_PACKAGES = ("ticket-conformance", "hypothesis", "schemathesis", "vcrpy")
@@ -272,8 +272,8 @@ def read_run(directory: Path, profile: Profile) -> dict[str, Any]:
     where = vendor_dir(directory, profile)
     path = where / RUN_FILE
     if not where.is_dir():
-        raise ConfigError(f"no cassettes for {profile.name} in {where}/ (record them: {RECORD_COMMAND}, "
-                          f"or ticket-conformance run --record --base-url URL)")
+        raise ConfigError(f"no cassettes for {profile.name} in {where}/ (record them: {RECORD_COMMAND} --vendor "
+                          f"{profile.name}, or ticket-conformance run --vendor {profile.name} --record --base-url URL)")
     if not path.is_file():
         raise ConfigError(f"{where}/ is not a recording: {RUN_FILE} is missing (re-record: {RECORD_COMMAND})")
     try:

@@ -231,7 +231,7 @@ def test_rejected_credentials_end_to_end_in_a_subprocess(tmp_path):
                                "--report-dir", str(tmp_path / "r")], capture_output=True, text=True, timeout=120,
                               env={**env, "COPPER_API_KEY": KEY})
     assert proc.returncode == 2 and fault.count == 1, proc.stderr
-    assert proc.stderr == f"ticket-conformance: credentials rejected by {url} (401): check $COPPER_API_KEY\n"
+    assert proc.stderr == f"ticket-conformance: credentials rejected by {url} (401): check the key (--api-key, or $COPPER_API_KEY)\n"
     assert KEY not in proc.stdout + proc.stderr
     assert KEY not in "".join(p.read_text() for p in (tmp_path / "r").iterdir())
     assert "credentials rejected" in json.loads((tmp_path / "r" / "report.json").read_text())["fatal"]

@@ -83,3 +83,11 @@ def test_min_evaluated_fails_a_plugin_run_that_evaluated_too_little(tmp_path):
                    "--conformance-max-requests", "1", "--conformance-min-evaluated", "50")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "1 skipped" in done.stdout and "below --conformance-min-evaluated 50" in done.stdout
+
+
+def test_a_conformance_option_without_a_vendor_is_a_usage_error_not_a_silent_no_op(tmp_path):
+    (tmp_path / "test_x.py").write_text("def test_ok():\n    assert True\n", encoding="utf-8")
+    done = _pytest(tmp_path, "--conformance-target", "replay")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "--conformance-target needs --conformance-vendor or --conformance-profile" in done.stdout + done.stderr
+    assert _pytest(tmp_path).returncode == 0  # without conformance options the plugin stays inert
