@@ -179,11 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--api-key", help="else $OPINE_API_KEY / $COPPER_API_KEY")
     run.add_argument("--allow-writes", action="store_true", help="live only: permit POST/PUT (Opine)")
     run.add_argument("--record", action="store_true", help="live only: also write cassettes")
-    run.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory")
+    run.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory (default cassettes)")
     run.add_argument("--report-dir", type=Path, help="default reports/<vendor>-<UTC timestamp>/")
-    run.add_argument("--seed", type=_positive_int, default=1)
-    run.add_argument("--max-examples", type=_positive_int, default=12)
-    run.add_argument("--max-requests", type=_positive_int)
+    run.add_argument("--seed", type=_positive_int, default=1,
+                     help="seeds every draw: the same seed sends the same requests (default 1)")
+    run.add_argument("--max-examples", type=_positive_int, default=12,
+                     help="examples each exploring check draws (default 12)")
+    run.add_argument("--max-requests", type=_positive_int,
+                     help="the run's request budget; checks past it are skipped (default: none)")
     for name, kind, metavar, text in RUN_LIMITS:  # shared with the pytest plugin (--conformance-NAME)
         run.add_argument(f"--{name}", type=kind, metavar=metavar, help=text)
     run.add_argument("--churn", type=_positive_int, metavar="K",
