@@ -114,7 +114,6 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "unknown_enum_values_are_rejected": ("writes.enums",), "documented_enum_values_are_accepted": ("writes.enums",),
     "lowercase_enum_values_are_rejected": ("writes.enums",),
     "required_fields_cannot_be_null_on_create": ("writes.required",),
-    "invalid_creates_are_refused": ("writes.json",), "invalid_updates_are_refused": ("writes.json",),
 }
 
 

@@ -20,6 +20,7 @@ from conformance.oracles import updates as u
 from conformance.model.exchange import Exchange
 from conformance.strategies import updates as s
 from conformance.strategies.bodies import marked_title, minimal_create_body
+from conformance.strategies.negative import request_schema, unknown_fields
 from conformance.observe.context import RunContext
 from conformance.observe.writes import deal_priorities, explore, observed_deal_ids, put, returned, writing
 from conformance.observe.stability import appeared_with_titles
@@ -149,10 +150,11 @@ def required_fields_cannot_be_null(ctx: RunContext) -> None:
        proves="An update with one valid change and one invalid field is refused with a 4xx and changes nothing "
               "(not the valid part, not updatedAt).")
 def failed_update_changes_nothing(ctx: RunContext) -> None:
-    profile, _, shape = writing(ctx)
+    profile, writes, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
     ticket_id = ticket[profile.id_field]
-    invalid = s.invalid_values(profile, shape.kinds)
+    update_schema = request_schema(ctx.spec, profile.item, writes.update_method)
+    invalid = s.invalid_values(profile, shape.kinds) + unknown_fields(update_schema)
     if not invalid:
         raise Skipped("the profile documents no constraint to break")
 

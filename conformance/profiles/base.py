@@ -289,7 +289,6 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     "writes.enums": lambda p: bool(p.writes and set(p.enums) & set(p.writes.required_on_create)),
     # JSON write bodies: the negative body checks send wrong JSON types, null and non-JSON bodies, none of
     # which a form body can express (every form value is a string; null and "" are one empty value).
-    "writes.json": lambda p: p.writes is not None and p.writes.body_encoding == "json",
     # Fields a create must carry and that are never null (required_fields_cannot_be_null_on_create).
     "writes.required": lambda p: bool(p.writes and set(p.writes.required_on_create) & set(p.writes.not_nullable)),
 }

@@ -3,9 +3,12 @@
 Deterministic, one violation per request, every other part valid: the type of each body field and
 of each array item, required fields, length bounds (counted in characters: the too-long value is
 non-ASCII, so it is too long under any count), enum membership, null where the profile documents
-"not nullable", date-time and URI formats; and for query parameters, integers that are none and
-values under a documented minimum, and date-times that are none. Values the docs leave open (a
-date-only date-time, a relative URL, null on an optional create field) are never sent as invalid.
+"not nullable", numbers outside a documented minimum or maximum, date-time and URI formats, a field
+the schema does not allow (``additionalProperties: false``); and for query parameters, integers that
+are none and values under a documented minimum, and date-times that are none. Values the docs leave
+open (a date-only date-time, a relative URL, null on an optional create field) are never sent as
+invalid. A form body (``writes.body_encoding: form``) carries text only: there a wrong type is a text
+where a number or boolean is documented, and null, items and a body that is no object cannot be sent.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ NOT_A_DATE_TIME = ("not-a-date", "2025-13-45T25:61:00Z")
 NOT_A_URI = "not a url"
 NOT_INTEGERS = ("abc", "1.5")
 NON_ASCII = "\u00e9"  # one character, two UTF-8 bytes
+UNKNOWN_FIELD = "conformance_unknown_field"
+_TEXT_IS_WRONG = {"integer", "number", "boolean"}  # a form value of these types cannot be "text"
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[s
     """One body per documented constraint of ``schema`` broken, on top of the valid body ``valid``."""
     writes = profile.writes
     assert writes
+    form = writes.body_encoding == "form"
     out: list[BadBody] = []
 
     def with_(name: str, value: Any, what: str) -> None:
@@ -76,15 +82,15 @@ def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[s
 
     for name in schema.get("required", []):
         out.append(BadBody(f"the required {name} missing", {k: v for k, v in valid.items() if k != name}))
-    for name in (writes.required_on_create if creating else writes.not_nullable):
+    for name in () if form else (writes.required_on_create if creating else writes.not_nullable):
         with_(name, None, f"{name}: null (not nullable)")
     for name, raw in schema.get("properties", {}).items():
         node = _resolve(spec, raw)
         allowed = _allowed_types(spec, node)
-        wrong = _wrong_type(allowed)
+        wrong = _wrong_type(allowed) if not form else ("string", "text") if allowed and allowed <= _TEXT_IS_WRONG else None
         if wrong:
             with_(name, wrong[1], f"{name}: a {wrong[0]} (the spec allows {' | '.join(sorted(allowed))})")
-        if "array" in allowed and "anyOf" not in node:
+        if "array" in allowed and "anyOf" not in node and not form:
             item = _resolve(spec, node.get("items", {}))
             bad_item = _wrong_type(_allowed_types(spec, item))
             if bad_item:
@@ -95,6 +101,10 @@ def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[s
             long_text = marked_title(profile, "") if name == writes.title_field else ""
             long_text += NON_ASCII * (node["maxLength"] + 1 - len(long_text))
             with_(name, long_text, f"{name}: {node['maxLength'] + 1} characters (maximum {node['maxLength']})")
+        if allowed & {"integer", "number"} and isinstance(node.get("minimum"), (int, float)):
+            with_(name, node["minimum"] - 1, f"{name}: {node['minimum'] - 1} (minimum {node['minimum']})")
+        if allowed & {"integer", "number"} and isinstance(node.get("maximum"), (int, float)):
+            with_(name, node["maximum"] + 1, f"{name}: {node['maximum'] + 1} (maximum {node['maximum']})")
         enum = node.get("enum") or profile.enums.get(name)
         if enum:
             with_(name, f"NOT_A_{name.upper()}", f"{name}: not one of {', '.join(enum)}")
@@ -103,8 +113,18 @@ def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[s
                 with_(name, text, f"{name}: {text!r} is no date-time")
         if node.get("format") in ("uri", "url"):
             with_(name, NOT_A_URI, f"{name}: {NOT_A_URI!r} is no URI")
-    out.append(BadBody("a JSON array instead of an object", [dict(valid)]))
+    for name, value in unknown_fields(schema):
+        with_(name, value, f"{name}: a field the schema does not allow (additionalProperties: false)")
+    if not form:
+        out.append(BadBody("a JSON array instead of an object", [dict(valid)]))
     return out
+
+
+def unknown_fields(schema: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A field a closed request schema (``additionalProperties: false``) does not allow, with a value."""
+    if schema.get("additionalProperties") is False and UNKNOWN_FIELD not in schema.get("properties", {}):
+        return [(UNKNOWN_FIELD, "1")]
+    return []
 
 
 def query_violations(spec: Mapping[str, Any], path: str) -> list[BadQuery]:
