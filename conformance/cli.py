@@ -157,7 +157,8 @@ RUN_LIMITS: tuple[tuple[str, Callable[[str], object], str, str], ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Conformance suite for the Opine and Copper Ticket APIs.")
+    parser = _Parser(prog=PROG, description="Conformance suite for Ticket-like REST APIs: Opine and Copper built in, any other API "
+                                         "described by a spec and a profile file (--profile).")
     debug_help = "on an internal error (exit 3), show the traceback"
     parser.add_argument("--debug", action="store_true", help=debug_help)
     parser.add_argument("--version", action=_Version, nargs=0, help="print the package, spec and key dependency versions")
@@ -176,8 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", choices=("reference", "live", "replay"), default=None,
                      help="reference (default: the built-in server), live, or replay (cassettes)")
     run.add_argument("--base-url", help="the API root with its version prefix, e.g. http://127.0.0.1:8081/v1")
-    run.add_argument("--api-key", help="else $OPINE_API_KEY / $COPPER_API_KEY")
-    run.add_argument("--allow-writes", action="store_true", help="live only: permit POST/PUT (Opine)")
+    run.add_argument("--api-key", help="else the variable the profile names (auth.key_env: "
+                     "$OPINE_API_KEY, $COPPER_API_KEY)")
+    run.add_argument("--allow-writes", action="store_true", help="live only: let the suite create and update (POST, and the profile's update "
+                     "verb) its own marked tickets")
     run.add_argument("--record", action="store_true", help="live only: also write cassettes")
     run.add_argument("--cassettes", type=Path, default=Path("cassettes"), help="cassette directory (default cassettes)")
     run.add_argument("--report-dir", type=Path, help="default reports/<vendor>-<UTC timestamp>/")

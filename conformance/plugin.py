@@ -51,9 +51,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="reference (default: the built-in server), live, or replay (cassettes)")
     add("--conformance-base-url", dest="conformance_base_url",
         help="API root incl. version prefix, e.g. https://api.usecopper.com/next (implies live)")
-    add("--conformance-api-key", dest="conformance_api_key", help="else $OPINE_API_KEY / $COPPER_API_KEY")
+    add("--conformance-api-key", dest="conformance_api_key",
+        help="else the variable the profile names (auth.key_env: $OPINE_API_KEY, $COPPER_API_KEY)")
     add("--conformance-allow-writes", dest="conformance_allow_writes", action="store_true",
-        help="live only: permit POST/PUT")
+        help="live only: let the suite create and update its own marked tickets")
     add("--conformance-record", dest="conformance_record", action="store_true", help="live only: write cassettes")
     add("--conformance-cassettes", dest="conformance_cassettes", default="cassettes",
         help="cassette directory (default cassettes)")

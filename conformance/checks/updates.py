@@ -98,9 +98,9 @@ def absent_fields_are_kept(ctx: RunContext) -> None:
         for name in shape.kinds:
             change = {name: changes_[name]}
             after, exchange = put(ctx, ticket_id, change, f"changing only {name}")
-            u.others_kept(before, after, change, shape, f"response to a PUT of only {name}", [exchange])
+            u.others_kept(before, after, change, shape, f"response to an update of only {name}", [exchange])
             listed, page = read_back(ctx, ticket_id)
-            u.others_kept(before, listed, change, shape, f"listed after a PUT of only {name}", [exchange, page])
+            u.others_kept(before, listed, change, shape, f"listed after an update of only {name}", [exchange, page])
             before = listed
 
     explore(ctx, st.tuples(fill, changes), test, max_examples=1,
@@ -315,7 +315,7 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
                 before, _ = put(ctx, ticket_id, {shape.state: states[0]}, "moving the ticket to another state")
             got, added = put(ctx, ticket_id, {deals: [_deal_item(deal_id, first)]}, "linking a deal")
             u.deal_linked(got, deal_id, first, shape, "response to linking a deal", [added])
-            u.others_kept(before, got, link_fields, shape, "response to a PUT of only deals", [added])
+            u.others_kept(before, got, link_fields, shape, "response to an update of only deals", [added])
             got, changed = put(ctx, ticket_id, {deals: [_deal_item(deal_id, second)]}, "re-prioritising a deal link")
             u.deal_linked(got, deal_id, second, shape, "response to re-prioritising", [added, changed])
             listed, page = read_back(ctx, ticket_id)
@@ -324,7 +324,7 @@ def deal_links_follow_updates(ctx: RunContext) -> None:
             u.deal_unlinked(got, deal_id, shape, "response to delete: true", [added, removed])
             listed, page = read_back(ctx, ticket_id)
             u.deal_unlinked(listed, deal_id, shape, "listed after delete: true", [added, removed, page])
-            u.others_kept(before, listed, link_fields, shape, "listed after PUTs of only deals",
+            u.others_kept(before, listed, link_fields, shape, "listed after updates of only deals",
                           [added, changed, removed, page])
         except Violation:
             ctx.api.update(ticket_id, {deals: [_deal_item(deal_id, second, delete=True)]})  # leave no link behind

@@ -128,7 +128,9 @@ def _error_message(error: jsonschema.ValidationError) -> str:
         deepest = max(best.context, key=lambda e: len(e.absolute_path))
         return deepest.message
     message = best.message
-    return message if len(message) <= 200 else message[:197] + "..."
+    message = message if len(message) <= 200 else message[:197] + "..."
+    described = best.schema.get("description") if isinstance(best.schema, dict) else None
+    return f"{message}: {described}" if described else message  # the schema says what the key holds
 
 
 def load_profile(path: Path | str) -> Profile:

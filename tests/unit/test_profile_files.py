@@ -287,3 +287,20 @@ def test_a_profile_without_ticket_shaped_write_fields_loads_and_their_checks_do_
     assert {"null_clears_nullable_fields", "absent_fields_are_kept", "values_replace_fields",
             "created_ticket_is_listed", "invalid_creates_are_refused", "invalid_updates_are_refused",
             "failed_update_changes_nothing"}.isdisjoint(not_applicable)
+
+
+def test_a_one_name_validation_body_is_refused_saying_what_the_key_holds(tmp_path):
+    """A flat error body ({"error": "..."}) is no validation body with issues: the loader says so
+    instead of the run failing every refusal against a correct API."""
+    import yaml
+
+    from conformance.profiles import get_profile
+    from conformance.profiles.loader import shipped
+
+    data = yaml.safe_load(shipped("opine").read_text(encoding="utf-8"))
+    data["spec"] = str(get_profile("opine").spec)
+    data["errors"]["validation_fields"] = ["error"]
+    path = tmp_path / "flat.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"flat.yaml:\d+: errors.validation_fields: .*two names.*attributes"):
+        load_profile(path)
