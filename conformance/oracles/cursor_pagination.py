@@ -160,17 +160,24 @@ def walk_yields_the_oracle_set(walk: Walk, oracle: Walk, id_field: str) -> None:
 
 def newest_first(walk: Walk, created_field: str) -> None:
     """``created`` never increases along the walk (newest first, ties allowed)."""
+    in_created_order(walk, created_field, newest_first=True)
+
+
+def in_created_order(walk: Walk, created_field: str, *, newest_first: bool) -> None:
+    """``created`` never increases (``newest_first``) or never decreases (oldest first) along the walk,
+    ties allowed, across page boundaries. Any list style: the positions are the walk's."""
     items = walk.items
     instants = instants_of(items, created_field)
     bad = [i for i, v in enumerate(instants) if v is None]
     if bad:
         raise Skipped(f"{created_field} of item {bad[0]} is not an instant ({items[bad[0]].get(created_field)!r}): "
                       "cannot judge the order")
+    order, bound = ("newest first", "<=") if newest_first else ("oldest first", ">=")
     for i in range(1, len(items)):
-        if instants[i] > instants[i - 1]:  # type: ignore[operator]
+        if (instants[i] > instants[i - 1]) if newest_first else (instants[i] < instants[i - 1]):  # type: ignore[operator]
             raise Violation(
-                f"{_describe(walk)} is not newest first at position {i}",
-                expected=f"{created_field} <= {items[i - 1].get(created_field)!r} (the item before)",
+                f"{_describe(walk)} is not {order} at position {i}",
+                expected=f"{created_field} {bound} {items[i - 1].get(created_field)!r} (the item before)",
                 actual=items[i].get(created_field), exchanges=exchanges_at(walk, i - 1, i))
 
 

@@ -17,7 +17,8 @@ from conformance.specs import SPECS  # noqa: F401 (re-exported to the profiles) 
 #: Every capability a profile can grant and a check can require; "writes" is granted per run
 #: (--allow-writes), not by a profile. A name outside this set is a typo: registration refuses it.
 CAPABILITIES = frozenset({"list", "create", "update", "retrieve", "offset-pagination", "cursor-pagination",
-                          "created-filters", "location-filter", "search", "writes", "enums"})
+                          "created-filters", "location-filter", "search", "writes", "enums",
+                          "offset-order"})
 
 
 #: The page size asked for where a profile states no maximum (``max_limit: null``): walks need some size.
@@ -77,6 +78,9 @@ class OffsetPaging:
     max_limit: int | None
     total_header: str | None = None
     echoes: bool = True  # the body echoes the limit and offset applied, under the parameter names
+    # Offset lists' docs rarely fix an order (Opine's do not): "unspecified" by default, so the order is
+    # not judged; "oldest-first" / "newest-first" (created ascending / descending) when the docs say so.
+    order: Literal["unspecified", "oldest-first", "newest-first"] = "unspecified"
 
     @property
     def largest_limit(self) -> int:
@@ -229,6 +233,8 @@ class Profile:
     def capabilities(self) -> frozenset[str]:
         caps = set(self.operations)
         caps.add("offset-pagination" if isinstance(self.paging, OffsetPaging) else "cursor-pagination")
+        if isinstance(self.paging, OffsetPaging) and self.paging.order != "unspecified":
+            caps.add("offset-order")  # the docs fix an offset list's order (most leave it open)
         if self.created_filters:
             caps.add("created-filters")
         if self.location:

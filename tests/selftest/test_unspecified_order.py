@@ -25,3 +25,19 @@ def test_an_oldest_first_cursor_list_passes_when_the_order_is_unspecified(tmp_pa
 def test_the_documented_order_still_fails_an_oldest_first_list() -> None:
     report = run(RunRequest(vendor="copper", store=CopperOldestFirst()))
     assert "list_is_newest_first" in {r.name for r in report.checks if r.status == "failed"}
+
+
+def test_an_offset_list_is_judged_by_the_order_its_profile_documents(tmp_path: Path) -> None:
+    """Opine's docs fix no order (the shipped profile: unspecified, no capability offset-order). Declared,
+    the order is judged: the reference server lists by creation, so exactly one declaration holds, and the
+    other fails naming the position where the walk turns."""
+    verdicts = {}
+    for order in ("oldest-first", "newest-first"):
+        path = edited_profile(tmp_path, "opine", lambda data, o=order: data["paging"].update(order=o))
+        report = run(RunRequest(vendor="opine", profile=path, checks=["offset_list_follows_documented_order"]))
+        (result,) = report.checks
+        verdicts[order] = (result.status, result.message)
+    assert sorted(status for status, _ in verdicts.values()) == ["failed", "passed"], verdicts
+    failed = next(message for status, message in verdicts.values() if status == "failed")
+    assert " first at position " in failed
+    assert "offset_list_follows_documented_order" not in {r.name for r in run(RunRequest(vendor="opine")).checks}
