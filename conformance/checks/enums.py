@@ -11,7 +11,7 @@ from typing import Any
 from conformance.oracles import enums as en
 from conformance.oracles import updates as u
 from conformance.model.exchange import Exchange, listing
-from conformance.profiles.base import Profile, Writes
+from conformance.profiles.base import Profile, Writes, writable_enum_fields
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.observe.context import RunContext
 from conformance.observe.writes import shape_of
@@ -29,9 +29,10 @@ def _writes(ctx: RunContext) -> Writes:
 
 
 def _enum_fields(profile: Profile) -> list[str]:
-    """Enum fields a create body carries (``type``, ``state``), in the profile's order."""
+    """Enum fields the suite may write (``type``, ``state``): those the profile's writes name (required on
+    create, or updatable), required ones first, in the profile's order."""
     assert profile.writes
-    return [f for f in profile.writes.required_on_create if f in profile.enums]
+    return writable_enum_fields(profile)
 
 
 def _unknown(profile: Profile, key: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from conformance.oracles import offset_pagination as op
 from conformance.oracles.cursor_pagination import in_created_order
-from conformance.profiles.base import OffsetPaging
+from conformance.profiles.base import OPTIONS, OffsetPaging
 from conformance.strategies.bodies import minimal_create_body
 from conformance.strategies.pages import WalkPlan, limit_offset_pairs, walk_plans
 from conformance.observe.context import RunContext
@@ -32,6 +32,11 @@ def _paging(ctx: RunContext) -> OffsetPaging:
     paging = ctx.profile.paging
     assert isinstance(paging, OffsetPaging)
     return paging
+
+
+def _echoes(ctx: RunContext) -> bool:
+    """Whether the body echoes the applied limit and offset (option ``paging.echoes``)."""
+    return OPTIONS["paging.echoes"](ctx.profile)
 
 
 def _oracle(ctx: RunContext) -> tuple[Walk, int]:
@@ -227,7 +232,8 @@ def _limit_and_offset_are_echoed(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
-       proves="Without a limit a page holds the documented default number of tickets and echoes that limit.")
+       proves="Without a limit a page holds the documented default number of tickets and (where the body echoes "
+              "the applied values) echoes that limit.")
 def offset_default_limit_is_documented(ctx: RunContext) -> None:
     judged_while_stable(ctx, lambda: _offset_default_limit_is_documented(ctx), "offset default limit is documented")
 
@@ -235,11 +241,12 @@ def offset_default_limit_is_documented(ctx: RunContext) -> None:
 def _offset_default_limit_is_documented(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
-    op.default_page(_page(ctx, None, None), paging.limit, paging.default_limit, total)
+    op.default_page(_page(ctx, None, None), paging.limit, paging.default_limit, total, echoes=_echoes(ctx))
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
-       proves="Without an offset a list starts at offset 0 (the documented default) and echoes offset 0.")
+       proves="Without an offset a list starts at offset 0 (the documented default) and (where the body echoes "
+              "the applied values) echoes offset 0.")
 def offset_defaults_to_0(ctx: RunContext) -> None:
     judged_while_stable(ctx, lambda: _offset_defaults_to_0(ctx), "offset defaults to 0")
 
@@ -248,9 +255,10 @@ def _offset_defaults_to_0(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     small = min(10, paging.largest_limit, max(total, 1))
-    op.default_offset_is_0(_page(ctx, small, None), _page(ctx, small, 0), paging.offset, ctx.profile.id_field)
+    op.default_offset_is_0(_page(ctx, small, None), _page(ctx, small, 0), paging.offset, ctx.profile.id_field,
+                           echoes=_echoes(ctx))
     op.default_offset_is_0(_page(ctx, None, None), _page(ctx, paging.default_limit, 0), paging.offset,
-                           ctx.profile.id_field)
+                           ctx.profile.id_field, echoes=_echoes(ctx))
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),

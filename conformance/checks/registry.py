@@ -96,8 +96,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "search_refinement_narrows": ("paging.id_cursor",), "filters_combine_as_intersection": ("paging.id_cursor",),
     "total_count_is_the_collection_size": ("paging.total",), "offset_page_size_is_exact": ("paging.total",),
     "limit_and_offset_are_echoed": ("paging.echoes",),
-    "offset_default_limit_is_documented": ("paging.default_limit", "paging.echoes"),
-    "offset_defaults_to_0": ("paging.default_limit", "paging.echoes"), "offset_limit_above_max_is_capped": ("paging.max_limit",),
+    # Without echoes the default limit and offset are judged by the page alone (its size, its tickets).
+    "offset_default_limit_is_documented": ("paging.default_limit",),
+    "offset_defaults_to_0": ("paging.default_limit",), "offset_limit_above_max_is_capped": ("paging.max_limit",),
     "clamped_limit_is_echoed_as_applied": ("paging.max_limit", "paging.echoes"),
     "offset_past_the_end_is_empty": ("paging.total",),
     # The stateful model writes null as the clearing value and links deals; sending null for a required

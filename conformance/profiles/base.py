@@ -251,6 +251,15 @@ class Profile:
         return self.auth.curl_args(f"${self.key_env}")
 
 
+def writable_enum_fields(profile: Profile) -> list[str]:
+    """Enum fields the profile's writes name (required on create, then not nullable, then nullable): an
+    enum field with a default need not be required on create to be written."""
+    if profile.writes is None:
+        return []
+    named = [*profile.writes.required_on_create, *profile.writes.not_nullable, *profile.writes.nullable]
+    return [f for f in dict.fromkeys(named) if f in profile.enums]
+
+
 def _paging(kind: type, test: Callable[[Any], bool]) -> Callable[[Profile], bool]:
     return lambda p: isinstance(p.paging, kind) and test(p.paging)
 
@@ -292,7 +301,7 @@ OPTIONS: Mapping[str, Callable[[Profile], bool]] = {
     "writes.deal_sum": lambda p: bool(p.writes and p.writes.deals_field and p.writes.linked_deals_field
                                       and p.writes.deal_sum_field),
     # Enum fields a create carries (the enum checks write documented and unknown values to them).
-    "writes.enums": lambda p: bool(p.writes and set(p.enums) & set(p.writes.required_on_create)),
+    "writes.enums": lambda p: bool(writable_enum_fields(p)),
     # JSON write bodies: the negative body checks send wrong JSON types, null and non-JSON bodies, none of
     # which a form body can express (every form value is a string; null and "" are one empty value).
     # Fields a create must carry and that are never null (required_fields_cannot_be_null_on_create).

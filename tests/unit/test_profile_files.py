@@ -304,3 +304,20 @@ def test_a_one_name_validation_body_is_refused_saying_what_the_key_holds(tmp_pat
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"flat.yaml:\d+: errors.validation_fields: .*two names.*attributes"):
         load_profile(path)
+
+
+def test_an_enum_field_with_a_default_is_written_by_the_enum_checks():
+    """An enum field that is not required on create (it has a default) but is updatable still gets the
+    enum write checks: the option reads every write field the profile names."""
+    from conformance.profiles import get_profile
+    from conformance.profiles.base import OPTIONS, writable_enum_fields
+
+    opine = get_profile("opine")
+    assert opine.writes
+    writes = dataclasses.replace(opine.writes, required_on_create=("title",), not_nullable=("title", "state"),
+                                 nullable=("type",))
+    profile = dataclasses.replace(opine, writes=writes)
+    assert writable_enum_fields(profile) == ["state", "type"]
+    assert OPTIONS["writes.enums"](profile)
+    assert not OPTIONS["writes.enums"](dataclasses.replace(opine, writes=dataclasses.replace(
+        writes, not_nullable=("title",), nullable=())))
