@@ -30,7 +30,7 @@ from conformance.oracles import updates as u
 from conformance.oracles.enums import nothing_created
 from conformance.oracles.errors import error_is_documented, validation_error_is_documented
 from conformance.oracles.robustness import no_server_error
-from conformance.profiles.base import OffsetPaging
+from conformance.profiles.base import OPTIONS, OffsetPaging
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.strategies.negative import BadBody, BadQuery, body_violations, query_violations, request_schema
 
@@ -68,17 +68,20 @@ def _raw_violations(ctx: RunContext, valid: dict[str, Any]) -> list[tuple[BadBod
 
 
 @check(family="schema", level="MUST", requires=("create", "writes"),
-       proves="A create that breaks one documented constraint (a field's type or an item's, a required field, "
-              "null, the title length in characters, a number's bounds, an enum, a date-time or URI format, a "
-              "field the schema does not allow, a body that is not a JSON object or not JSON) is refused with a 4xx and the documented validation error, and creates "
-              "nothing.")
+       proves="A create that breaks one documented constraint (a field's type or an item's, a required field "
+              "missing, the title length in characters, a number's bounds, an enum, a date-time or URI format, a "
+              "field the schema does not allow, a body that is not a JSON object or not JSON) is refused with a "
+              "4xx and the documented validation error, and creates nothing. (Null for a required field: "
+              "required_fields_cannot_be_null_on_create.)")
 def invalid_creates_are_refused(ctx: RunContext) -> None:
-    profile, _, _ = writing(ctx)
+    profile, writes, _ = writing(ctx)
     valid = minimal_create_body(profile, "must not be created")
     schema = request_schema(ctx.spec, profile.collection, "POST")
+    # null for a required field is required_fields_cannot_be_null_on_create's (one owner per rule)
+    violations = body_violations(profile, ctx.spec, schema, valid, creating=True, null_fields=())
     before = ctx.api.full_walk()  # the refused tickets are looked for by title: others may create meanwhile
     sent: list[Exchange] = []
-    for bad in body_violations(profile, ctx.spec, schema, valid, creating=True):
+    for bad in violations:
         exchange = ctx.api.create(bad.body)
         sent.append(exchange)
         _refused(ctx, exchange, bad, "a create")
@@ -86,18 +89,18 @@ def invalid_creates_are_refused(ctx: RunContext) -> None:
         exchange = _raw(ctx, "POST", profile.collection, data, content_type)
         sent.append(exchange)
         _refused(ctx, exchange, bad, "a create")
-    titles = [valid[profile.writes.title_field]] + [b.body.get(profile.writes.title_field) for b in
-                                                    body_violations(profile, ctx.spec, schema, valid, creating=True)
-                                                    if isinstance(b.body, dict)]
+    titles = [valid[writes.title_field]] + [b.body.get(writes.title_field) for b in violations
+                                            if isinstance(b.body, dict)]
     appeared, after = appeared_with_titles(ctx, before, [t for t in titles if isinstance(t, str)])
     nothing_created(appeared, [*sent[-1:], *after.exchanges[-1:]], profile.id_field, "a refused create")
 
 
 @check(family="nullable-update", level="MUST", requires=("update", "writes"),
        proves="An update of the suite's own ticket that breaks one documented constraint (a field's type or an "
-              "item's, null where not nullable, the title length in characters, a number's bounds, an enum, a "
-              "date-time or URI format, a field the schema does not allow, a body that is not a JSON object or not JSON) is refused with a 4xx and the documented "
-              "validation error, and changes nothing.")
+              "item's, the title length in characters, a number's bounds, an enum, a date-time or URI format, a "
+              "field the schema does not allow, a body that is not a JSON object or not JSON; null where not "
+              "nullable when null is not how fields clear, else required_fields_cannot_be_null owns it) is "
+              "refused with a 4xx and the documented validation error, and changes nothing.")
 def invalid_updates_are_refused(ctx: RunContext) -> None:
     profile, writes, shape = writing(ctx)
     (ticket,) = own_tickets(ctx)
@@ -106,9 +109,11 @@ def invalid_updates_are_refused(ctx: RunContext) -> None:
     schema = request_schema(ctx.spec, profile.item, writes.update_method)
     before, _ = read_back(ctx, ticket_id)
     valid = {writes.title_field: marked_title(profile, "must not be applied")}
+    # null for a never-null field is required_fields_cannot_be_null's where null is how fields clear
+    nulls = () if OPTIONS["writes.clear_null"](profile) else writes.not_nullable
     sent: list[Exchange] = []
     try:
-        for bad in body_violations(profile, ctx.spec, schema, valid, creating=False):
+        for bad in body_violations(profile, ctx.spec, schema, valid, creating=False, null_fields=nulls):
             exchange = ctx.api.update(ticket_id, bad.body)
             sent.append(exchange)
             _refused(ctx, exchange, bad, "an update")

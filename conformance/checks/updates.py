@@ -496,7 +496,7 @@ def offset_dates_are_the_same_instant(ctx: RunContext) -> None:
 
 # -- the stateful model ---------------------------------------------------------------------------------
 @check(family="nullable-update", level="MUST", requires=WRITE,
-       proves="Interleaved partial updates (values, nulls, absent fields, deal links, refused bodies) leave the "
+       proves="Interleaved partial updates (values, nulls, absent fields, deal links) leave the "
               "ticket exactly as a model of the documented semantics predicts, in every response and in the list.")
 def updates_match_model(ctx: RunContext) -> None:
     from conformance.machines.opine_updates import updates_machine

@@ -14,7 +14,7 @@ where a number or boolean is documented, and null, items and a body that is no o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from conformance.profiles.base import Profile
 from conformance.strategies.bodies import marked_title
@@ -70,8 +70,10 @@ def _wrong_type(allowed: set[str]) -> tuple[str, Any] | None:
 
 
 def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[str, Any],
-                    valid: Mapping[str, Any], *, creating: bool) -> list[BadBody]:
-    """One body per documented constraint of ``schema`` broken, on top of the valid body ``valid``."""
+                    valid: Mapping[str, Any], *, creating: bool,
+                    null_fields: Sequence[str] | None = None) -> list[BadBody]:
+    """One body per documented constraint of ``schema`` broken, on top of the valid body ``valid``.
+    ``null_fields``: the fields sent as null (default: required on create, not nullable on update)."""
     writes = profile.writes
     assert writes
     form = writes.body_encoding == "form"
@@ -82,7 +84,9 @@ def body_violations(profile: Profile, spec: Mapping[str, Any], schema: Mapping[s
 
     for name in schema.get("required", []):
         out.append(BadBody(f"the required {name} missing", {k: v for k, v in valid.items() if k != name}))
-    for name in () if form else (writes.required_on_create if creating else writes.not_nullable):
+    if null_fields is None:
+        null_fields = writes.required_on_create if creating else writes.not_nullable
+    for name in () if form else null_fields:
         with_(name, None, f"{name}: null (not nullable)")
     for name, raw in schema.get("properties", {}).items():
         node = _resolve(spec, raw)

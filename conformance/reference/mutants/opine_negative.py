@@ -20,7 +20,7 @@ class OpineCreateStateDefaults(OpineStore):
 class OpineCreateNullTypeDefaults(OpineStore):
     """A create with type null is accepted, the type defaulting to BUG."""
 
-    catches = "invalid_creates_are_refused"
+    catches = "required_fields_cannot_be_null_on_create"  # null for a required field: that check's rule
 
     def _validate_create(self, body):
         if isinstance(body, dict) and "type" in body and body["type"] is None:

@@ -88,6 +88,23 @@ class OpineUpdateNotAtomic(OpineStore):
             raise validation_error(issues)
 
 
+class OpineRefusedUpdateKeepsItsOtherFields(OpineStore):
+    """A PUT refused with 400 still applies its valid fields other than the title (validation reverts only
+    the title): an update that breaks one field half-applies whenever it changes another."""
+
+    catches = "failed_update_changes_nothing"
+
+    def _update(self, ticket, body):
+        changes, issues = self._check_fields(self._require_object(body), creating=False)
+        if issues:
+            rest = {k: v for k, v in changes.items() if k != "title"}
+            if rest:
+                self._apply_update(ticket, rest)
+            raise validation_error(issues)
+        self._touch(ticket)
+        self._apply_update(ticket, changes)
+
+
 class OpineRefusedUpdateTouches(OpineStore):
     """A PUT refused with 400 still moves updatedAt (touched before validation)."""
 
@@ -282,7 +299,8 @@ class OpineDealDeleteUnlinksAll(OpineStore):
 MUTANTS = [
     OpineNullIgnored, OpineLabelsNullKept, OpineLabelsEmptyKept, OpineAbsentDescriptionCleared,
     OpineAbsentLabelsCleared,
-    OpineDueDateKept, OpineTitleNullAccepted, OpineUpdateNotAtomic, OpineRefusedUpdateTouches,
+    OpineDueDateKept, OpineTitleNullAccepted, OpineUpdateNotAtomic, OpineRefusedUpdateKeepsItsOtherFields,
+    OpineRefusedUpdateTouches,
     OpineUnknownIdCreates, OpineUnknownIdAnswered, OpineUpdatedAtFrozen, OpineOffsetIgnored,
     OpineNewestNotListed, OpineTotalCountCached, OpineDealDeleteIgnored, OpinePriorityChangeIgnored,
     OpineDealSumStale, OpineDealSumIncremental, OpineDealSumOnlyOnDelete, OpineFirstFieldOnly,
