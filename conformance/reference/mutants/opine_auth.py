@@ -1,5 +1,7 @@
 """Opine mutants for the auth checks."""
 
+import threading
+
 from conformance.reference.opine import OpineStore
 from conformance.reference.opine.errors import unauthorized
 
@@ -97,6 +99,49 @@ class OpineBearerAccepted(OpineStore):
         return super()._authenticate(headers) or headers.get("authorization") == f"Bearer {self.api_key}"
 
 
+class _BareListUnchecked(OpineStore):
+    """The key check of a GET is deferred to the list, which waives it for the bare list URL (no limit, no
+    offset) when ``_waived(headers)`` says so: an index route answered like a health probe."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._deferred = threading.local()  # per request: a served request's thread does both steps
+
+    def _waived(self, headers) -> bool:
+        raise NotImplementedError
+
+    def authenticate(self, headers, method="GET"):
+        self._deferred.waived = method == "GET" and not self._authenticate(headers) and self._waived(headers)
+        if not self._deferred.waived:
+            super().authenticate(headers, method)
+
+    def list_tickets(self, limit=None, offset=None):
+        waived, self._deferred.waived = getattr(self._deferred, "waived", False), False
+        if waived and (limit is not None or offset is not None):
+            raise unauthorized()
+        return super().list_tickets(limit, offset)
+
+
+class OpineBareListServedWithoutKey(_BareListUnchecked):
+    """GET /v1/tickets with no parameters and no X-API-Key header at all is answered with the first page
+    (taken for a health probe); with any parameter, or any key, the key is checked."""
+
+    catches = "missing_key_is_refused"
+
+    def _waived(self, headers):
+        return "x-api-key" not in headers
+
+
+class OpineBareListServedToAnyKey(_BareListUnchecked):
+    """GET /v1/tickets with no parameters is answered to any X-API-Key value (the index route checks only
+    that a key is present); with any parameter the key is compared, and a missing key is refused."""
+
+    catches = "wrong_key_is_refused"
+
+    def _waived(self, headers):
+        return bool(headers.get("x-api-key"))
+
+
 MUTANTS = [OpineAuthOff, OpineAnyKeyAccepted, OpineCreateWithoutKey, OpineUpdateWithoutKey,
            OpineUpdateAppliedBeforeAuth, OpineKeyCaseInsensitive, OpineKeyPrefixAccepted, OpineKeyTrailingIgnored,
-           OpineBearerAccepted]
+           OpineBearerAccepted, OpineBareListServedWithoutKey, OpineBareListServedToAnyKey]
