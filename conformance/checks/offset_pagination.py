@@ -278,13 +278,19 @@ def _offset_limit_below_1_is_rejected(ctx: RunContext) -> None:
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),
-       proves="A limit above the maximum is rejected or clamped to it: never more tickets than the maximum.")
+       proves="A limit above the maximum is rejected, or served as the maximum (or the default) would be: a "
+              "full page of that size, never more tickets than the maximum and never a short page.")
 def offset_limit_above_max_is_capped(ctx: RunContext) -> None:
+    judged_while_stable(ctx, lambda: _offset_limit_above_max_is_capped(ctx), "offset limit above max is capped")
+
+
+def _offset_limit_above_max_is_capped(ctx: RunContext) -> None:
     paging = _paging(ctx)
+    _, total = _oracle(ctx)
     for limit in (paging.max_limit + 1, 5 * paging.max_limit):
         exchange = _request(ctx, ((paging.limit, str(limit)),))
         op.over_max_is_rejected_or_capped(exchange, paging.items_key, paging.limit, limit, paging.max_limit,
-                                          echoes=paging.echoes)
+                                          echoes=paging.echoes, total=total, default_limit=paging.default_limit)
 
 
 @check(family="pagination", level="SHOULD", requires=("offset-pagination",),

@@ -244,10 +244,12 @@ def below_min_is_rejected_or_clamped(exchange: Exchange, one_page: Page, items_k
 
 
 def over_max_is_rejected_or_capped(exchange: Exchange, items_key: str, limit_key: str, limit: int,
-                                   max_limit: int, echoes: bool = True) -> None:
+                                   max_limit: int, echoes: bool = True, total: int | None = None,
+                                   default_limit: int | None = None) -> None:
     """``limit`` above the documented maximum: a 4xx, or a 200 page clamped to the maximum (never more
-    items than the maximum). The envelope may echo the limit asked or the one applied (its meaning is
-    undocumented); anything else is not an echo."""
+    items than the maximum) or served at the default limit (the value ignored), so, of a collection of
+    ``total`` (from offset 0), a full page of either size. The envelope may echo the limit asked or the
+    one applied (its meaning is undocumented); anything else is not an echo."""
     if 400 <= exchange.status < 500:
         return
     if exchange.status != 200:
@@ -260,6 +262,15 @@ def over_max_is_rejected_or_capped(exchange: Exchange, items_key: str, limit_key
     if count is None or count > max_limit:
         raise Violation(f"{limit_key}={limit} returned more than the documented maximum of {max_limit} items",
                         expected=f"at most {max_limit} items", actual=count, exchanges=[exchange])
+    if total is not None:
+        clamped = min(max_limit, total)
+        ignored = min(default_limit, total) if default_limit is not None else None
+        # (tickets others create meanwhile only add to a page: at least, not exactly)
+        if count < clamped and not (ignored is not None and ignored <= count <= default_limit):  # type: ignore[operator]
+            sizes = f"{clamped} (clamped to the maximum)" + (f" or {ignored} (the default)" if ignored is not None else "")
+            raise Violation(f"{limit_key}={limit} (above the maximum {max_limit}) was served a short page of "
+                            f"{count} of {total} tickets", expected=f"a 4xx, or {sizes} items", actual=count,
+                            exchanges=[exchange])
     if not echoes:
         return
     echoed = body.get(limit_key)

@@ -101,8 +101,9 @@ def names_of(value: Any) -> list[str] | None:
     return None if any(not isinstance(n, str) for n in names) else names
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text)
+def _letters(text: str) -> str:
+    """The letters and digits of ``text``, in order (no spacing, punctuation or markup)."""
+    return "".join(re.findall(r"[^\W_]+", text))
 
 
 def value_matches(kind: str, sent: Any, got: Any) -> bool:
@@ -120,10 +121,12 @@ def value_matches(kind: str, sent: Any, got: Any) -> bool:
             return True
         if isinstance(sent, str) and isinstance(got, str):  # a markdown round trip may re-space lines
             return got.split() == sent.split()
-        # Docs: input is Slate or markdown, the response type is open. Across forms, the words must survive.
+        # Docs: input is Slate or markdown, the response type is open. Across forms, the letters and digits
+        # must survive in order: leaves of one block run together when rendered ("Ea" + "Lb" is "EaLb"), and
+        # markup (**, _, #) and spacing are the renderer's.
         if isinstance(sent, list) != isinstance(got, list) and isinstance(got, (str, list)):
             text = lambda v: slate_text(v) if isinstance(v, list) else v  # noqa: E731
-            return _words(text(got)) == _words(text(sent))
+            return _letters(text(got)) == _letters(text(sent))
         return False
     return got == sent
 

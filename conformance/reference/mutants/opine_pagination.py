@@ -177,6 +177,31 @@ class OpinePastTheEndReturnsLastPage(OpineStore):
         return tickets[-limit:] if offset >= len(tickets) else tickets[offset:offset + limit]
 
 
+class OpineDefaultPagePastTheEndClamped(OpineStore):
+    """Without a limit, an offset at or past the end is pulled back to the last default-sized page (a
+    fallback on the default-limit path only); with a limit, past the end is empty as it should be."""
+
+    catches = "offset_past_the_end_is_empty"
+
+    def list_tickets(self, limit=None, offset=None):
+        if limit is None and offset is not None and offset.isdigit() and int(offset) >= len(self._tickets):
+            offset = str(max(len(self._tickets) - self.default_limit, 0))
+        return super().list_tickets(limit, offset)
+
+
+class OpineLimitAboveMaxAnswersEmpty(OpineStore):
+    """A limit above 1000 echoes the cap (1000) but answers an empty page: the clamp sets the echo, the slice
+    still gets the out-of-range value and gives up."""
+
+    catches = "offset_limit_above_max_is_capped"
+
+    def list_tickets(self, limit=None, offset=None):
+        body = super().list_tickets(limit, offset)
+        if limit is not None and limit.isdigit() and int(limit) > self.max_limit:
+            body = {**body, "items": []}
+        return body
+
+
 MUTANTS = [
     OpineOffsetOffByOne, OpinePagesOverlap, OpineOrderDependsOnLimit, OpineTotalCountIsPageSize, OpineTotalCountIsALowerBound,
     OpinePagesCappedAt50,
@@ -184,5 +209,6 @@ MUTANTS = [
     OpineDefaultOffset1,
     OpineLimitZeroAccepted,
     OpineLimitBelowOneMeansDefault, OpineLimitNotCapped, OpineLimitAboveMaxCrashes, OpineNegativeOffsetSlicesFromEnd,
-    OpineOnlyMinusOneClamped, OpinePastTheEndReturnsLastPage,
+    OpineOnlyMinusOneClamped, OpinePastTheEndReturnsLastPage, OpineDefaultPagePastTheEndClamped,
+    OpineLimitAboveMaxAnswersEmpty,
 ]
