@@ -12,4 +12,16 @@ class OpineBadOffsetCrashes(OpineStore):
         return 0 if raw is None else max(0, int(raw))
 
 
-MUTANTS = [OpineBadOffsetCrashes]
+class OpineExponentLimitCrashes(OpineStore):
+    """A limit written with an exponent (limit=1e3) takes a float path that fails: 500. Other non-integers
+    ("abc", "1.5") are refused as they should be."""
+
+    catches = "malformed_parameters_never_cause_server_errors"
+
+    def _parse_limit(self, raw):
+        if raw is not None and "e" in raw.lower():
+            raise OverflowError("cannot convert float to page size")
+        return super()._parse_limit(raw)
+
+
+MUTANTS = [OpineBadOffsetCrashes, OpineExponentLimitCrashes]

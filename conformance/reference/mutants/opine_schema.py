@@ -47,5 +47,19 @@ class OpineLabelsAsOneString(OpineStore):
         return rendered
 
 
+class OpineCreateAnswers200(OpineStore):
+    """A successful create answers 200 OK (with the ticket) instead of the documented 201 Created."""
+
+    catches = "create_responses_match_spec"
+    created_status = 200
+
+
+class OpineUpdateAnswers201(OpineStore):
+    """A successful update answers 201 Created (with the ticket) instead of the documented 200 OK."""
+
+    catches = "update_responses_match_spec"
+    updated_status = 201
+
+
 MUTANTS = [OpineTotalCountAsString, OpineCreateAnswersWithoutId, OpineUpdateCrashesOnSeveralFields,
-           OpineLabelsAsOneString]
+           OpineLabelsAsOneString, OpineCreateAnswers200, OpineUpdateAnswers201]

@@ -47,11 +47,11 @@ def _dispatch(store: OpineStore, environ: dict, body: bytes) -> tuple[int, Any]:
         if method == "GET":
             query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
             return 200, store.list_tickets(limit=_first(query, "limit"), offset=_first(query, "offset"))
-        return 201, store.create_ticket(store.parse_body(body, environ.get("CONTENT_TYPE", "")))
+        return store.created_status, store.create_ticket(store.parse_body(body, environ.get("CONTENT_TYPE", "")))
     match = _TICKET.fullmatch(path)
     if match and method == "PUT":
         store.authenticate(_headers(environ), method)
-        return 200, store.update_ticket(match.group(1), store.parse_body(body, environ.get("CONTENT_TYPE", "")))
+        return store.updated_status, store.update_ticket(match.group(1), store.parse_body(body, environ.get("CONTENT_TYPE", "")))
     raise not_found(f"No route for {method} {path}.")
 
 

@@ -46,6 +46,9 @@ _ATTRIBUTES = MappingProxyType({
 
 
 class OpineStore(TicketValidation):
+    created_status = 201  # documented (O-TK): the status of a successful create
+    updated_status = 200  # documented (SEED-O): the status of a successful update
+
     def __init__(self, seed: int = 0, tickets: int | None = None, api_key: str = DEFAULT_API_KEY,
                  churn: int = 0, churn_updates: bool = False, clock: Clock | None = None) -> None:
         self.seed = seed
