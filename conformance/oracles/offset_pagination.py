@@ -91,10 +91,10 @@ def walk_matches_oracle(walk: Walk, start: int, oracle: Walk, id_field: str) -> 
     if ended and start == 0 and got_keys != expected_keys:
         missing = [i for i in expected if repr(i) not in got_keys]
         extra = [i for i in got if repr(i) not in expected_keys]
-        # The walk's page where the first missing ticket belonged (or the first extra one shows) leads: it is
-        # the request that shows the bug; the oracle's page holding the missing ticket follows.
+        # The oracle's page holding the first missing ticket, then (last: the curl a terminal shows) the walk's
+        # page where that ticket belonged or the first extra one shows: the request that shows the bug.
         position = got.index(extra[0]) if extra else min(reference.index(missing[0]), max(len(got) - 1, 0))
-        where = [(walk, position)] + ([(oracle, reference.index(missing[0]))] if missing else [])
+        where = ([(oracle, reference.index(missing[0]))] if missing else []) + [(walk, position)]
         raise Violation(f"{_describe(walk)} did not visit the same tickets as the walk at limit {oracle.limit}: "
                         f"{len(missing)} missing, {len(extra)} extra",
                         expected=f"{len(expected)} tickets, e.g. missing ids {missing[:5]}",
