@@ -284,11 +284,17 @@ def offset_limit_above_max_is_capped(ctx: RunContext) -> None:
     judged_while_stable(ctx, lambda: _offset_limit_above_max_is_capped(ctx), "offset limit above max is capped")
 
 
+def _above_max_query(ctx: RunContext, limit: int) -> Params:
+    """A limit above the maximum from offset 0, stated: the default offset is another check's rule."""
+    paging = _paging(ctx)
+    return ((paging.limit, str(limit)), (paging.offset, "0"))
+
+
 def _offset_limit_above_max_is_capped(ctx: RunContext) -> None:
     paging = _paging(ctx)
     _, total = _oracle(ctx)
     for limit in (paging.max_limit + 1, 5 * paging.max_limit):
-        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        exchange = _request(ctx, _above_max_query(ctx, limit))
         op.over_max_is_rejected_or_capped(exchange, paging.items_key, paging.limit, limit, paging.max_limit,
                                           echoes=paging.echoes, total=total, default_limit=paging.default_limit)
 
@@ -298,7 +304,7 @@ def _offset_limit_above_max_is_capped(ctx: RunContext) -> None:
 def clamped_limit_is_echoed_as_applied(ctx: RunContext) -> None:
     paging = _paging(ctx)
     for limit in (paging.max_limit + 1, 5 * paging.max_limit):
-        exchange = _request(ctx, ((paging.limit, str(limit)),))
+        exchange = _request(ctx, _above_max_query(ctx, limit))
         op.clamped_limit_is_echoed_as_applied(exchange, paging.limit, limit, paging.max_limit)
 
 
