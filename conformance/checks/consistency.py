@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from conformance.oracles import consistency as cc
+from conformance.oracles.cursor_pagination import in_created_order
 from conformance.strategies.cursors import positions
 from conformance.observe.context import RunContext
 from conformance.observe.cursor_walks import draw, full_walk, full_walk_ids, paging, tie_groups
@@ -108,3 +109,13 @@ def same_query_same_answer(ctx: RunContext) -> None:
                 cc.same_answer(second, ctx.api.list(list(query)), p.items, p.has_more)
             else:
                 raise
+
+
+@check(family="pagination", level="MUST", requires=("list", "documented-order"),
+       proves="A list whose docs fix an order list_is_newest_first does not judge (paging.order oldest-first, "
+              "or newest-first on an offset list) keeps it: created never decreases (or never increases) along "
+              "the walk, across page boundaries.")
+def list_follows_documented_order(ctx: RunContext) -> None:
+    # Others' creates only insert tickets where the order puts them: the walk stays monotonic.
+    in_created_order(ctx.api.full_walk(), ctx.profile.created_field,
+                     newest_first=ctx.profile.paging.order == "newest-first")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.oracles import offset_pagination as op
-from conformance.oracles.cursor_pagination import in_created_order
 from conformance.profiles.base import OPTIONS, OffsetPaging
 from conformance.strategies.bodies import minimal_create_body
 from conformance.strategies.pages import WalkPlan, limit_offset_pairs, walk_plans
@@ -149,15 +148,6 @@ def _offset_walk_is_complete_and_stable(ctx: RunContext) -> None:
         undecided = op.walk_matches_moving_oracle(walk, plan.start, oracle, ctx.api.full_walk(), id_field) or undecided
     if undecided:
         raise Inconclusive(undecided)
-
-
-@check(family="pagination", level="MUST", requires=("offset-pagination", "offset-order"),
-       proves="An offset list whose docs fix its order (paging.order oldest-first or newest-first) keeps it: "
-              "created never decreases (or never increases) along the walk, across page boundaries.")
-def offset_list_follows_documented_order(ctx: RunContext) -> None:
-    # Others' creates only insert tickets where the order puts them: the walk stays monotonic.
-    in_created_order(ctx.api.full_walk(), ctx.profile.created_field,
-                     newest_first=_paging(ctx).order == "newest-first")
 
 
 @check(family="pagination", level="MUST", requires=("offset-pagination",),

@@ -18,7 +18,7 @@ from conformance.specs import SPECS  # noqa: F401 (re-exported to the profiles) 
 #: (--allow-writes), not by a profile. A name outside this set is a typo: registration refuses it.
 CAPABILITIES = frozenset({"list", "create", "update", "retrieve", "offset-pagination", "cursor-pagination",
                           "created-filters", "location-filter", "search", "writes", "enums",
-                          "offset-order"})
+                          "documented-order"})
 
 
 #: The page size asked for where a profile states no maximum (``max_limit: null``): walks need some size.
@@ -118,9 +118,10 @@ class CursorPaging:
     default_limit: int | None
     max_limit: int | None
     next_cursor: str | None = None
-    # "newest-first": documented (Copper, Stripe); "unspecified": the docs fix no order, so the order
-    # is not judged (list_is_newest_first does not apply; filtered results are judged as sets).
-    order: Literal["newest-first", "unspecified"] = "newest-first"
+    # "newest-first": documented (Copper, Stripe); "oldest-first": documented the other way (judged by
+    # list_follows_documented_order); "unspecified": the docs fix no order, so the order is not judged.
+    # Either way but newest-first, list_is_newest_first does not apply and filtered results are judged as sets.
+    order: Literal["newest-first", "oldest-first", "unspecified"] = "newest-first"
 
     @property
     def largest_limit(self) -> int:
@@ -233,8 +234,10 @@ class Profile:
     def capabilities(self) -> frozenset[str]:
         caps = set(self.operations)
         caps.add("offset-pagination" if isinstance(self.paging, OffsetPaging) else "cursor-pagination")
-        if isinstance(self.paging, OffsetPaging) and self.paging.order != "unspecified":
-            caps.add("offset-order")  # the docs fix an offset list's order (most leave it open)
+        if self.paging.order == "oldest-first" or (isinstance(self.paging, OffsetPaging)
+                                                   and self.paging.order == "newest-first"):
+            # the docs fix an order that list_is_newest_first (cursor lists, newest first) does not judge
+            caps.add("documented-order")
         if self.created_filters:
             caps.add("created-filters")
         if self.location:

@@ -414,7 +414,8 @@ class _ClampsLimitBelowOne(CopperStore):
 
 
 MY_CHECKS = [c.name for c in CATALOGUE.all()
-             if c.run.__module__ in ("conformance.checks.cursor_pagination", "conformance.checks.consistency")]
+             if c.run.__module__ in ("conformance.checks.cursor_pagination", "conformance.checks.consistency")
+             and c.requires <= get_profile("copper").capabilities]
 
 
 @pytest.mark.parametrize("store_cls", [_CreatedAsUnixSeconds, _TiesByAscendingId, _ClampsLimitAndOtherStatuses,
