@@ -17,7 +17,7 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.checks.registry import check
+from conformance.checks.registry import CATALOGUE, check
 from conformance.model.exchange import Exchange
 from conformance.model.violations import Violation
 from conformance.observe.context import RunContext
@@ -30,7 +30,7 @@ from conformance.oracles import updates as u
 from conformance.oracles.enums import nothing_created
 from conformance.oracles.errors import error_is_documented, validation_error_is_documented
 from conformance.oracles.robustness import no_server_error
-from conformance.profiles.base import OPTIONS, OffsetPaging
+from conformance.profiles.base import OffsetPaging
 from conformance.strategies.bodies import marked_title, minimal_create_body
 from conformance.strategies.negative import BadBody, BadQuery, body_violations, query_violations, request_schema
 
@@ -109,8 +109,8 @@ def invalid_updates_are_refused(ctx: RunContext) -> None:
     schema = request_schema(ctx.spec, profile.item, writes.update_method)
     before, _ = read_back(ctx, ticket_id)
     valid = {writes.title_field: marked_title(profile, "must not be applied")}
-    # null for a never-null field is required_fields_cannot_be_null's where null is how fields clear
-    nulls = () if OPTIONS["writes.clear_null"](profile) else writes.not_nullable
+    # null for a never-null field is required_fields_cannot_be_null's wherever that check applies
+    nulls = () if CATALOGUE.applies("required_fields_cannot_be_null", profile) else writes.not_nullable
     sent: list[Exchange] = []
     try:
         for bad in body_violations(profile, ctx.spec, schema, valid, creating=False, null_fields=nulls):

@@ -204,6 +204,12 @@ class Catalogue:
     def get(self, name: str) -> CheckSpec:
         return self._checks[name]
 
+    def applies(self, name: str, profile: Profile) -> bool:
+        """Whether check ``name`` is evaluated for ``profile`` (capabilities granted, options set): a rule
+        it owns is then left to it by the checks that would otherwise send the same request."""
+        spec = self.get(name)
+        return (spec.requires - {"writes"}) <= profile.capabilities and not spec.not_applicable(profile)
+
     def for_capabilities(self, capabilities: frozenset[str]) -> list[CheckSpec]:
         """Checks this API can be asked about; "writes" is decided per run, not per profile."""
         return [c for c in self._checks.values() if (c.requires - {"writes"}) <= capabilities]

@@ -60,6 +60,12 @@ COMBINED_PAGES = 3
 # -- location -------------------------------------------------------------------------------------
 
 
+def _selects_exactly(ctx: RunContext, walk: Walk, timeline: F.Timeline, expected: Expected, what: str,
+                     complete: bool) -> None:
+    """``selects_exactly`` with the profile's id field and list order."""
+    selects_exactly(walk, timeline, expected, what, ctx.profile.id_field, complete, newest_first(ctx))
+
+
 def _locations(ctx: RunContext) -> Counter:
     assert ctx.profile.location
     walk, _ = walk_and_timeline(ctx)
@@ -108,7 +114,7 @@ def location_filter_selects_exactly_that_location(ctx: RunContext) -> None:
         walk, complete = _location_walk(ctx, value, count)
         expected = subset_where(timeline, (i.get(ctx.profile.id_field) for i in walk_all.items if i.get(field) == value))
         what = describe(((ctx.profile.location.param, value),))
-        selects_exactly(walk, timeline, expected, what, ctx.profile.id_field, complete, newest_first(ctx))
+        _selects_exactly(ctx, walk, timeline, expected, what, complete)
         cp.filtered_has_more_is_truthful(walk, paging(ctx).has_more, what)
     for value in _unknown_locations(counts):
         exchange = ctx.api.list(((ctx.profile.location.param, value),))
@@ -153,7 +159,7 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
             expected = subset_where(timeline, (i.get(id_field) for i in walk_all.items if i.get(field) == value))
             filters: Params = ((ctx.profile.location.param, value),)
             what = f"{describe(filters)} at limit={limit}"
-            selects_exactly(walk, timeline, expected, what, id_field, complete, newest_first(ctx))
+            _selects_exactly(ctx, walk, timeline, expected, what, complete)
             _has_more_and_back(ctx, walk, filters, limit, what)
             ran += 1
     if ctx.profile.created_filters:
@@ -176,7 +182,7 @@ def _small_walks(ctx: RunContext, limit: int) -> None:
                             actual=walk.exchange.status, exchanges=[walk.exchange])
         complete = walk_ended(walk, describe(filters), budget_stop(pages))
         what = f"{describe(filters)} at limit={limit}"
-        selects_exactly(walk, timeline, expected, what, id_field, complete, newest_first(ctx))
+        _selects_exactly(ctx, walk, timeline, expected, what, complete)
         _has_more_and_back(ctx, walk, filters, limit, what)
         ran += 1
     if not ran:
@@ -328,7 +334,6 @@ def _filtered_head_moved(ctx: RunContext, base: Walk, base_filters: Params) -> b
 def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
     combo = _combination_parts(ctx, limit)
     _, timeline = walk_and_timeline(ctx)
-    id_field = ctx.profile.id_field
     judged = 0
     have_location, have_created = combo.location is not None, bool(combo.bounds)
     # location with created: the walk forward, has_more, and each page back (ending_before).
@@ -336,8 +341,7 @@ def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
         filters = _base_filters(ctx, combo, True, True)
         walk, complete = _combined_walk(ctx, filters, _intersection(ctx, combo, True, True), limit)
         what = f"{describe(filters)} at limit={limit}"
-        selects_exactly(walk, timeline, _intersection(ctx, combo, True, True), what, id_field, complete,
-                        newest_first(ctx))
+        _selects_exactly(ctx, walk, timeline, _intersection(ctx, combo, True, True), what, complete)
         _has_more_and_back(ctx, walk, filters, limit, what)
         judged += 1
     if combo.query is not None:
@@ -349,8 +353,7 @@ def _combine(ctx: RunContext, limit: int, every_pair: bool = True) -> int:
             filters = _base_filters(ctx, combo, location, created)
             expected = _intersection(ctx, combo, location, created)
             base, complete = _combined_walk(ctx, filters, expected, limit)
-            selects_exactly(base, timeline, expected, f"{describe(filters)} at limit={limit}", id_field, complete,
-                            newest_first(ctx))
+            _selects_exactly(ctx, base, timeline, expected, f"{describe(filters)} at limit={limit}", complete)
             _search_on(ctx, base, filters, combo.query, limit, complete)
             judged += 1
     return judged

@@ -2,11 +2,12 @@
 
 The model is a dict of what every writable field must hold, learnt from the list at the start of
 each run and then moved only by what the documented semantics say: a value replaces, ``null``
-(or ``[]`` for a list of names) clears, an absent field is kept, deal links are added, re-prioritised and removed (``delete: true``). Rules send random partial
-bodies and read the ticket back through the list; invariants compare both the last response and
-the listed ticket with the model. Refused bodies are not sent: that a refusal changes nothing is
-``failed_update_changes_nothing``'s rule. Nothing here names a vendor: fields, kinds and enums come from
-the profile and the spec.
+(or ``[]`` for a list of names) clears, an absent field is kept, deal links are added,
+re-prioritised and removed (``delete: true``). Rules send random partial bodies and read the
+ticket back through the list; invariants compare both the last response and the listed ticket with
+the model. Refused bodies are not sent: that a refusal changes nothing is
+``failed_update_changes_nothing``'s rule. Nothing here names a vendor: fields, kinds and enums come
+from the profile and the spec.
 """
 
 from __future__ import annotations
