@@ -1,7 +1,7 @@
 """Opine mutants for the enum, title-length and closedAt lifecycle checks."""
 
 from conformance.reference.opine import OpineStore
-from conformance.reference.opine.errors import wrong_type
+from conformance.reference.opine.errors import issue, validation_error, wrong_type
 from conformance.reference.opine.model import CLOSED, DealChange
 
 
@@ -158,11 +158,23 @@ class OpineLastPriorityStoredAsFirst(OpineStore):
         super()._link_deal(ticket, deal_id, "BLOCKER" if priority == "NICE_TO_HAVE" else priority)
 
 
+class OpineUndocumentedTransitionRefused(OpineStore):
+    """Enforces a workflow the docs do not have: a ticket on the ROADMAP cannot move straight to DEFERRED
+    (400); every other move between documented states is applied."""
+
+    catches = "documented_enum_values_are_accepted"
+
+    def _update(self, ticket, body):
+        if isinstance(body, dict) and ticket.state == "ROADMAP" and body.get("state") == "DEFERRED":
+            raise validation_error([issue(["state"], "custom", "A ticket on the ROADMAP cannot be DEFERRED")])
+        super()._update(ticket, body)
+
+
 MUTANTS = [
     OpineEnumLowercaseForSomeTickets, OpineUnknownStateAccepted, OpineUnknownDealPriorityAccepted,
     OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257,
     OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
     OpineDeferredRefusedOnUpdate, OpineLastPriorityStoredAsFirst, OpineEnumCaseInsensitiveStoredAsSent,
-    OpineTitleMaxInUtf8Bytes,
+    OpineTitleMaxInUtf8Bytes, OpineUndocumentedTransitionRefused,
 ]
