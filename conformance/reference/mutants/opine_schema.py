@@ -12,6 +12,19 @@ class OpineTotalCountAsString(OpineStore):
         return str(len(tickets))
 
 
+class OpineEmptyPageEchoesRawLimit(OpineStore):
+    """An empty page (offset past the end) asked with a limit above the default (100) echoes that limit as the raw query text
+    ("418"): the empty-page shortcut skips the integer rendering. Every other page is right."""
+
+    catches = "list_responses_match_spec"
+
+    def list_tickets(self, limit=None, offset=None):
+        page = super().list_tickets(limit, offset)
+        if not page["items"] and offset is not None and (limit or "").isdigit() and int(limit) > self.default_limit:
+            page["limit"] = limit
+        return page
+
+
 class OpineCreateAnswersWithoutId(OpineStore):
     """Answers a successful create with the ticket minus its id."""
 
@@ -62,4 +75,4 @@ class OpineUpdateAnswers201(OpineStore):
 
 
 MUTANTS = [OpineTotalCountAsString, OpineCreateAnswersWithoutId, OpineUpdateCrashesOnSeveralFields,
-           OpineLabelsAsOneString, OpineCreateAnswers200, OpineUpdateAnswers201]
+           OpineLabelsAsOneString, OpineCreateAnswers200, OpineUpdateAnswers201, OpineEmptyPageEchoesRawLimit]
