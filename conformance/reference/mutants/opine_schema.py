@@ -13,8 +13,8 @@ class OpineTotalCountAsString(OpineStore):
 
 
 class OpineEmptyPageEchoesRawLimit(OpineStore):
-    """An empty page (offset past the end) asked with a limit above the default (100) echoes that limit as the raw query text
-    ("418"): the empty-page shortcut skips the integer rendering. Every other page is right."""
+    """An empty page (offset past the end) asked with a limit above the default (100) echoes that limit as
+    the raw query text ("418"): the empty-page shortcut skips the integer rendering. Every other page is right."""
 
     catches = "list_responses_match_spec"
 
