@@ -34,4 +34,30 @@ class CopperRetrieveWithoutId(CopperStore):
         return rendered
 
 
-MUTANTS = [CopperHasMoreAsString, CopperRetrieveUnknown500, CopperRetrieveWithoutId]
+class CopperPreEpochBoundCrashes(CopperStore):
+    """A created bound before 1970 (a negative unix time) breaks the date conversion: 500. Every bound a
+    ticket's own history suggests is later, so only spec-valid draws reach it."""
+
+    catches = "list_responses_match_spec"
+
+    def _to_instant(self, parsed):
+        instant = super()._to_instant(parsed)
+        if instant < 0:
+            raise OverflowError("timestamp out of range for platform time_t")
+        return instant
+
+
+class CopperLetterIdTakenForASlug(CopperStore):
+    """An id made only of ASCII letters is taken for a slug and looked up by title, a lookup that crashes
+    (500) when nothing matches; every other unknown id is a clean 404."""
+
+    catches = "retrieve_responses_match_spec"
+
+    def _missing(self, ticket_id):
+        if ticket_id.isascii() and ticket_id.isalpha():
+            raise LookupError(f"no ticket titled {ticket_id!r}")
+        return super()._missing(ticket_id)
+
+
+MUTANTS = [CopperHasMoreAsString, CopperRetrieveUnknown500, CopperRetrieveWithoutId, CopperPreEpochBoundCrashes,
+           CopperLetterIdTakenForASlug]
