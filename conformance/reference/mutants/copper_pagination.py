@@ -72,6 +72,27 @@ class CopperSortsBySecond(CopperStore):
         return (ticket.created_ms // 1000, ticket.id)
 
 
+class CopperUnfilteredListSortsBySecond(CopperStore):
+    """A list without location, created bounds or search is served from an index on created in whole
+    seconds (then id): milliseconds within one second come out of order there. Filtered queries sort by
+    the exact instant."""
+
+    catches = "list_is_newest_first"
+    _coarse = False
+
+    def list_tickets(self, query):
+        names = {name for name, _ in query}
+        with self._lock:
+            self._coarse = not names & {"location", "search_query"} and not any(n.startswith("created[") for n in names)
+            try:
+                return super().list_tickets(query)
+            finally:
+                self._coarse = False
+
+    def _sort_key(self, ticket):
+        return (ticket.created_ms // 1000, ticket.id) if self._coarse else super()._sort_key(ticket)
+
+
 class CopperTieOrderFollowsLimit(CopperStore):
     """Breaks created ties by ascending id on pages smaller than 100 (descending on full-size pages)."""
 
@@ -293,6 +314,7 @@ class CopperLastCursorWrapsAround(CopperStore):
 MUTANTS = [
     CopperCursorRepeatsTieSiblings, CopperCursorIsInclusive, CopperCursorSkipsNextItem,
     CopperCursorDropsTieSiblings, CopperEndingBeforeDropsTieSiblings, CopperOldestFirst, CopperSortsBySecond,
+    CopperUnfilteredListSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
     CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperHasMoreIgnoresFilters, CopperEndingBeforeIgnoresFilters,
     CopperShortPages, CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitZeroMeansDefault,

@@ -191,7 +191,8 @@ class OpineUndocumentedTransitionRefused(OpineStore):
 
 
 MUTANTS = [
-    OpineEnumLowercaseForSomeTickets, OpineLegacyTicketKeepsItsOldState, OpineUnknownStateAccepted, OpineUnknownDealPriorityAccepted,
+    OpineEnumLowercaseForSomeTickets, OpineLegacyTicketKeepsItsOldState, OpineUnknownStateAccepted,
+    OpineUnknownDealPriorityAccepted,
     OpineRefusedEnumUpdateTouches, OpineEnumCaseInsensitive, OpineTitleMax255, OpineTitleMax257,
     OpineEmptyTitleAccepted,
     OpineTitleUnboundedOnUpdate, OpineClosedAtNotSet, OpineClosedAtNotCleared,
