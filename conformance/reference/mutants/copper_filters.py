@@ -12,6 +12,79 @@ _MS_PER_DAY = 86_400_000
 # -- one operator -----------------------------------------------------------------------------------
 
 
+class _LoneBoundFastPath(CopperStore):
+    """A query whose only filter is one created bound written to the millisecond in UTC ("...T12:00:00.123Z")
+    is answered from a fast path; for the operator ``fast_op`` that path has its own comparison (``_fast``).
+    Every other query takes the general filter."""
+
+    fast_op = ""
+    _lone: str | None = None
+
+    def list_tickets(self, query):
+        created = [(name, value) for name, value in query if name.startswith("created[")]
+        others = [name for name, _ in query if name in ("location", "search_query")]
+        lone = (len(created) == 1 and not others and re.fullmatch(r".*T\d\d:\d\d:\d\d\.\d{3}Z", created[0][1])
+                and created[0][0][len("created["):-1])
+        with self._lock:
+            self._lone = lone or None
+            try:
+                return super().list_tickets(query)
+            finally:
+                self._lone = None
+
+    def _matches_created(self, ticket, op, instant):
+        if op == self._lone == self.fast_op:
+            return self._fast(ticket, op, instant)
+        return super()._matches_created(ticket, op, instant)
+
+    def _fast(self, ticket, op, instant):
+        raise NotImplementedError
+
+
+class CopperLoneGtInclusive(_LoneBoundFastPath):
+    """A lone created[gt] bound written to the millisecond takes a fast path that also returns tickets
+    created exactly at the bound; with any other filter, or written otherwise, gt is exclusive."""
+
+    catches = "created_gt_is_exclusive"
+    fast_op = "gt"
+
+    def _fast(self, ticket, op, instant):
+        return ticket.created_ms >= instant
+
+
+class CopperLoneGteExclusive(_LoneBoundFastPath):
+    """A lone created[gte] bound written to the millisecond takes a fast path that drops tickets created
+    exactly at the bound; with any other filter, or written otherwise, gte is inclusive."""
+
+    catches = "created_gte_is_inclusive"
+    fast_op = "gte"
+
+    def _fast(self, ticket, op, instant):
+        return ticket.created_ms > instant
+
+
+class CopperLoneLtInclusive(_LoneBoundFastPath):
+    """A lone created[lt] bound written to the millisecond takes a fast path that also returns tickets
+    created exactly at the bound; with any other filter, or written otherwise, lt is exclusive."""
+
+    catches = "created_lt_is_exclusive"
+    fast_op = "lt"
+
+    def _fast(self, ticket, op, instant):
+        return ticket.created_ms <= instant
+
+
+class CopperLoneLteExclusive(_LoneBoundFastPath):
+    """A lone created[lte] bound written to the millisecond takes a fast path that drops tickets created
+    exactly at the bound; with any other filter, or written otherwise, lte is inclusive."""
+
+    catches = "created_lte_is_inclusive"
+    fast_op = "lte"
+
+    def _fast(self, ticket, op, instant):
+        return ticket.created_ms < instant
+
+
 class CopperGtInclusive(CopperStore):
     """created[gt] also returns tickets created exactly at the bound."""
 
@@ -416,6 +489,7 @@ class CopperSearchDroppedWithEndingBefore(CopperStore):
 
 MUTANTS = [
     CopperGtInclusive, CopperGteExclusive, CopperGteLosesTies, CopperLtInclusive, CopperLteExclusive,
+    CopperLoneGtInclusive, CopperLoneGteExclusive, CopperLoneLtInclusive, CopperLoneLteExclusive,
     CopperRangeUsesLastBound, CopperInvertedRangeSwapped, CopperInvertedRangeCrashes, CopperGtDroppedWithGte,
     CopperOffsetIgnored, CopperOffsetSignInverted, CopperOffsetMinutesIgnored, CopperOffsetRejected,
     CopperBoundTruncatedToSecond, CopperLongFractionMisread, CopperLteWholeSecondCoversTheSecond,
