@@ -171,6 +171,28 @@ class CopperEndingBeforeIgnoresFilters(CopperStore):
         return super()._before(list(self.tickets), cursor)
 
 
+class CopperEndingBeforeDropsALoneLocation(CopperStore):
+    """ending_before with a location as the only filter pages back through the unfiltered list (the location
+    is applied by a join the backward query forgets); with created bounds or a search beside it, or going
+    forward, the location applies."""
+
+    catches = "filters_apply_on_every_page"
+    _forget = False
+
+    def list_tickets(self, query):
+        names = {name for name, _ in query}
+        with self._lock:
+            self._forget = ({"location", "ending_before"} <= names and "search_query" not in names
+                            and not any(n.startswith("created[") for n in names))
+            try:
+                return super().list_tickets(query)
+            finally:
+                self._forget = False
+
+    def _before(self, ordered, cursor):
+        return super()._before(list(self.tickets) if self._forget else ordered, cursor)
+
+
 class CopperShortPages(CopperStore):
     """Pages that have more after them hold limit - 1 items (the walk still reaches everything)."""
 
@@ -317,6 +339,7 @@ MUTANTS = [
     CopperUnfilteredListSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
     CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperHasMoreIgnoresFilters, CopperEndingBeforeIgnoresFilters,
+    CopperEndingBeforeDropsALoneLocation,
     CopperShortPages, CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitZeroMeansDefault,
     CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
