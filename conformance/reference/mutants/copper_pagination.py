@@ -311,6 +311,20 @@ class CopperPreviousOfFirstIsFirstPage(CopperStore):
         return page, has_more
 
 
+class CopperPreviousOfFirstAtDefaultSize(CopperStore):
+    """ending_before the newest ticket (nothing before it) at the default page size falls back to the first
+    page (an empty previous page is taken for "no cursor" by the default-size page cache); other sizes
+    answer the empty page."""
+
+    catches = "ending_before_returns_the_preceding_page"
+
+    def _apply_cursor(self, ordered, starting_after, ending_before, limit):
+        page, has_more = super()._apply_cursor(ordered, starting_after, ending_before, limit)
+        if ending_before is not None and not page and limit == self._default_limit():
+            return super()._apply_cursor(ordered, None, None, limit)
+        return page, has_more
+
+
 class CopperPreviousPageOnAGrid(CopperStore):
     """ending_before returns the page before the cursor's page on a grid of limit-sized pages from the top
     (right when navigating page by page from the top, wrong after a jump or a change of limit)."""
@@ -339,7 +353,7 @@ MUTANTS = [
     CopperUnfilteredListSortsBySecond,
     CopperTieOrderFollowsLimit, CopperHasMoreFalseNearTheEnd, CopperHasMoreTrueOnFullLastPage,
     CopperHasMoreWhenPageFull, CopperMaxLimitOffByOne, CopperHasMoreIgnoresFilters, CopperEndingBeforeIgnoresFilters,
-    CopperEndingBeforeDropsALoneLocation,
+    CopperEndingBeforeDropsALoneLocation, CopperPreviousOfFirstAtDefaultSize,
     CopperShortPages, CopperOneItemTooMany, CopperDefaultLimit20, CopperLimitZeroAccepted, CopperLimitZeroMeansDefault,
     CopperLimitUncapped,
     CopperEndingBeforeOldestOfRange, CopperEndingBeforeIncludesCursor, CopperEndingBeforeHasMoreAlwaysFalse,
