@@ -337,14 +337,17 @@ class CopperPreviousPageOnAGrid(CopperStore):
 
 
 class CopperLastCursorWrapsAround(CopperStore):
-    """``starting_after`` the very last ticket of the list answers the first page again (has_more true),
-    as an index taken modulo the list's length would: every walk ends before asking it."""
+    """``starting_after`` the very last ticket of the list at the default page size answers the first page
+    again (has_more true), as a position taken modulo the list's length in the default-size page cache would;
+    every walk ends before asking it, and other sizes answer the empty end."""
 
     catches = "cursor_navigation_matches_model"
 
-    def _after(self, ordered, cursor):
-        after = super()._after(ordered, cursor)
-        return after if after or not ordered or self._sort_key(cursor) != self._sort_key(ordered[-1]) else list(ordered)
+    def _apply_cursor(self, ordered, starting_after, ending_before, limit):
+        last = ordered and starting_after is not None and self._sort_key(starting_after) == self._sort_key(ordered[-1])
+        if last and limit == self._default_limit():
+            return super()._apply_cursor(ordered, None, None, limit)
+        return super()._apply_cursor(ordered, starting_after, ending_before, limit)
 
 
 MUTANTS = [
