@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from conformance.checks.registry import CATALOGUE, check
@@ -67,6 +67,19 @@ def _raw_violations(ctx: RunContext, valid: dict[str, Any]) -> list[tuple[BadBod
              urlencode(valid).encode(), "application/x-www-form-urlencoded")]
 
 
+def _each_refused(ctx: RunContext, violations: list[BadBody], send: Callable[[Any], Exchange],
+                  route: tuple[str, str], valid: dict[str, Any], where: str, sent: list[Exchange]) -> None:
+    """Each bad body (``send``), then each body that is not JSON (raw, to ``route``: method and path), judged
+    refused one by one. Every answer is appended to ``sent`` as it comes: the caller's cleanup reads it even
+    when a judgement fails."""
+    for bad in violations:
+        sent.append(send(bad.body))
+        _refused(ctx, sent[-1], bad, where)
+    for bad, data, content_type in _raw_violations(ctx, valid):
+        sent.append(_raw(ctx, *route, data, content_type))
+        _refused(ctx, sent[-1], bad, where)
+
+
 @check(family="schema", level="MUST", requires=("create", "writes"),
        proves="A create that breaks one documented constraint (a field's type or an item's, a required field "
               "missing, the title length in characters, a number's bounds, an enum, a date-time or URI format, a "
@@ -81,14 +94,7 @@ def invalid_creates_are_refused(ctx: RunContext) -> None:
     violations = body_violations(profile, ctx.spec, schema, valid, creating=True, null_fields=())
     before = ctx.api.full_walk()  # the refused tickets are looked for by title: others may create meanwhile
     sent: list[Exchange] = []
-    for bad in violations:
-        exchange = ctx.api.create(bad.body)
-        sent.append(exchange)
-        _refused(ctx, exchange, bad, "a create")
-    for bad, data, content_type in _raw_violations(ctx, valid):
-        exchange = _raw(ctx, "POST", profile.collection, data, content_type)
-        sent.append(exchange)
-        _refused(ctx, exchange, bad, "a create")
+    _each_refused(ctx, violations, ctx.api.create, ("POST", profile.collection), valid, "a create", sent)
     titles = [valid[writes.title_field]] + [b.body.get(writes.title_field) for b in violations
                                             if isinstance(b.body, dict)]
     appeared, after = appeared_with_titles(ctx, before, [t for t in titles if isinstance(t, str)])
@@ -113,14 +119,9 @@ def invalid_updates_are_refused(ctx: RunContext) -> None:
     nulls = () if CATALOGUE.applies("required_fields_cannot_be_null", profile) else writes.not_nullable
     sent: list[Exchange] = []
     try:
-        for bad in body_violations(profile, ctx.spec, schema, valid, creating=False, null_fields=nulls):
-            exchange = ctx.api.update(ticket_id, bad.body)
-            sent.append(exchange)
-            _refused(ctx, exchange, bad, "an update")
-        for bad, data, content_type in _raw_violations(ctx, valid):
-            exchange = _raw(ctx, writes.update_method, path, data, content_type)
-            sent.append(exchange)
-            _refused(ctx, exchange, bad, "an update")
+        violations = body_violations(profile, ctx.spec, schema, valid, creating=False, null_fields=nulls)
+        _each_refused(ctx, violations, lambda body: ctx.api.update(ticket_id, body), (writes.update_method, path),
+                      valid, "an update", sent)
     finally:
         if sent and 200 <= sent[-1].status < 300:  # applied after all: keep the ticket the suite's
             ctx.api.update(ticket_id, {writes.title_field: before.get(writes.title_field)})
